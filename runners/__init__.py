@@ -1,0 +1,1 @@
+"""Activity-polling ETL runner service for AWS Glue and Athena."""
