@@ -1,0 +1,274 @@
+"""The one task lifecycle: poll -> record -> validate -> start -> check -> report -> forget.
+
+Shared by Glue and Athena through ``ServiceAdapter``. Every step is safe to
+repeat after a crash at any instant: records are written before anything is
+started, phase changes are conditional, starts are idempotent (Athena
+ClientRequestToken; Glue run tagged with the task id and adopted on recovery)
+and the outcome is saved before it is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import structlog
+from botocore.exceptions import ClientError
+
+from . import failpoints
+from .adapter import RunRef, RunStatus, ServiceAdapter
+from .config import Settings
+from .errors import RunnerError, StartDeferred, to_sfn_failure
+from .retry import call_with_retry, error_code
+from .state import RECEIVED, REPORTING, RUNNING, STARTING, Conflict, TaskRecord, TaskStore, task_id_for
+from .task_input import load_task_input
+
+log = structlog.get_logger("runners.activity")
+
+# Step Functions' answers meaning "nobody is waiting for this token any more".
+LOST_TOKEN_CODES = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"})
+
+
+@dataclass
+class CycleReport:
+    """What one check cycle saw and did (for logs, tests and benchmarks)."""
+
+    records: int = 0
+    started: int = 0
+    reported: int = 0
+    heartbeats: int = 0
+    abandoned: int = 0
+    errors: int = 0
+    states: dict[str, int] = field(default_factory=dict)
+
+
+class TaskLifecycle:
+    """Drives every task of one activity from receipt to report."""
+
+    def __init__(
+        self,
+        adapter: ServiceAdapter,
+        store: TaskStore,
+        sfn: Any,
+        settings: Settings,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.adapter = adapter
+        self.store = store
+        self.sfn = sfn
+        self.settings = settings
+        self.clock = clock
+        # Unique per process: a restarted worker must wait for its dead
+        # predecessor's leases like anyone else.
+        self.owner = f"{settings.worker_name}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._last_beat: dict[str, float] = {}
+        self._beat_lock = threading.Lock()
+
+    # -- receiving -----------------------------------------------------------
+    def poll_once(self, activity_arn: str) -> bool:
+        """One GetActivityTask long poll; True if a task arrived (and was recorded)."""
+        response = self.sfn.get_activity_task(activityArn=activity_arn, workerName=self.settings.worker_name[:80])
+        token = response.get("taskToken")
+        if not token:
+            return False
+        self.accept(token, response.get("input"))
+        return True
+
+    def accept(self, token: str, raw_input: str | None) -> None:
+        """Record a task the instant it arrives, then try to start it at once."""
+        try:
+            record = call_with_retry(self.store.create, token, raw_input, max_attempts=self.settings.api_max_attempts)
+        except Conflict:
+            # A retried put whose first attempt landed; the record is there.
+            record = self.store.get(task_id_for(token))
+            if record is None:
+                return
+        failpoints.hit("after_record")
+        log.info("task_received", task=record.task_id[:12], kind=self.adapter.kind)
+        self._safely(self._start, record, CycleReport())
+
+    # -- checking ------------------------------------------------------------
+    def check_all(self) -> CycleReport:
+        """One cycle over every record: start what is due, check what runs
+        (in batches), heartbeat what needs it, report what ended."""
+        report = CycleReport()
+        records = list(self.store.scan())
+        report.records = len(records)
+        running = [r for r in records if r.phase == RUNNING and r.run_id]
+        statuses: dict[str, RunStatus] = {}
+        if running:
+            try:
+                statuses = self.adapter.statuses([RunRef(r.run_id, r.run_group) for r in running])
+            except Exception as exc:  # noqa: BLE001 - one bad call must not stop the cycle
+                report.errors += 1
+                log.warning("status_check_failed", kind=self.adapter.kind, error=str(exc), error_code=error_code(exc))
+        for record in records:
+            self._safely(self._advance, record, report, statuses.get(record.run_id or ""))
+        self._forget_beats({r.task_id for r in records})
+        return report
+
+    def _advance(self, record: TaskRecord, report: CycleReport, status: RunStatus | None) -> None:
+        report.states[record.phase] = report.states.get(record.phase, 0) + 1
+        if record.phase in (RECEIVED, STARTING):
+            if self._heartbeat_if_due(record, report):
+                self._start(record, report)
+        elif record.phase == RUNNING:
+            if status is not None and status.terminal:
+                self._finish(record, self._outcome_of(status), report)
+            else:
+                self._heartbeat_if_due(record, report)
+        elif record.phase == REPORTING:
+            if record.lease_until < self.clock() or record.owner == self.owner:
+                try:
+                    self.store.claim(record, REPORTING, self.owner, self.settings.lease_seconds, self.clock())
+                except Conflict:
+                    return
+                self._report(record, report)
+
+    # -- starting ------------------------------------------------------------
+    def _start(self, record: TaskRecord, report: CycleReport) -> None:
+        now = self.clock()
+        if record.phase == RECEIVED and record.not_before > now:
+            return
+        if record.phase == STARTING and record.lease_until >= now and record.owner != self.owner:
+            return
+        earlier_attempts = int(record.start_attempts)
+        try:
+            self.store.claim(record, STARTING, self.owner, self.settings.lease_seconds, now, start_attempts=earlier_attempts + 1)
+        except Conflict:
+            return
+        failpoints.hit("after_claim")
+        bound = log.bind(task=record.task_id[:12], kind=self.adapter.kind)
+        try:
+            request = self.adapter.parse(load_task_input(record.raw_input, self.settings.max_task_input_bytes))
+            group = self.adapter.group_of(request)
+            bound = bound.bind(group=group)
+            run_id = None
+            if earlier_attempts:
+                # An interrupted attempt may have started the run: adopt it.
+                run_id = self.adapter.find_started(record.task_id, request, record.received_at)
+                if run_id:
+                    bound.info("run_adopted", run_id=run_id)
+            if run_id is None:
+                run_id = self.adapter.start(record.task_id, request)
+                bound.info("run_started", run_id=run_id)
+                report.started += 1
+            failpoints.hit("after_start")
+            self.store.advance(record, self.owner, RUNNING, run_id=run_id, run_group=group, started_at=datetime.fromtimestamp(self.clock(), timezone.utc), lease_until=0)
+        except StartDeferred as deferred:
+            retry_at = self.clock() + self.settings.start_retry_seconds
+            bound.info("start_deferred", reason=deferred.reason, retry_in_seconds=self.settings.start_retry_seconds)
+            self.store.advance(record, self.owner, RECEIVED, not_before=retry_at, lease_until=0)
+        except RunnerError as error:
+            bound.warning("task_failed_to_start", error=error.error_name, reason=error.message)
+            self._finish(record, _failure(error), report)
+        except Exception:
+            # Transient trouble: give the lease back so the next cycle (ours or
+            # another worker's) retries, searching for a run we may have started.
+            self.store.advance(record, self.owner, STARTING, lease_until=0)
+            raise
+
+    # -- finishing -----------------------------------------------------------
+    def _outcome_of(self, status: RunStatus) -> dict[str, Any]:
+        if status.succeeded:
+            return {"status": "success", "output": status.output}
+        message = status.error_message or f"run ended in state {status.state}"
+        return _failure(self.adapter.failure_error(message, **status.output))
+
+    def _finish(self, record: TaskRecord, outcome: dict[str, Any], report: CycleReport) -> None:
+        """Save the outcome (claiming the report), then send it."""
+        try:
+            self.store.claim(record, REPORTING, self.owner, self.settings.lease_seconds, self.clock(), outcome=json.dumps(outcome, default=str))
+        except Conflict:
+            return  # another worker reports it
+        failpoints.hit("before_report")
+        self._report(record, report)
+
+    def _report(self, record: TaskRecord, report: CycleReport) -> None:
+        outcome = json.loads(record.outcome or "{}")
+        bound = log.bind(task=record.task_id[:12], kind=self.adapter.kind, run_id=record.run_id)
+        try:
+            if outcome.get("status") == "success":
+                call_with_retry(
+                    self.sfn.send_task_success, taskToken=record.task_token, output=json.dumps(outcome["output"]),
+                    max_attempts=self.settings.api_max_attempts,
+                )
+            else:
+                call_with_retry(
+                    self.sfn.send_task_failure, taskToken=record.task_token, error=outcome.get("error", "RunnerError"),
+                    cause=outcome.get("cause", ""), max_attempts=self.settings.api_max_attempts,
+                )
+            bound.info("task_reported", status=outcome.get("status"), error=outcome.get("error"))
+            report.reported += 1
+        except ClientError as exc:
+            if error_code(exc) not in LOST_TOKEN_CODES:
+                raise
+            # Already reported by an earlier attempt, or nobody waits any more.
+            bound.warning("report_token_gone", error_code=error_code(exc))
+        failpoints.hit("after_report")
+        self.store.delete(record)
+
+    # -- heartbeats and lost tokens ------------------------------------------
+    def _heartbeat_if_due(self, record: TaskRecord, report: CycleReport) -> bool:
+        """Heartbeat when the interval has passed. False if the token is lost
+        (the record is then cleaned up and its run stopped)."""
+        now = self.clock()
+        with self._beat_lock:
+            last = self._last_beat.setdefault(record.task_id, record.received_at.timestamp())
+        if now - last < self.settings.heartbeat_interval_seconds:
+            return True
+        try:
+            call_with_retry(self.sfn.send_task_heartbeat, taskToken=record.task_token, max_attempts=self.settings.api_max_attempts)
+        except ClientError as exc:
+            if error_code(exc) not in LOST_TOKEN_CODES:
+                raise
+            self._abandon(record, error_code(exc) or "", report)
+            return False
+        with self._beat_lock:
+            self._last_beat[record.task_id] = now
+        report.heartbeats += 1
+        return True
+
+    def _abandon(self, record: TaskRecord, reason: str, report: CycleReport) -> None:
+        bound = log.bind(task=record.task_id[:12], kind=self.adapter.kind, run_id=record.run_id)
+        if record.run_id and self.settings.stop_on_lost_token:
+            try:
+                self.adapter.stop(RunRef(record.run_id, record.run_group))
+                bound.warning("run_stopped_token_lost", reason=reason)
+            except ClientError as exc:
+                bound.warning("stop_failed", reason=reason, error_code=error_code(exc))
+        else:
+            bound.warning("task_abandoned_token_lost", reason=reason)
+        self.store.delete(record)
+        report.abandoned += 1
+
+    def _forget_beats(self, live: set[str]) -> None:
+        with self._beat_lock:
+            for task_id in list(self._last_beat):
+                if task_id not in live:
+                    del self._last_beat[task_id]
+
+    # -- isolation -----------------------------------------------------------
+    def _safely(self, step: Callable[..., None], record: TaskRecord, report: CycleReport, *args: Any) -> None:
+        """One task's trouble is logged and retried next cycle; never fatal."""
+        try:
+            step(record, report, *args)
+        except Conflict:
+            pass
+        except Exception as exc:  # noqa: BLE001
+            report.errors += 1
+            log.warning(
+                "task_step_failed", task=record.task_id[:12], kind=self.adapter.kind, phase=record.phase,
+                error=str(exc)[:500], error_type=type(exc).__name__, error_code=error_code(exc),
+            )
+
+
+def _failure(error: RunnerError) -> dict[str, Any]:
+    name, cause = to_sfn_failure(error)
+    return {"status": "failure", "error": name, "cause": cause}

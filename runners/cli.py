@@ -1,0 +1,139 @@
+"""`etl-runner`: the command-line entry point. The only place signals are handled."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from typing import Any, Sequence
+
+import structlog
+
+from . import log as logging_setup
+from .config import Settings
+from .service import KINDS, build_lifecycle
+from .worker import Worker
+
+log = structlog.get_logger("runners.cli")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {
+        "region": getattr(args, "region", None),
+        "log_format": getattr(args, "log_format", None),
+        "log_level": getattr(args, "log_level", None),
+        "pollers": getattr(args, "pollers", None),
+        "check_interval_seconds": getattr(args, "check_interval", None),
+        "heartbeat_interval_seconds": getattr(args, "heartbeat_interval", None),
+        "run_once_budget_seconds": getattr(args, "budget", None),
+    }
+    kind = getattr(args, "kind", None)
+    if kind and getattr(args, "activity_arn", None):
+        overrides[f"{kind}_activity_arn"] = args.activity_arn
+    if kind and getattr(args, "table", None):
+        overrides[f"{kind}_table"] = args.table
+    return Settings.from_env(**overrides)
+
+
+def _worker(args: argparse.Namespace) -> Worker:
+    settings = _settings(args)
+    logging_setup.configure(settings.log_level, settings.log_format)
+    activity_arn = settings.activity_arn(args.kind)
+    if not activity_arn:
+        raise SystemExit(f"etl-runner: no activity ARN for {args.kind}: pass --activity-arn or set ETL_{args.kind.upper()}_ACTIVITY_ARN")
+    lifecycle = build_lifecycle(args.kind, settings)
+    if args.create_table:
+        lifecycle.store.ensure_table()
+    structlog.contextvars.bind_contextvars(activity=activity_arn.rsplit(":", 1)[-1], kind=args.kind)
+    return Worker(lifecycle, activity_arn, settings.pollers, settings.check_interval_seconds)
+
+
+def _install_signal_handlers(worker: Worker) -> None:
+    """First SIGTERM/SIGINT drains; a second exits at once."""
+
+    def handle(signum: int, _frame: Any) -> None:
+        if worker.stopping:
+            os._exit(128 + signum)
+        log.info("shutdown_requested", signal=signal.Signals(signum).name)
+        worker.request_shutdown()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    worker = _worker(args)
+    _install_signal_handlers(worker)
+    worker.serve()
+    return 0
+
+
+def cmd_run_once(args: argparse.Namespace) -> int:
+    worker = _worker(args)
+    _install_signal_handlers(worker)
+    summary = worker.run_once(_settings(args).run_once_budget_seconds)
+    last = summary.cycles[-1] if summary.cycles else None
+    print(json.dumps({"received": summary.received, "seconds": round(summary.seconds, 3), "active": last.records if last else None}))
+    return 0
+
+
+def cmd_local_up(args: argparse.Namespace) -> int:
+    from .local.server import serve_forever
+
+    serve_forever(port=args.port, activity_poll_seconds=args.activity_poll_seconds)
+    return 0
+
+
+def _add_worker_options(parser: argparse.ArgumentParser, *, service: bool) -> None:
+    parser.add_argument("kind", choices=KINDS, help="which runner: glue (Glue job runs) or athena (Athena queries)")
+    parser.add_argument("--activity-arn", help="Step Functions activity to poll (default: ETL_<KIND>_ACTIVITY_ARN)")
+    parser.add_argument("--table", help="DynamoDB table of active tasks (default: ETL_<KIND>_TABLE)")
+    parser.add_argument("--create-table", action="store_true", help="create the DynamoDB table if missing (local use; CloudFormation owns it on AWS)")
+    parser.add_argument("--heartbeat-interval", type=float, help="seconds between heartbeats of a running task (ETL_HEARTBEAT_INTERVAL_SECONDS)")
+    if service:
+        parser.add_argument("--pollers", type=int, help="concurrent GetActivityTask long polls (ETL_POLLERS)")
+        parser.add_argument("--check-interval", type=float, help="seconds between status-check cycles (ETL_CHECK_INTERVAL_SECONDS)")
+    else:
+        parser.add_argument("--budget", type=float, help="seconds this cycle may take; no long poll starts that could outlive it (ETL_RUN_ONCE_BUDGET_SECONDS)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="etl-runner",
+        description="Step Functions activity workers that run AWS Glue jobs and Athena queries.",
+    )
+    parser.add_argument("--region", help="AWS region (default: AWS_REGION / AWS_DEFAULT_REGION)")
+    parser.add_argument("--log-format", choices=("auto", "json", "console"), help="log output (ETL_LOG_FORMAT; auto = console on a terminal, else JSON)")
+    parser.add_argument("--log-level", help="DEBUG, INFO, WARNING... (ETL_LOG_LEVEL)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run a long-lived worker", description="Poll an activity continuously, start, watch and report jobs until SIGTERM (drains) or a second signal (exits).")
+    _add_worker_options(serve, service=True)
+    serve.set_defaults(func=cmd_serve)
+
+    once = sub.add_parser("run-once", help="one bounded cycle (what the scheduled Lambda runs)", description="Check all active tasks, take new tasks while a full long poll fits the budget, check again, exit.")
+    _add_worker_options(once, service=False)
+    once.set_defaults(func=cmd_run_once)
+
+    local = sub.add_parser("local", help="the embedded AWS for local runs and tests", description="Embedded AWS: moto server with Step Functions activities, Glue job runs and Athena queries that really run.")
+    local_sub = local.add_subparsers(dest="local_command", required=True)
+    up = local_sub.add_parser("up", help="start the embedded AWS and print its endpoint", description="Start the embedded AWS on 127.0.0.1 and block until interrupted. Export the printed AWS_ENDPOINT_URL to point the runners at it.")
+    up.add_argument("--port", type=int, default=4566, help="port to listen on (default 4566)")
+    up.add_argument("--activity-poll-seconds", type=float, default=60.0, help="how long GetActivityTask waits for a task (AWS: 60)")
+    up.set_defaults(func=cmd_local_up)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as exc:
+        print(f"etl-runner: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""One settings object for the whole service.
+
+Precedence is explicit argument > environment variable > default. Every
+environment variable the service reads is named here and nowhere else, so the
+README's configuration table and the code cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Mapping
+
+# Environment variable names, in one place.
+ENV_REGION = "AWS_REGION"
+ENV_DEFAULT_REGION = "AWS_DEFAULT_REGION"
+ENV_GLUE_ACTIVITY_ARN = "ETL_GLUE_ACTIVITY_ARN"
+ENV_ATHENA_ACTIVITY_ARN = "ETL_ATHENA_ACTIVITY_ARN"
+ENV_GLUE_TABLE = "ETL_GLUE_TABLE"
+ENV_ATHENA_TABLE = "ETL_ATHENA_TABLE"
+ENV_POLLERS = "ETL_POLLERS"
+ENV_CHECK_INTERVAL = "ETL_CHECK_INTERVAL_SECONDS"
+ENV_HEARTBEAT_INTERVAL = "ETL_HEARTBEAT_INTERVAL_SECONDS"
+ENV_STOP_ON_LOST_TOKEN = "ETL_STOP_ON_LOST_TOKEN"
+ENV_LEASE_SECONDS = "ETL_LEASE_SECONDS"
+ENV_START_RETRY_SECONDS = "ETL_START_RETRY_SECONDS"
+ENV_MAX_INPUT_BYTES = "ETL_MAX_TASK_INPUT_BYTES"
+ENV_RECORD_TTL_DAYS = "ETL_RECORD_TTL_DAYS"
+ENV_WORKER_NAME = "ETL_WORKER_NAME"
+ENV_LOG_FORMAT = "ETL_LOG_FORMAT"
+ENV_LOG_LEVEL = "ETL_LOG_LEVEL"
+ENV_MAX_ATTEMPTS = "ETL_API_MAX_ATTEMPTS"
+ENV_RUN_ONCE_BUDGET = "ETL_RUN_ONCE_BUDGET_SECONDS"
+ENV_FAILPOINT = "ETL_FAILPOINT"
+
+# GetActivityTask holds a request open for up to 60 s; the read timeout of the
+# Step Functions client must exceed that or a task handed out at second 59 is
+# lost in a cut connection.
+LONG_POLL_SECONDS = 60.0
+SFN_READ_TIMEOUT_SECONDS = 70.0
+
+
+def _env_bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a worker needs to know, resolved once at start-up."""
+
+    region: str = "us-east-1"
+    glue_activity_arn: str | None = None
+    athena_activity_arn: str | None = None
+    glue_table: str = "EtlRunnerGlueTasks"
+    athena_table: str = "EtlRunnerAthenaTasks"
+    pollers: int = 4
+    check_interval_seconds: float = 1.0
+    heartbeat_interval_seconds: float = 30.0
+    stop_on_lost_token: bool = True
+    lease_seconds: float = 60.0
+    start_retry_seconds: float = 30.0
+    max_task_input_bytes: int = 65536
+    record_ttl_days: int = 14
+    worker_name: str = field(default_factory=socket.gethostname)
+    log_format: str = "auto"
+    log_level: str = "INFO"
+    api_max_attempts: int = 8
+    run_once_budget_seconds: float = 240.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Build settings from the environment, with explicit overrides winning."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        region = env.get(ENV_REGION) or env.get(ENV_DEFAULT_REGION)
+        if region:
+            values["region"] = region
+        for name, (var, parse) in ENV_FIELDS.items():
+            raw = env.get(var)
+            if raw is None or raw == "":
+                continue
+            try:
+                values[name] = parse(raw)
+            except ValueError as exc:
+                raise ValueError(f"{var}={raw!r} is invalid: {exc}") from None
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.pollers < 1:
+            raise ValueError("pollers must be at least 1")
+        if self.check_interval_seconds <= 0:
+            raise ValueError("check interval must be positive")
+        if self.heartbeat_interval_seconds <= 0:
+            raise ValueError("heartbeat interval must be positive")
+        if self.log_format not in {"auto", "json", "console"}:
+            raise ValueError("log format must be auto, json or console")
+
+    def with_(self, **changes: Any) -> "Settings":
+        return replace(self, **changes)
+
+    def activity_arn(self, kind: str) -> str | None:
+        return {"glue": self.glue_activity_arn, "athena": self.athena_activity_arn}[kind]
+
+    def table_name(self, kind: str) -> str:
+        return {"glue": self.glue_table, "athena": self.athena_table}[kind]
+
+
+ENV_FIELDS: dict[str, tuple[str, Any]] = {
+    "glue_activity_arn": (ENV_GLUE_ACTIVITY_ARN, str),
+    "athena_activity_arn": (ENV_ATHENA_ACTIVITY_ARN, str),
+    "glue_table": (ENV_GLUE_TABLE, str),
+    "athena_table": (ENV_ATHENA_TABLE, str),
+    "pollers": (ENV_POLLERS, int),
+    "check_interval_seconds": (ENV_CHECK_INTERVAL, float),
+    "heartbeat_interval_seconds": (ENV_HEARTBEAT_INTERVAL, float),
+    "stop_on_lost_token": (ENV_STOP_ON_LOST_TOKEN, _env_bool),
+    "lease_seconds": (ENV_LEASE_SECONDS, float),
+    "start_retry_seconds": (ENV_START_RETRY_SECONDS, float),
+    "max_task_input_bytes": (ENV_MAX_INPUT_BYTES, int),
+    "record_ttl_days": (ENV_RECORD_TTL_DAYS, int),
+    "worker_name": (ENV_WORKER_NAME, str),
+    "log_format": (ENV_LOG_FORMAT, str),
+    "log_level": (ENV_LOG_LEVEL, str),
+    "api_max_attempts": (ENV_MAX_ATTEMPTS, int),
+    "run_once_budget_seconds": (ENV_RUN_ONCE_BUDGET, float),
+}
+
+assert set(ENV_FIELDS) | {"region"} == {f.name for f in fields(Settings)}

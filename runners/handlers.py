@@ -1,0 +1,35 @@
+"""Thin AWS Lambda entry points over the same code as `etl-runner run-once`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import log as logging_setup
+from .config import Settings
+from .service import build_lifecycle
+from .worker import Worker
+
+# Leave time to record and report after the last poll before Lambda's deadline.
+SAFETY_SECONDS = 10.0
+
+
+def _run_once(kind: str, context: Any) -> dict[str, Any]:
+    settings = Settings.from_env()
+    logging_setup.configure(settings.log_level, "json")
+    activity_arn = settings.activity_arn(kind)
+    if not activity_arn:
+        raise RuntimeError(f"ETL_{kind.upper()}_ACTIVITY_ARN is not set")
+    budget = settings.run_once_budget_seconds
+    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
+        budget = min(budget, context.get_remaining_time_in_millis() / 1000.0 - SAFETY_SECONDS)
+    worker = Worker(build_lifecycle(kind, settings), activity_arn, 1, settings.check_interval_seconds)
+    summary = worker.run_once(budget)
+    return {"received": summary.received, "seconds": round(summary.seconds, 3)}
+
+
+def glue_runner(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _run_once("glue", context)
+
+
+def athena_runner(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _run_once("athena", context)

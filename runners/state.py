@@ -1,0 +1,156 @@
+"""Durable task records in DynamoDB (pynamodb).
+
+A record exists from the moment a task is taken from Step Functions until it
+has been reported; every phase change is a conditional write, so several
+workers on one table never start or report a task twice.
+
+Phases (timeline of one task)::
+
+    GetActivityTask -> put RECEIVED (only if absent)
+    claim           -> STARTING, owner=me, lease_until=now+lease
+    StartJobRun / StartQueryExecution (idempotent by task id)
+    update          -> RUNNING, run_id          (only if still mine)
+    ... status checks, heartbeats ...
+    claim           -> REPORTING, outcome saved (only if RUNNING)
+    SendTaskSuccess / SendTaskFailure
+    delete
+
+A worker that dies mid-phase leaves its lease behind; once it expires any
+worker may take the record over and finish the phase (adopting a started run).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterator
+
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
+from pynamodb.models import Model
+
+RECEIVED = "RECEIVED"
+STARTING = "STARTING"
+RUNNING = "RUNNING"
+REPORTING = "REPORTING"
+PHASES = (RECEIVED, STARTING, RUNNING, REPORTING)
+
+
+def task_id_for(token: str) -> str:
+    """A stable, non-secret id for a task token (also Athena's ClientRequestToken)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class TaskRecord(Model):
+    """One task taken from an activity. Bound to a table by ``TaskStore``."""
+
+    class Meta:
+        table_name = "unbound"
+        billing_mode = "PAY_PER_REQUEST"
+
+    task_id = UnicodeAttribute(hash_key=True)
+    task_token = UnicodeAttribute()
+    raw_input = UnicodeAttribute(null=True)
+    phase = UnicodeAttribute()
+    received_at = UTCDateTimeAttribute()
+    owner = UnicodeAttribute(null=True)
+    lease_until = NumberAttribute(default=0)
+    not_before = NumberAttribute(default=0)
+    start_attempts = NumberAttribute(default=0)
+    run_group = UnicodeAttribute(null=True)
+    run_id = UnicodeAttribute(null=True)
+    started_at = UTCDateTimeAttribute(null=True)
+    outcome = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
+class Conflict(Exception):
+    """Another worker changed the record first; this one backs off."""
+
+
+class TaskStore:
+    """Conditional operations on one table of task records."""
+
+    def __init__(self, table_name: str, region: str, host: str | None, ttl_days: int = 14) -> None:
+        meta = type("Meta", (), {"table_name": table_name, "region": region, "host": host, "billing_mode": "PAY_PER_REQUEST"})
+        self.model: type[TaskRecord] = type(f"TaskRecord_{table_name}", (TaskRecord,), {"Meta": meta})  # type: ignore[assignment]
+        self.table_name = table_name
+        self._ttl = timedelta(days=ttl_days)
+
+    def ensure_table(self) -> None:
+        """Create the table if missing (local runs; CloudFormation owns it on AWS)."""
+        if not self.model.exists():
+            self.model.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
+
+    # -- create --------------------------------------------------------------
+    def create(self, token: str, raw_input: str | None) -> TaskRecord:
+        now = utcnow()
+        record = self.model(
+            task_id_for(token),
+            task_token=token,
+            raw_input=raw_input,
+            phase=RECEIVED,
+            received_at=now,
+            expires_at=now + self._ttl,
+        )
+        try:
+            record.save(condition=self.model.task_id.does_not_exist())
+        except PutError as exc:
+            if _conditional(exc):
+                raise Conflict("task already recorded") from None
+            raise
+        return record
+
+    # -- read ----------------------------------------------------------------
+    def scan(self) -> Iterator[TaskRecord]:
+        """Every record, every page: no task is ever starved."""
+        return self.model.scan(consistent_read=True)
+
+    def get(self, task_id: str) -> TaskRecord | None:
+        try:
+            return self.model.get(task_id, consistent_read=True)
+        except self.model.DoesNotExist:
+            return None
+
+    # -- phase changes -------------------------------------------------------
+    def claim(self, record: TaskRecord, to_phase: str, owner: str, lease_seconds: float, now: float, **sets: Any) -> None:
+        """Take the record into ``to_phase`` if it is still as we saw it and
+        nobody else holds a live lease on it."""
+        m = self.model
+        condition = (m.phase == record.phase) & ((m.lease_until < now) | (m.owner == owner))
+        if record.phase == RECEIVED:
+            condition = condition & (m.not_before <= now)
+        actions = [m.phase.set(to_phase), m.owner.set(owner), m.lease_until.set(now + lease_seconds)]
+        actions += [getattr(m, name).set(value) for name, value in sets.items()]
+        self._update(record, actions, condition)
+
+    def advance(self, record: TaskRecord, owner: str, to_phase: str, **sets: Any) -> None:
+        """Move a record we hold the lease on to its next phase."""
+        m = self.model
+        condition = (m.phase == record.phase) & (m.owner == owner)
+        actions = [m.phase.set(to_phase)] + [getattr(m, name).set(value) for name, value in sets.items()]
+        self._update(record, actions, condition)
+
+    def _update(self, record: TaskRecord, actions: list[Any], condition: Any) -> None:
+        try:
+            record.update(actions=actions, condition=condition)
+        except UpdateError as exc:
+            if _conditional(exc):
+                raise Conflict(f"record {record.task_id[:12]} changed under us") from None
+            raise
+
+    def delete(self, record: TaskRecord) -> None:
+        try:
+            record.delete(condition=self.model.task_id.exists())
+        except DeleteError as exc:
+            if not _conditional(exc):
+                raise
+
+
+def _conditional(exc: Exception) -> bool:
+    cause = getattr(exc, "cause_response_code", None)
+    return cause == "ConditionalCheckFailedException"

@@ -1,0 +1,96 @@
+"""Parsing and strict validation of activity task input.
+
+Accepts what the original sample sent (a JSON object, or a JSON string that
+holds one) and reports every problem as ``InvalidTaskInputError`` with a
+message a data engineer can act on.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+from .errors import InvalidTaskInputError
+
+
+def load_task_input(raw: str | None, max_bytes: int) -> dict[str, Any]:
+    """Decode the activity input into a dict, rejecting anything else."""
+    if raw is None or raw.strip() == "":
+        raise InvalidTaskInputError("task input is empty; expected a JSON object")
+    size = len(raw.encode("utf-8"))
+    if size > max_bytes:
+        raise InvalidTaskInputError(f"task input is {size} bytes; the limit is {max_bytes}", sizeBytes=size, limitBytes=max_bytes)
+    try:
+        value = json.loads(raw)
+        # The sample's state machines sometimes pass the object as a JSON string.
+        if isinstance(value, str):
+            value = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise InvalidTaskInputError(f"task input is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    if not isinstance(value, dict):
+        raise InvalidTaskInputError(f"task input must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+def reject_unknown_keys(payload: dict[str, Any], allowed: Iterable[str]) -> None:
+    allowed_set = set(allowed)
+    unknown = sorted(set(payload) - allowed_set)
+    if unknown:
+        raise InvalidTaskInputError(
+            f"unknown task input field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed_set))}"
+        )
+
+
+def optional_str(payload: dict[str, Any], key: str, *, max_len: int = 2048, choices: Iterable[str] | None = None) -> str | None:
+    value = payload.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or value == "":
+        raise InvalidTaskInputError(f"{key} must be a non-empty string, got {_describe(value)}")
+    if len(value) > max_len:
+        raise InvalidTaskInputError(f"{key} is longer than {max_len} characters")
+    if choices is not None:
+        options = list(choices)
+        if value not in options:
+            raise InvalidTaskInputError(f"{key} must be one of {', '.join(options)}, got {value!r}")
+    return value
+
+
+def required_str(payload: dict[str, Any], key: str, **kwargs: Any) -> str:
+    value = optional_str(payload, key, **kwargs)
+    if value is None:
+        raise InvalidTaskInputError(f"{key} is required")
+    return value
+
+
+def optional_int(payload: dict[str, Any], key: str, *, minimum: int, maximum: int) -> int | None:
+    value = payload.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidTaskInputError(f"{key} must be an integer, got {_describe(value)}")
+    if not minimum <= value <= maximum:
+        raise InvalidTaskInputError(f"{key} must be between {minimum} and {maximum}, got {value}")
+    return value
+
+
+def optional_str_map(payload: dict[str, Any], key: str) -> dict[str, str]:
+    value = payload.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise InvalidTaskInputError(f"{key} must be an object of string values, got {_describe(value)}")
+    return dict(value)
+
+
+def optional_str_list(payload: dict[str, Any], key: str) -> list[str] | None:
+    value = payload.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidTaskInputError(f"{key} must be a list of strings, got {_describe(value)}")
+    return list(value)
+
+
+def _describe(value: Any) -> str:
+    return f"{type(value).__name__} {json.dumps(value, default=str)[:60]}"
