@@ -1,0 +1,90 @@
+"""Task input: the sample's shapes are accepted, anything else fails with a clear cause."""
+
+import json
+
+import pytest
+
+from runners.athena import AthenaAdapter
+from runners.errors import InvalidTaskInputError
+from runners.glue import TASK_ID_ARGUMENT, GlueAdapter
+from runners.task_input import load_task_input
+
+LIMIT = 65536
+
+
+def glue(payload):
+    return GlueAdapter(glue_client=None).parse(payload)
+
+
+def athena(payload):
+    return AthenaAdapter(athena_client=None).parse(payload)
+
+
+def test_accepts_json_object_and_json_string_holding_one():
+    assert load_task_input('{"GlueJobName": "ProcessSalesData"}', LIMIT) == {"GlueJobName": "ProcessSalesData"}
+    assert load_task_input(json.dumps('{"GlueJobName": "ProcessSalesData"}'), LIMIT) == {"GlueJobName": "ProcessSalesData"}
+
+
+@pytest.mark.parametrize(
+    "raw, fragment",
+    [
+        ("", "empty"),
+        ("not json", "not valid JSON"),
+        ("[1, 2]", "must be a JSON object, got list"),
+        ('"just a string"', "not valid JSON"),
+        ("x" * (LIMIT + 1), "limit is 65536"),
+    ],
+)
+def test_rejects_what_is_not_an_object(raw, fragment):
+    with pytest.raises(InvalidTaskInputError, match=fragment):
+        load_task_input(raw, LIMIT)
+
+
+def test_glue_sample_shape_and_rich_shape():
+    assert glue({"GlueJobName": "ProcessSalesData"}).job_name == "ProcessSalesData"
+    rich = glue({"GlueJobName": "J", "Arguments": {"--day": "2026-11-16"}, "WorkerType": "G.1X", "NumberOfWorkers": 4, "Timeout": 30})
+    assert (rich.arguments, rich.worker_type, rich.number_of_workers, rich.timeout_minutes) == ({"--day": "2026-11-16"}, "G.1X", 4, 30)
+
+
+@pytest.mark.parametrize(
+    "payload, fragment",
+    [
+        ({}, "GlueJobName is required"),
+        ({"GlueJobName": 7}, "GlueJobName must be a non-empty string"),
+        ({"GlueJobName": "J", "Arguments": {"day": "x"}}, "must start with '--'"),
+        ({"GlueJobName": "J", "Arguments": {"--n": 3}}, "object of string values"),
+        ({"GlueJobName": "J", "Arguments": {TASK_ID_ARGUMENT: "x"}}, "runner sets it"),
+        ({"GlueJobName": "J", "NumberOfWorkers": "2"}, "must be an integer"),
+        ({"GlueJobName": "J", "NumberOfWorkers": True}, "must be an integer"),
+        ({"GlueJobName": "J", "WorkerType": "G.3X"}, "must be one of"),
+        ({"GlueJobName": "J", "Timeout": 0}, "between 1 and"),
+        ({"GlueJobName": "J", "Extra": 1}, "unknown task input field"),
+    ],
+)
+def test_glue_rejects_bad_input(payload, fragment):
+    with pytest.raises(InvalidTaskInputError, match=fragment):
+        glue(payload)
+
+
+def test_athena_sample_shape_and_rich_shape():
+    sample = athena({"AthenaQueryString": "SELECT 1", "AthenaDatabase": "sales", "AthenaResultOutputLocation": "s3://b/r/", "AthenaResultEncryptionOption": "SSE_S3"})
+    assert (sample.query_string, sample.database, sample.encryption_option) == ("SELECT 1", "sales", "SSE_S3")
+    rich = athena({"AthenaNamedQuery": "q", "AthenaWorkGroup": "etl", "ExecutionParameters": ["2026-11-16"], "AthenaResultEncryptionOption": "SSE_KMS", "AthenaResultKmsKey": "k"})
+    assert (rich.named_query, rich.workgroup, rich.execution_parameters, rich.kms_key) == ("q", "etl", ["2026-11-16"], "k")
+
+
+@pytest.mark.parametrize(
+    "payload, fragment",
+    [
+        ({}, "exactly one of AthenaQueryString or AthenaNamedQuery"),
+        ({"AthenaQueryString": "SELECT 1", "AthenaNamedQuery": "q"}, "exactly one of"),
+        ({"AthenaQueryString": "SELECT 1", "AthenaResultOutputLocation": "/tmp/x"}, "s3:// URI"),
+        ({"AthenaQueryString": "SELECT 1", "AthenaResultEncryptionOption": "AES"}, "must be one of"),
+        ({"AthenaQueryString": "SELECT 1", "AthenaResultEncryptionOption": "SSE_KMS"}, "needs AthenaResultKmsKey"),
+        ({"AthenaQueryString": "SELECT 1", "ExecutionParameters": [1]}, "list of strings"),
+        ({"AthenaQueryString": "SELECT 1", "GlueJobName": "J"}, "unknown task input field"),
+    ],
+)
+def test_athena_rejects_bad_input(payload, fragment):
+    with pytest.raises(InvalidTaskInputError, match=fragment):
+        athena(payload)
