@@ -1,0 +1,59 @@
+"""Guarantee 2: several workers on one activity and one table never double-start
+or double-report."""
+
+import json
+
+from support import (
+    SLEEP_SCRIPT, client, event_counts, glue_runs, make_activity, make_glue_job, serving, settings_for,
+    single_task_machine, spawn_worker, start, wait_execution,
+)
+from runners.glue import TASK_ID_ARGUMENT
+
+TASKS = 12
+
+
+def test_three_worker_processes_share_one_activity_without_duplicates(aws):
+    activity = make_activity()
+    settings = settings_for("glue", activity)
+    job = make_glue_job(SLEEP_SCRIPT, max_concurrent_runs=TASKS)
+    machine = single_task_machine(activity, heartbeat=30)
+    executions = [start(machine, {"GlueJobName": job, "Arguments": {"--seconds": "0.5"}}) for _ in range(TASKS)]
+
+    workers = [spawn_worker("glue", settings) for _ in range(3)]
+    try:
+        results = [wait_execution(e, timeout=90) for e in executions]
+    finally:
+        for w in workers:
+            w.terminate()
+        for w in workers:
+            w.wait(timeout=60)
+
+    assert [r["status"] for r in results] == ["SUCCEEDED"] * TASKS
+    runs = glue_runs(job)
+    assert len(runs) == TASKS
+    assert len({r["Arguments"][TASK_ID_ARGUMENT] for r in runs}) == TASKS
+    assert sorted(json.loads(r["output"])["JobRunId"] for r in results) == sorted(r["Id"] for r in runs)
+    for execution in executions:
+        assert event_counts(execution)["ActivitySucceeded"] == 1
+
+
+def test_two_worker_threads_share_one_athena_activity(aws):
+    s3 = client("s3")
+    try:
+        s3.create_bucket(Bucket="etl-runner-test-results")
+    except s3.exceptions.BucketAlreadyOwnedByYou:
+        pass
+    activity = make_activity()
+    settings = settings_for("athena", activity)
+    machine = single_task_machine(activity)
+    executions = [
+        start(machine, {"AthenaQueryString": f"SELECT {i} AS n", "AthenaResultOutputLocation": "s3://etl-runner-test-results/c/"})
+        for i in range(TASKS)
+    ]
+    with serving("athena", settings), serving("athena", settings):
+        results = [wait_execution(e, timeout=60) for e in executions]
+    assert [r["status"] for r in results] == ["SUCCEEDED"] * TASKS
+    query_ids = [json.loads(r["output"])["QueryExecutionId"] for r in results]
+    assert len(set(query_ids)) == TASKS
+    for execution in executions:
+        assert event_counts(execution)["ActivitySucceeded"] == 1
