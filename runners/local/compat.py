@@ -1,0 +1,216 @@
+"""Guard rail for the moto internals that ``runners.local`` extends.
+
+The emulator subclasses and patches private parts of moto (the Step
+Functions interpreter, the Glue and Athena response classes, the S3
+backend). A moto upgrade can change them silently, so ``install()`` calls
+``check()`` first: it verifies the pinned version and the shape of every
+internal we touch, and raises one ``EmulatorCompatibilityError`` listing
+everything that changed.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable
+
+EXPECTED_MOTO_VERSION = "5.2.5"
+
+
+class EmulatorCompatibilityError(RuntimeError):
+    """moto is not the version, or not the shape, that runners.local was built on."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(
+            f"runners.local needs moto=={EXPECTED_MOTO_VERSION} internals as they were; found:\n{lines}"
+        )
+
+
+Problems = list[str]
+
+
+def _attr(problems: Problems, owner: Any, name: str, where: str) -> Any:
+    value = getattr(owner, name, None)
+    if value is None:
+        problems.append(f"{where}.{name} is missing")
+    return value
+
+
+def _params(problems: Problems, func: Any, where: str, *names: str) -> None:
+    """``func`` must accept each of ``names`` as a parameter."""
+    if func is None:
+        return
+    try:
+        actual = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        problems.append(f"{where}: signature cannot be read")
+        return
+    missing = [n for n in names if n not in actual]
+    if missing:
+        problems.append(f"{where} no longer takes {missing} (has {list(actual)})")
+
+
+def _source_mentions(problems: Problems, func: Any, where: str, snippet: str) -> None:
+    try:
+        source = inspect.getsource(func)
+    except (OSError, TypeError):
+        problems.append(f"{where}: source unavailable")
+        return
+    if snippet not in source:
+        problems.append(f"{where} no longer contains {snippet!r}")
+
+
+def _check_version(problems: Problems) -> None:
+    import moto
+
+    if moto.__version__ != EXPECTED_MOTO_VERSION:
+        problems.append(f"moto.__version__ is {moto.__version__!r}, expected {EXPECTED_MOTO_VERSION!r}")
+
+
+def _check_sfn(problems: Problems) -> None:
+    from moto.core.config import default_user_config
+    from moto.stepfunctions import responses
+    from moto.stepfunctions.parser import models as parser_models
+    from moto.stepfunctions.parser.api import ActivityDoesNotExist, TaskTimedOut
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
+        state_task_activitiy,
+        state_task_factory,
+    )
+    from moto.stepfunctions.parser.asl.eval.callback import callback
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.backend.activity import Activity, ActivityTask
+
+    if "stepfunctions" not in default_user_config:
+        problems.append("moto.core.config.default_user_config has no 'stepfunctions' section")
+    _params(problems, _attr(problems, responses, "get_backend", "stepfunctions.responses"),
+            "stepfunctions.responses.get_backend", "account", "region")
+    response = responses.StepFunctionResponse
+    for name in ("send_task_failure", "send_task_success", "send_task_heartbeat", "describe_activity"):
+        _attr(problems, response, name, "StepFunctionResponse")
+    if not isinstance(inspect.getattr_static(response, "stepfunction_backend", None), property):
+        problems.append("StepFunctionResponse.stepfunction_backend is no longer a property")
+
+    backend = parser_models.StepFunctionsParserBackend
+    for name in ("send_task_success", "send_task_failure", "send_task_heartbeat"):
+        method = _attr(problems, backend, name, "StepFunctionsParserBackend")
+        if method is not None:
+            _source_mentions(problems, method, f"StepFunctionsParserBackend.{name}", "env.callback_pool_manager")
+    _params(problems, backend.send_task_failure, "StepFunctionsParserBackend.send_task_failure", "task_token", "error", "cause")
+
+    # The factory's name may already point at our subclass; check moto's own class.
+    _attr(problems, state_task_factory, "StateTaskActivity", "state_task_factory")
+    task_cls = _attr(problems, state_task_activitiy, "StateTaskActivity", "state_task_activitiy")
+    _source_mentions(problems, state_task_factory.state_task_for, "state_task_factory.state_task_for", "StateTaskActivity()")
+    if task_cls is not None:
+        _params(problems, task_cls._eval_execution, "StateTaskActivity._eval_execution", "env")
+        _source_mentions(problems, task_cls._eval_execution, "StateTaskActivity._eval_execution",
+                         "callback_pool_manager.add_activity_task(")
+
+    pool = callback.CallbackPoolManager(activity_store={})
+    if not isinstance(getattr(pool, "_pool", None), dict):
+        problems.append("CallbackPoolManager._pool is no longer a dict")
+    _params(problems, pool.add_activity_task, "CallbackPoolManager.add_activity_task",
+            "callback_id", "activity_arn", "activity_input")
+
+    endpoint = callback.ActivityCallbackEndpoint(callback_id="probe", activity_input="{}")
+    for name in ("_outcome", "_activity_task_start_endpoint", "_heartbeat_endpoint", "_notify_event"):
+        if not hasattr(endpoint, name):
+            problems.append(f"ActivityCallbackEndpoint instances have no {name}")
+    for name, params in {
+        "notify": ("outcome",),
+        "notify_heartbeat": (),
+        "wait": ("timeout",),
+        "setup_heartbeat_endpoint": ("heartbeat_seconds",),
+        "notify_activity_task_start": ("worker_name",),
+        "get_activity_task_start_endpoint": (),
+    }.items():
+        _params(problems, _attr(problems, endpoint, name, "ActivityCallbackEndpoint"),
+                f"ActivityCallbackEndpoint.{name}", *params)
+    start = callback.ActivityTaskStartEndpoint()
+    _params(problems, start.wait, "ActivityTaskStartEndpoint.wait", "timeout_seconds")
+    start.notify(callback.ActivityTaskStartOutcome(worker_name="probe"))
+    if getattr(start, "_outcome", None) is None:
+        problems.append("ActivityTaskStartEndpoint.notify no longer stores _outcome")
+    _params(problems, callback.HeartbeatEndpoint.__init__, "HeartbeatEndpoint.__init__", "heartbeat_seconds")
+    _attr(problems, callback.HeartbeatEndpoint, "clear_and_wait", "HeartbeatEndpoint")
+
+    for name in ("is_running", "callback_pool_manager", "aws_execution_details"):
+        if name not in Environment.__annotations__ and not hasattr(Environment, name):
+            problems.append(f"Environment has no {name}")
+    _params(problems, Activity.__init__, "parser Activity.__init__", "arn", "name", "creation_date")
+    _params(problems, ActivityTask.__init__, "parser ActivityTask.__init__", "task_token", "task_input")
+    if "_tasks" not in Activity.__annotations__:
+        problems.append("parser Activity no longer keeps its queue in _tasks")
+    _params(problems, TaskTimedOut.__init__, "TaskTimedOut.__init__", "message", "exception_type")
+    del ActivityDoesNotExist  # imported only to prove it exists
+
+
+def _check_glue(problems: Problems) -> None:
+    from moto.glue import exceptions
+    from moto.glue.models import FakeJob, GlueBackend
+    from moto.glue.responses import GlueResponse
+
+    for name in ("start_job_run", "get_job_run", "get_job_runs", "create_job", "_get_int_param", "_get_float_param"):
+        _attr(problems, GlueResponse, name, "GlueResponse")
+    if not isinstance(inspect.getattr_static(GlueResponse, "glue_backend", None), property):
+        problems.append("GlueResponse.glue_backend is no longer a property")
+    _params(problems, GlueBackend.get_job, "GlueBackend.get_job", "name")
+    _params(problems, FakeJob.__init__, "FakeJob.__init__", "name", "command", "default_arguments",
+            "non_overridable_arguments", "execution_property", "timeout", "glue_version", "worker_type",
+            "number_of_workers", "max_capacity", "allocated_capacity", "security_configuration",
+            "notification_property", "execution_class")
+    _attr(problems, FakeJob, "as_dict", "FakeJob")
+    _params(problems, exceptions.ConcurrentRunsExceededException.__init__, "ConcurrentRunsExceededException", "msg")
+    _params(problems, exceptions.InvalidInputException.__init__, "InvalidInputException", "op", "msg")
+    _params(problems, exceptions.JobRunNotFoundException.__init__, "JobRunNotFoundException", "job_run")
+
+
+def _check_athena(problems: Problems) -> None:
+    from moto.athena.models import AthenaBackend
+    from moto.athena.responses import AthenaResponse
+
+    for name in ("start_query_execution", "get_query_execution", "get_query_results",
+                 "stop_query_execution", "list_query_executions", "create_named_query", "get_named_query"):
+        _attr(problems, AthenaResponse, name, "AthenaResponse")
+    if not isinstance(inspect.getattr_static(AthenaResponse, "athena_backend", None), property):
+        problems.append("AthenaResponse.athena_backend is no longer a property")
+    backend = AthenaBackend("us-east-1", "123456789012")
+    group = getattr(backend, "work_groups", {}).get("primary")
+    if group is None or not isinstance(getattr(group, "configuration", None), dict):
+        problems.append("AthenaBackend.work_groups['primary'].configuration is no longer a dict")
+
+
+def _check_s3_and_server(problems: Problems) -> None:
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.s3 import models as s3_models
+
+    _attr(problems, s3_models, "s3_backends", "moto.s3.models")
+    _params(problems, s3_models.S3Backend.get_object, "S3Backend.get_object", "bucket_name", "key_name")
+    _params(problems, s3_models.S3Backend.put_object, "S3Backend.put_object", "bucket_name", "key_name", "value")
+    _params(problems, ThreadedMotoServer.__init__, "ThreadedMotoServer.__init__", "ip_address", "port", "verbose")
+    for name in ("start", "stop", "get_host_and_port"):
+        _attr(problems, ThreadedMotoServer, name, "ThreadedMotoServer")
+    if not hasattr(ThreadedMotoServer(verbose=False), "_server"):
+        problems.append("ThreadedMotoServer instances have no _server")
+
+
+_PROBES: tuple[Callable[[Problems], None], ...] = (
+    _check_version,
+    _check_sfn,
+    _check_glue,
+    _check_athena,
+    _check_s3_and_server,
+)
+
+
+def check() -> None:
+    """Raise EmulatorCompatibilityError unless every extended moto internal is as expected."""
+    problems: Problems = []
+    for probe in _PROBES:
+        try:
+            probe(problems)
+        except Exception as exc:  # an import or attribute error is itself the finding
+            problems.append(f"{probe.__name__[len('_check_'):]}: {type(exc).__name__}: {exc}")
+    if problems:
+        raise EmulatorCompatibilityError(problems)

@@ -1,0 +1,70 @@
+"""How a Glue job run becomes a local OS process: one executor per Command.Name.
+
+The run engine (``glue_engine``) owns states, timeouts and stopping; an
+executor only knows how to launch the job's script. Today both
+``pythonshell`` and ``glueetl`` run the script with this Python
+interpreter; local Spark plugs in later as another ``JobExecutor``
+registered for ``glueetl`` (``GlueEngine.register_executor``).
+"""
+
+from __future__ import annotations
+
+import abc
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+
+@dataclass(frozen=True)
+class RunLaunch:
+    """Everything an executor needs to start one run's process."""
+
+    job_name: str
+    run_id: str
+    script_path: Path
+    #: Glue-style argv after the script: ``--JOB_NAME n --JOB_RUN_ID id --KEY value ...``
+    arguments: list[str]
+    env: dict[str, str]
+    workdir: Path
+    stdout: IO[bytes]
+    stderr: IO[bytes]
+    #: The job definition as GetJob returns it (Command, WorkerType, ...).
+    job: dict = field(default_factory=dict)
+
+
+class JobExecutor(abc.ABC):
+    """Launches the process of one Glue job run for one kind of Command."""
+
+    @abc.abstractmethod
+    def launch(self, launch: RunLaunch) -> subprocess.Popen[bytes]:
+        """Start the run's process and return it without waiting.
+
+        The process must be a session leader (``start_new_session=True``) so
+        the engine can stop the whole process group.
+        """
+
+
+class PythonScriptExecutor(JobExecutor):
+    """Runs the job script with the current interpreter, as Glue's Python shell does."""
+
+    def __init__(self, python: str | None = None):
+        self._python = python or sys.executable
+
+    def launch(self, launch: RunLaunch) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [self._python, str(launch.script_path), *launch.arguments],
+            cwd=launch.workdir,
+            env=launch.env,
+            stdin=subprocess.DEVNULL,
+            stdout=launch.stdout,
+            stderr=launch.stderr,
+            start_new_session=True,
+        )
+
+
+def default_executors() -> dict[str, JobExecutor]:
+    """Executors by Command.Name; glueetl is a plain Python run until local Spark lands."""
+    python = PythonScriptExecutor()
+    return {"pythonshell": python, "glueetl": python}
