@@ -86,7 +86,7 @@ def _check_sfn(problems: Problems) -> None:
     _params(problems, _attr(problems, responses, "get_backend", "stepfunctions.responses"),
             "stepfunctions.responses.get_backend", "account", "region")
     response = responses.StepFunctionResponse
-    for name in ("send_task_failure", "send_task_success", "send_task_heartbeat", "describe_activity"):
+    for name in ("send_task_failure", "send_task_success", "send_task_heartbeat", "describe_activity", "start_execution"):
         _attr(problems, response, name, "StepFunctionResponse")
     if not isinstance(inspect.getattr_static(response, "stepfunction_backend", None), property):
         problems.append("StepFunctionResponse.stepfunction_backend is no longer a property")
@@ -97,6 +97,8 @@ def _check_sfn(problems: Problems) -> None:
         if method is not None:
             _source_mentions(problems, method, f"StepFunctionsParserBackend.{name}", "env.callback_pool_manager")
     _params(problems, backend.send_task_failure, "StepFunctionsParserBackend.send_task_failure", "task_token", "error", "cause")
+    _params(problems, backend.start_execution, "StepFunctionsParserBackend.start_execution",
+            "state_machine_arn", "name", "execution_input")
 
     # The factory's name may already point at our subclass; check moto's own class.
     _attr(problems, state_task_factory, "StateTaskActivity", "state_task_factory")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from runners.local import athena_engine, compat, glue_engine, sfn_activities
+from runners.local import athena_engine, compat, glue_engine, sfn_activities, sfn_fixes
 
 _LOCK = threading.Lock()
 _INSTALLED = False
@@ -22,6 +22,7 @@ def install() -> None:
             return
         compat.check()
         sfn_activities.install()
+        sfn_fixes.install()
         glue_engine.install()
         athena_engine.install()
         _INSTALLED = True

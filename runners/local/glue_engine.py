@@ -57,6 +57,7 @@ EXPIRED = "EXPIRED"
 
 ACTIVE_STATES = frozenset({STARTING, RUNNING, STOPPING})
 TERMINAL_STATES = frozenset({SUCCEEDED, FAILED, STOPPED, TIMEOUT, ERROR, EXPIRED})
+ALL_STATES = ACTIVE_STATES | TERMINAL_STATES | {WAITING}
 
 DEFAULT_TIMEOUT_MINUTES = 2880  # Glue's default job timeout (48 h)
 DEFAULT_PAGE_SIZE = 100
@@ -94,6 +95,8 @@ class GlueRun:
     error_message: str | None = None
     process: subprocess.Popen[bytes] | None = None
     stop_requested: bool = False
+    #: Put in its state by force_run_state: the queue must not start it.
+    forced: bool = False
     clock_start: float = field(default_factory=time.monotonic)
     log_dir: Path | None = None
 
@@ -348,16 +351,20 @@ class GlueEngine:
         state: str,
         error_message: str | None = None,
     ) -> None:
-        """Emulator control: end a run in ``state`` (e.g. ERROR, EXPIRED, TIMEOUT).
+        """Emulator control: put a run in any JobRunState, e.g. ERROR or EXPIRED.
 
-        Kills the run's process if it is still alive and sets CompletedOn.
+        A terminal state ends the run: its process is killed if still alive
+        and CompletedOn is set. A non-terminal state (e.g. WAITING) only
+        relabels the run; its process keeps running and its exit still
+        decides the final state.
         """
-        if state not in TERMINAL_STATES:
-            raise ValueError(f"Can only force a terminal state {sorted(TERMINAL_STATES)}, got {state!r}")
+        if state not in ALL_STATES:
+            raise ValueError(f"Unknown JobRunState {state!r}; expected one of {sorted(ALL_STATES)}")
         with self._lock:
             run = self._run(backend, job_name, run_id)
+            run.forced = True
             run.set_state(state, error_message)
-            if run.process is not None and run.process.poll() is None:
+            if state in TERMINAL_STATES and run.process is not None and run.process.poll() is None:
                 _kill(run.process)
             self._promote(run.job_runs)
 
@@ -507,7 +514,7 @@ class GlueEngine:
         for run in list(job_runs.runs):
             if job_runs.active_count() >= job_runs.max_concurrent_runs:
                 return
-            if run.state == WAITING:
+            if run.state == WAITING and not run.forced:
                 run.set_state(STARTING)
                 self._spawn(run)
 

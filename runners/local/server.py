@@ -137,9 +137,11 @@ class EmbeddedAws:
             return
         with self._running_lock:
             self._running.discard(self)
-            last = not self._running
-        if last:
+            survivor = next(iter(self._running), None)
+        if survivor is None:
             self._end_live_work()
+        else:  # the settings are process-wide: hand them back to a running server
+            survivor._apply_settings()
         server.stop()
         if server._server is not None:
             server._server.server_close()

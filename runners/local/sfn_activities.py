@@ -91,7 +91,8 @@ class LiveActivityCallbackEndpoint(ActivityCallbackEndpoint):
         self._expired = False
         self._activity_task_start_endpoint = _StartEndpoint(self)  # type: ignore[misc]
 
-    def _accepts_calls(self) -> bool:
+    def accepts_calls(self) -> bool:
+        """True while SendTaskSuccess/Failure/Heartbeat with this token can still count."""
         return not self._expired and self._outcome is None and self._frame.is_running()
 
     def _expire(self) -> None:
@@ -100,21 +101,21 @@ class LiveActivityCallbackEndpoint(ActivityCallbackEndpoint):
     def try_start(self, worker_name: str | None) -> bool:
         """Hand the task to a worker, unless its attempt is already over."""
         with self._lock:
-            if not self._accepts_calls():
+            if not self.accepts_calls():
                 return False
             self.notify_activity_task_start(worker_name)
             return True
 
     def notify(self, outcome: CallbackOutcome) -> None:
         with self._lock:
-            if not self._accepts_calls():
+            if not self.accepts_calls():
                 raise _token_expired()
             super().notify(outcome)
 
     def notify_heartbeat(self) -> bool:
         # AWS accepts heartbeats for any live task, with or without HeartbeatSeconds.
         with self._lock:
-            if not self._accepts_calls():
+            if not self.accepts_calls():
                 raise _token_expired()
             super().notify_heartbeat()
             return True
@@ -237,6 +238,17 @@ class LiveActivityStore:
         self._backend = sfn_backend
         self._lock = threading.Lock()
         self._live: dict[str, tuple[object, LiveActivity]] = {}
+        #: Every activity token issued here, so a token whose attempt is over
+        #: answers TaskTimedOut even after its execution has ended.
+        self._tokens: dict[str, LiveActivityCallbackEndpoint] = {}
+
+    def register(self, endpoint: LiveActivityCallbackEndpoint) -> None:
+        with self._lock:
+            self._tokens[endpoint.callback_id] = endpoint
+
+    def endpoint(self, task_token: str) -> LiveActivityCallbackEndpoint | None:
+        with self._lock:
+            return self._tokens.get(task_token)
 
     def resolve(self, arn: str) -> LiveActivity | None:
         with self._lock:
@@ -287,6 +299,7 @@ class _AttemptPool(CallbackPoolManager):
             raise ActivityDoesNotExist()
         endpoint = LiveActivityCallbackEndpoint(callback_id, activity_input, self._frame)
         self._pool[callback_id] = endpoint
+        self._store.register(endpoint)
         activity.add_task(LiveActivityTask(callback_id, activity_input, endpoint))
         return endpoint
 
@@ -320,8 +333,36 @@ def get_activity_task(self: sfn_responses.StepFunctionResponse) -> ActionResult:
     return ActionResult({"taskToken": task.task_token, "input": task.task_input})
 
 
+def _refuse_ended_token(response: sfn_responses.StepFunctionResponse) -> None:
+    """TaskTimedOut for an activity token whose attempt is over.
+
+    moto only searches RUNNING executions and would answer InvalidToken once
+    the execution has ended; AWS answers TaskTimedOut for any token it issued
+    that can no longer count. Unknown tokens (and .waitForTaskToken tokens,
+    which are not ours) fall through to moto.
+    """
+    token = response._get_param("taskToken")
+    store = activity_store_for(response.current_account, response.region)
+    endpoint = store.endpoint(token) if token else None
+    if endpoint is not None and not endpoint.accepts_calls():
+        raise _token_expired()
+
+
+def send_task_success(self: sfn_responses.StepFunctionResponse) -> ActionResult:
+    _refuse_ended_token(self)
+    self.stepfunction_backend.send_task_success(self._get_param("taskToken"), self._get_param("output"))
+    return EmptyResult()
+
+
+def send_task_heartbeat(self: sfn_responses.StepFunctionResponse) -> ActionResult:
+    _refuse_ended_token(self)
+    self.stepfunction_backend.send_task_heartbeat(self._get_param("taskToken"))
+    return EmptyResult()
+
+
 def send_task_failure(self: sfn_responses.StepFunctionResponse) -> ActionResult:
     """SendTaskFailure that also forwards ``cause`` (moto drops it)."""
+    _refuse_ended_token(self)
     backend = self.stepfunction_backend
     kwargs = {"error": self._get_param("error")}
     if _accepts_cause(backend):
@@ -345,5 +386,7 @@ def install() -> None:
     state_task_factory.StateTaskActivity = LiveStateTaskActivity  # type: ignore[misc]
     response_cls = sfn_responses.StepFunctionResponse
     response_cls.get_activity_task = get_activity_task  # type: ignore[attr-defined]
+    response_cls.send_task_success = send_task_success  # type: ignore[method-assign]
+    response_cls.send_task_heartbeat = send_task_heartbeat  # type: ignore[method-assign]
     response_cls.send_task_failure = send_task_failure  # type: ignore[method-assign]
     _INSTALLED = True

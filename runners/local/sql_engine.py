@@ -94,6 +94,40 @@ def athena_text(value: Any) -> str | None:
     return str(value)
 
 
+_STRING = re.compile(r"'((?:[^']|'')*)'", re.DOTALL)
+_INTEGER = re.compile(r"[+-]?\d+")
+_DECIMAL_LITERAL = re.compile(r"[+-]?(\d+\.\d*|\.\d+)")
+_FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+")
+_TYPED = re.compile(r"(DATE|TIMESTAMP)\s*'([^']*)'", re.IGNORECASE)
+
+
+def parse_literal(text: str) -> Any:
+    """A SQL literal's value, or ``text`` itself when it is not one literal."""
+    stripped = text.strip()
+    if match := _STRING.fullmatch(stripped):
+        return match.group(1).replace("''", "'")
+    if _INTEGER.fullmatch(stripped):
+        return int(stripped)
+    if _DECIMAL_LITERAL.fullmatch(stripped):
+        return decimal.Decimal(stripped)
+    if _FLOAT.fullmatch(stripped):
+        return float(stripped)
+    lowered = stripped.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered == "null":
+        return None
+    if match := _TYPED.fullmatch(stripped):
+        kind, value = match.group(1).upper(), match.group(2)
+        try:
+            if kind == "DATE":
+                return datetime.date.fromisoformat(value)
+            return datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return text
+    return text
+
+
 class SqlSession:
     """One DuckDB connection running one statement at a time."""
 
@@ -128,17 +162,14 @@ class SqlEngine:
         return sql
 
     def parameter_values(self, parameters: Sequence[str]) -> list[Any]:
-        """Athena ExecutionParameters are SQL literals ('abc', 42, DATE '2020-01-01')."""
-        if not parameters:
-            return []
-        with duckdb.connect() as scratch:
-            values = []
-            for literal in parameters:
-                try:
-                    values.append(scratch.execute(f"SELECT {literal}").fetchone()[0])
-                except duckdb.Error as exc:
-                    raise SqlError(f"Invalid execution parameter {literal!r}: {exc}") from exc
-            return values
+        """Values to bind for Athena's ExecutionParameters, in order.
+
+        Athena takes each parameter as a SQL literal (``'text'``, ``42``,
+        ``DATE '2020-01-01'``), so a well-formed literal is bound as its
+        typed value. Anything else is bound as plain text. Either way the
+        value is bound, never spliced into the SQL.
+        """
+        return [parse_literal(text) for text in parameters or ()]
 
     def open_session(self, database: str | None) -> SqlSession:
         """A fresh in-memory connection; ``database`` is unused until tables over S3 exist."""
