@@ -1,0 +1,70 @@
+"""EmbeddedAws lifecycle: endpoint, reset, stop, and the `local up` entry point."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import boto3
+import pytest
+
+from runners.local import EmbeddedAws
+
+
+def test_endpoint_serves_real_boto3_calls_and_reset_forgets_everything(emulator, name):
+    assert emulator.endpoint_url.startswith("http://127.0.0.1:")
+    sfn = emulator.client("stepfunctions")
+    sfn.create_activity(name=name)
+    assert [a["name"] for a in sfn.list_activities()["activities"]] == [name]
+
+    emulator.reset()
+    assert sfn.list_activities()["activities"] == []
+
+
+def test_settings_apply_while_running(emulator, name):
+    sfn = emulator.client("stepfunctions")
+    arn = sfn.create_activity(name=name)["activityArn"]
+    emulator.activity_poll_seconds = 0.5
+    try:
+        began = time.monotonic()
+        sfn.get_activity_task(activityArn=arn)
+        assert time.monotonic() - began < 1.5
+    finally:
+        emulator.activity_poll_seconds = 2.0
+
+
+def test_stop_releases_the_port():
+    aws = EmbeddedAws().start()
+    url = aws.endpoint_url
+    aws.stop()
+    aws.stop()  # idempotent
+    client = boto3.client("sqs", endpoint_url=url, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with pytest.raises(Exception):
+        client.list_queues()
+    with pytest.raises(RuntimeError):
+        EmbeddedAws().endpoint_url
+
+
+def test_serve_forever_prints_the_endpoint_and_stops_on_sigterm():
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from runners.local.server import serve_forever; serve_forever()"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        line = process.stdout.readline().strip()
+        assert line.startswith("AWS_ENDPOINT_URL=http://127.0.0.1:")
+        url = line.split("=", 1)[1]
+        sfn = boto3.client("stepfunctions", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+        assert sfn.list_activities()["activities"] == []
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
