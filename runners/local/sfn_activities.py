@@ -19,7 +19,17 @@ Wiring: the state factory builds ``LiveStateTaskActivity`` instead of moto's
 ``StateTaskActivity``. For the duration of one attempt it gives the state a
 callback pool bound to the attempt's frame, so the endpoint it creates knows
 when its attempt is over (the frame stops running). The endpoints are stored
-in the execution's shared pool, so moto's own SendTask* code finds them.
+in the execution's shared pool, so moto's own SendTask* code finds them, and
+in the store's token registry, so a token still answers TaskTimedOut after
+its execution has ended (moto would only search RUNNING executions).
+
+Why not swap the store in moto's ``Execution`` instead: the attempt's frame,
+which decides when a token dies, is only visible inside the state, so the
+state is the one place that knows both the (account, region) and the frame.
+
+Also fixed on the way: moto's start wait raised AttributeError instead of
+States.Timeout when nobody took the task, SendTaskFailure dropped ``cause``,
+and moto's TaskTimedOut carried no error code.
 """
 
 from __future__ import annotations
@@ -121,8 +131,13 @@ class LiveActivityCallbackEndpoint(ActivityCallbackEndpoint):
             return True
 
     def setup_heartbeat_endpoint(self, heartbeat_seconds: int) -> HeartbeatEndpoint:
-        self._heartbeat_endpoint = _HeartbeatEndpoint(self, heartbeat_seconds)
-        return self._heartbeat_endpoint
+        with self._lock:
+            self._heartbeat_endpoint = _HeartbeatEndpoint(self, heartbeat_seconds)
+            if self._outcome is not None:
+                # A fast worker answered before the state reached its heartbeat
+                # loop; without this the loop would first sit out a full interval.
+                self._heartbeat_endpoint.notify()
+            return self._heartbeat_endpoint
 
     def wait(self, timeout: float | None = None) -> CallbackOutcome | None:
         super().wait(timeout=timeout)
