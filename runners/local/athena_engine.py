@@ -122,7 +122,12 @@ class QueryRun:
         if self.reason is not None:
             status["StateChangeReason"] = self.reason
         if self.state == FAILED:
-            status["AthenaError"] = {"ErrorCategory": 2, "ErrorType": 1100, "Retryable": False, "ErrorMessage": self.reason or ""}
+            status["AthenaError"] = {  # category 2: a user error, as Athena files SQL mistakes
+                "ErrorCategory": 2,
+                "ErrorType": 1100,
+                "Retryable": False,
+                "ErrorMessage": self.reason or "",
+            }
         engine_end = self.engine_done_at or self.finished_at
         out: dict[str, Any] = {
             "QueryExecutionId": self.query_id,
@@ -139,7 +144,7 @@ class QueryRun:
                 "QueryQueueTimeInMillis": _millis(self.queued_at, self.started_at),
                 "ServicePreProcessingTimeInMillis": 0,
                 "QueryPlanningTimeInMillis": 0,
-                "ServiceProcessingTimeInMillis": _millis(self.engine_done_at, self.finished_at) if self.engine_done_at else 0,
+                "ServiceProcessingTimeInMillis": _millis(self.engine_done_at, self.finished_at),
                 "ResultReuseInformation": {"ReusedPreviousResult": False},
             },
             "WorkGroup": self.workgroup,

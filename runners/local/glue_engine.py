@@ -229,7 +229,7 @@ class GlueEngine:
         self.endpoint_url: str | None = None
         self._executors: dict[str, JobExecutor] = default_executors()
         self._lock = threading.RLock()
-        self._drivers: set[threading.Thread] = set()
+        self._drivers: dict[threading.Thread, GlueRun] = {}
         self._workdir: Path | None = None
 
     def register_executor(self, command_name: str, executor: JobExecutor) -> None:
@@ -330,7 +330,9 @@ class GlueEngine:
             for run_id in run_ids:
                 run = job_runs.find(run_id)
                 if run is None:
-                    errors.append(self._stop_error(job_name, run_id, "EntityNotFoundException", f"Job run {run_id} not found."))
+                    errors.append(
+                        self._stop_error(job_name, run_id, "EntityNotFoundException", f"Job run {run_id} not found.")
+                    )
                 elif run.state in TERMINAL_STATES:
                     errors.append(
                         self._stop_error(
@@ -382,13 +384,12 @@ class GlueEngine:
     def shutdown(self, wait_seconds: float = 5.0) -> None:
         """Stop every live run (state STOPPED) and remove the run directories."""
         with self._lock:
-            drivers = list(self._drivers)
-            for thread in drivers:
-                run: GlueRun = thread.run_ref  # type: ignore[attr-defined]
+            drivers = list(self._drivers.items())
+            for _, run in drivers:
                 if run.state not in TERMINAL_STATES:
                     self._request_stop(run)
         deadline = time.monotonic() + wait_seconds
-        for thread in drivers:
+        for thread, _ in drivers:
             thread.join(max(0.0, deadline - time.monotonic()))
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
@@ -425,8 +426,7 @@ class GlueEngine:
         # Caller holds the lock.
         run.clock_start = time.monotonic()
         thread = threading.Thread(target=self._drive, args=(run,), name=f"glue-{run.run_id[:11]}", daemon=True)
-        thread.run_ref = run  # type: ignore[attr-defined]
-        self._drivers.add(thread)
+        self._drivers[thread] = run
         thread.start()
 
     def _drive(self, run: GlueRun) -> None:
@@ -439,7 +439,7 @@ class GlueEngine:
                     run.set_state(FAILED, f"Local Glue engine error: {exc!r}")
         finally:
             with self._lock:
-                self._drivers.discard(threading.current_thread())
+                self._drivers.pop(threading.current_thread(), None)
                 self._promote(run.job_runs)
 
     def _finish_unless_ended(self, run: GlueRun, state: str, message: str | None = None) -> None:
@@ -453,7 +453,8 @@ class GlueEngine:
         command = job_def.get("Command") or {}
         executor = self._executors.get(command.get("Name", ""))
         if executor is None:
-            self._finish_unless_ended(run, FAILED, f"Command.Name {command.get('Name')!r} is not supported by the local Glue engine")
+            message = f"Command.Name {command.get('Name')!r} is not supported by the local Glue engine"
+            self._finish_unless_ended(run, FAILED, message)
             return False
         try:
             script_uri = S3Uri.parse(command.get("ScriptLocation", ""))

@@ -89,9 +89,7 @@ def athena_text(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, datetime.datetime):
         return value.isoformat(sep=" ", timespec="milliseconds")
-    if isinstance(value, (datetime.date, datetime.time, decimal.Decimal)):
-        return str(value)
-    return str(value)
+    return str(value)  # numbers, Decimal, date and time render as Athena shows them
 
 
 _STRING = re.compile(r"'((?:[^']|'')*)'", re.DOTALL)
