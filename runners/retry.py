@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable, TypeVar
 
 import structlog
-from botocore.exceptions import ClientError, ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import ClientError, ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 log = structlog.get_logger(__name__)

@@ -26,6 +26,7 @@ from runners.service import build_lifecycle
 from runners.worker import Worker
 
 SCRIPT_BUCKET = "etl-runner-test-scripts"
+RESULTS_BUCKET = "etl-runner-test-results"
 ROLE_ARN = "arn:aws:iam::123456789012:role/etl-runner-test"
 
 
@@ -95,15 +96,21 @@ def failure_of(execution_arn: str) -> dict:
     raise AssertionError("no ActivityFailed event")
 
 
-def ensure_script_bucket() -> None:
+def ensure_bucket(name: str) -> None:
     s3 = client("s3")
     with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
-        s3.create_bucket(Bucket=SCRIPT_BUCKET)
+        s3.create_bucket(Bucket=name)
+
+
+def results_location(prefix: str) -> str:
+    """An Athena result location in a bucket that exists."""
+    ensure_bucket(RESULTS_BUCKET)
+    return f"s3://{RESULTS_BUCKET}/{prefix}/"
 
 
 def make_glue_job(script: str, *, name: str | None = None, max_concurrent_runs: int = 1, timeout: int | None = None) -> str:
     """A Python shell Glue job whose script really runs on the embedded Glue."""
-    ensure_script_bucket()
+    ensure_bucket(SCRIPT_BUCKET)
     name = name or unique("job")
     key = f"scripts/{name}.py"
     client("s3").put_object(Bucket=SCRIPT_BUCKET, Key=key, Body=textwrap.dedent(script).encode())
@@ -133,6 +140,10 @@ def glue_runs(job_name: str) -> list[dict]:
     return client("glue").get_job_runs(JobName=job_name, MaxResults=200)["JobRuns"]
 
 
+def running_glue_run(job_name: str) -> dict:
+    return wait_for(lambda: [r for r in glue_runs(job_name) if r["JobRunState"] == "RUNNING"], message="a RUNNING run")[0]
+
+
 def settings_for(kind: str, activity_arn: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         f"{kind}_activity_arn": activity_arn,
@@ -156,9 +167,11 @@ def lifecycle_for(kind: str, settings: Settings):
 
 
 @contextlib.contextmanager
-def serving(kind: str, settings: Settings) -> Iterator[Worker]:
-    """An in-process `serve` worker on a thread, drained on exit."""
-    lifecycle = lifecycle_for(kind, settings)
+def serving(kind: str, settings: Settings, clients: AwsClients | None = None) -> Iterator[Worker]:
+    """An in-process `serve` worker on a thread, drained on exit. Pass
+    ``clients`` to observe or shape its AWS calls with botocore event hooks."""
+    lifecycle = build_lifecycle(kind, settings, clients or AwsClients(settings))
+    lifecycle.store.ensure_table()
     worker = Worker(lifecycle, settings.activity_arn(kind), settings.pollers, settings.check_interval_seconds)
     thread = threading.Thread(target=worker.serve, daemon=True)
     thread.start()

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from support import (
-    SLEEP_SCRIPT, activity_task, client, event_counts, glue_runs, make_activity, make_glue_job, make_state_machine,
+    SLEEP_SCRIPT, activity_task, event_counts, glue_runs, make_activity, make_glue_job, make_state_machine, results_location,
     settings_for, spawn_worker, start, wait_execution,
 )
 
@@ -14,11 +14,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_parallel_glue_then_athena_completes_through_the_real_workers(aws):
-    s3 = client("s3")
-    try:
-        s3.create_bucket(Bucket="etl-runner-test-results")
-    except s3.exceptions.BucketAlreadyOwnedByYou:
-        pass
+    results = results_location("e2e")
     glue_activity, athena_activity = make_activity(), make_activity()
     sales, marketing = make_glue_job(SLEEP_SCRIPT), make_glue_job(SLEEP_SCRIPT)
     retry = [{"ErrorEquals": ["States.Timeout"], "IntervalSeconds": 1, "MaxAttempts": 2}]
@@ -37,7 +33,7 @@ def test_parallel_glue_then_athena_completes_through_the_real_workers(aws):
             },
             "Query": {
                 **activity_task(athena_activity, heartbeat=30),
-                "Parameters": {"AthenaQueryString": "SELECT 'done' AS status", "AthenaResultOutputLocation": "s3://etl-runner-test-results/e2e/"},
+                "Parameters": {"AthenaQueryString": "SELECT 'done' AS status", "AthenaResultOutputLocation": results},
             },
         },
     }

@@ -4,18 +4,17 @@ import json
 
 import pytest
 
-from support import client, failure_of, make_activity, serving, settings_for, single_task_machine, start, unique, wait_execution, wait_for
+from support import (
+    RESULTS_BUCKET, client, ensure_bucket, failure_of, make_activity, serving, settings_for, single_task_machine, start, unique,
+    wait_execution, wait_for,
+)
 
-RESULTS = "s3://etl-runner-test-results/athena/"
+RESULTS = f"s3://{RESULTS_BUCKET}/athena/"
 
 
 @pytest.fixture
 def athena_worker(aws):
-    s3 = client("s3")
-    try:
-        s3.create_bucket(Bucket="etl-runner-test-results")
-    except s3.exceptions.BucketAlreadyOwnedByYou:
-        pass
+    ensure_bucket(RESULTS_BUCKET)
     activity = make_activity()
     with serving("athena", settings_for("athena", activity)) as worker:
         yield activity, worker

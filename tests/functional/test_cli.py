@@ -43,7 +43,7 @@ def test_run_once_takes_and_finishes_tasks_over_two_invocations(aws):
 def test_run_once_never_starts_a_long_poll_it_cannot_finish(aws):
     activity = make_activity()
     settings = settings_for("glue", activity)
-    execution = start(single_task_machine(activity), {"GlueJobName": make_glue_job(SLEEP_SCRIPT)})
+    start(single_task_machine(activity), {"GlueJobName": make_glue_job(SLEEP_SCRIPT)})
     began = time.monotonic()
     result = run_once_process("glue", settings, "--budget", "30")
     assert result.returncode == 0 and json.loads(result.stdout)["received"] == 0

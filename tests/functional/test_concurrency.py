@@ -4,7 +4,7 @@ or double-report."""
 import json
 
 from support import (
-    SLEEP_SCRIPT, client, event_counts, glue_runs, make_activity, make_glue_job, serving, settings_for,
+    SLEEP_SCRIPT, event_counts, glue_runs, make_activity, make_glue_job, results_location, serving, settings_for,
     single_task_machine, spawn_worker, start, wait_execution,
 )
 from runners.glue import TASK_ID_ARGUMENT
@@ -38,16 +38,12 @@ def test_three_worker_processes_share_one_activity_without_duplicates(aws):
 
 
 def test_two_worker_threads_share_one_athena_activity(aws):
-    s3 = client("s3")
-    try:
-        s3.create_bucket(Bucket="etl-runner-test-results")
-    except s3.exceptions.BucketAlreadyOwnedByYou:
-        pass
+    results = results_location("concurrency")
     activity = make_activity()
     settings = settings_for("athena", activity)
     machine = single_task_machine(activity)
     executions = [
-        start(machine, {"AthenaQueryString": f"SELECT {i} AS n", "AthenaResultOutputLocation": "s3://etl-runner-test-results/c/"})
+        start(machine, {"AthenaQueryString": f"SELECT {i} AS n", "AthenaResultOutputLocation": results})
         for i in range(TASKS)
     ]
     with serving("athena", settings), serving("athena", settings):

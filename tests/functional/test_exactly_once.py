@@ -1,19 +1,15 @@
 """Guarantee 1: kill the worker (SIGKILL) at any instant, restart it, and every
 task is still started once and reported once."""
 
-import json
 import signal
 
 import pytest
 
 from support import (
-    SLEEP_SCRIPT, client, event_counts, glue_runs, lifecycle_for, make_activity, make_glue_job, settings_for,
+    SLEEP_SCRIPT, client, event_counts, glue_runs, lifecycle_for, make_activity, make_glue_job, results_location, settings_for,
     single_task_machine, spawn_worker, start, unique, wait_execution, wait_for,
 )
 from runners.failpoints import POINTS
-
-RESULTS = "s3://etl-runner-test-results/exactly-once/"
-
 
 def _athena_queries_with(marker: str) -> list[str]:
     athena = client("athena")
@@ -34,13 +30,8 @@ def _task_for(kind: str):
         job = make_glue_job(SLEEP_SCRIPT)
         return {"GlueJobName": job, "Arguments": {"--seconds": "0.5"}}, lambda: len(glue_runs(job))
     marker = unique("marker")
-    s3 = client("s3")
-    try:
-        s3.create_bucket(Bucket="etl-runner-test-results")
-    except s3.exceptions.BucketAlreadyOwnedByYou:
-        pass
     query = f"SELECT 1 AS one -- {marker}"
-    return {"AthenaQueryString": query, "AthenaResultOutputLocation": RESULTS}, lambda: len(_athena_queries_with(marker))
+    return {"AthenaQueryString": query, "AthenaResultOutputLocation": results_location("exactly-once")}, lambda: len(_athena_queries_with(marker))
 
 
 @pytest.mark.parametrize("kind", ["glue", "athena"])

@@ -7,7 +7,7 @@ import pytest
 
 from support import (
     SLEEP_SCRIPT, client, failure_of, glue_runs, make_activity, make_glue_job, serving, settings_for,
-    single_task_machine, start, wait_execution, wait_for,
+    running_glue_run, single_task_machine, start, wait_execution,
 )
 from runners.glue import TASK_ID_ARGUMENT
 
@@ -55,16 +55,12 @@ def test_failed_script_reports_glue_job_failed_with_the_scripts_message(glue_wor
     assert cause["JobRunState"] == "FAILED" and "bad row 7" in cause["errorMessage"]
 
 
-def _running_run(job):
-    return wait_for(lambda: [r for r in glue_runs(job) if r["JobRunState"] == "RUNNING"], message="a RUNNING run")[0]
-
-
 @pytest.mark.parametrize("state", ["STOPPED", "TIMEOUT", "ERROR", "EXPIRED"])
 def test_every_failure_terminal_state_fails_the_task(aws, glue_worker, state):
     activity, _ = glue_worker
     job = make_glue_job(SLEEP_SCRIPT, timeout=1 if state == "TIMEOUT" else None)  # a "minute" is 1 s here
     execution = start(single_task_machine(activity), {"GlueJobName": job, "Arguments": {"--seconds": "30"}})
-    run = _running_run(job)
+    run = running_glue_run(job)
     if state == "STOPPED":
         client("glue").batch_stop_job_run(JobName=job, JobRunIds=[run["Id"]])
     elif state in ("ERROR", "EXPIRED"):
@@ -80,7 +76,7 @@ def test_waiting_is_not_terminal(aws, glue_worker):
     activity, _ = glue_worker
     job = make_glue_job(SLEEP_SCRIPT)
     execution = start(single_task_machine(activity), {"GlueJobName": job, "Arguments": {"--seconds": "30"}})
-    run = _running_run(job)
+    run = running_glue_run(job)
     aws.glue.force_run_state(job, run["Id"], "WAITING")
     time.sleep(1.0)  # several check cycles
     assert client("stepfunctions").describe_execution(executionArn=execution)["status"] == "RUNNING"

@@ -3,18 +3,14 @@ paced, bad input fails alone."""
 
 import json
 import time
-from collections import Counter
 
-import pytest
 from botocore.awsrequest import AWSResponse
 
 from support import (
-    SLEEP_SCRIPT, client, event_counts, failure_of, glue_runs, make_activity, make_glue_job, serving, settings_for,
+    SLEEP_SCRIPT, event_counts, failure_of, glue_runs, make_activity, make_glue_job, results_location, serving, settings_for,
     single_task_machine, start, wait_execution,
 )
 from runners.aws import AwsClients
-from runners.service import build_lifecycle
-from runners.worker import Worker
 
 
 class Throttle:
@@ -48,28 +44,13 @@ class _Raw:
 def test_throttled_calls_are_retried_and_the_task_succeeds(aws):
     activity = make_activity()
     settings = settings_for("athena", activity)
-    s3 = client("s3")
-    try:
-        s3.create_bucket(Bucket="etl-runner-test-results")
-    except s3.exceptions.BucketAlreadyOwnedByYou:
-        pass
     clients = AwsClients(settings)
     start_throttle, report_throttle = Throttle("StartQueryExecution", 2), Throttle("SendTaskSuccess", 2)
     clients.athena.meta.events.register("before-send.athena.*", start_throttle)
     clients.sfn.meta.events.register("before-send.states.*", report_throttle)
-    lifecycle = build_lifecycle("athena", settings, clients)
-    lifecycle.store.ensure_table()
-    worker = Worker(lifecycle, activity, 1, 0.2)
-    execution = start(single_task_machine(activity), {"AthenaQueryString": "SELECT 1", "AthenaResultOutputLocation": "s3://etl-runner-test-results/t/"})
-    import threading
-
-    thread = threading.Thread(target=worker.serve, daemon=True)
-    thread.start()
-    try:
+    execution = start(single_task_machine(activity), {"AthenaQueryString": "SELECT 1", "AthenaResultOutputLocation": results_location("throttle")})
+    with serving("athena", settings, clients):
         assert wait_execution(execution)["status"] == "SUCCEEDED"
-    finally:
-        worker.request_shutdown()
-        thread.join(10)
     assert start_throttle.answered == 2 and report_throttle.answered == 2
     assert event_counts(execution)["ActivitySucceeded"] == 1
 
@@ -90,27 +71,17 @@ def test_heartbeats_keep_a_long_job_alive_without_one_per_cycle(aws):
     activity = make_activity()
     settings = settings_for("glue", activity, heartbeat_interval_seconds=1.0, check_interval_seconds=0.1)
     clients = AwsClients(settings)
-    calls: Counter = Counter()
-    clients.sfn.meta.events.register("before-call.states.SendTaskHeartbeat", lambda **_: calls.update(["beat"]))
-    lifecycle = build_lifecycle("glue", settings, clients)
-    lifecycle.store.ensure_table()
+    beats: list[float] = []
+    clients.sfn.meta.events.register("before-call.states.SendTaskHeartbeat", lambda **_: beats.append(time.monotonic()))
     job = make_glue_job(SLEEP_SCRIPT)
     execution = start(single_task_machine(activity, heartbeat=2), {"GlueJobName": job, "Arguments": {"--seconds": "5"}})
-    worker = Worker(lifecycle, activity, 1, settings.check_interval_seconds)
-    import threading
-
-    thread = threading.Thread(target=worker.serve, daemon=True)
     began = time.monotonic()
-    thread.start()
-    try:
+    with serving("glue", settings, clients):
         result = wait_execution(execution, timeout=60)
-    finally:
-        worker.request_shutdown()
-        thread.join(10)
     elapsed = time.monotonic() - began
     assert result["status"] == "SUCCEEDED", "HeartbeatSeconds=2 would have failed a 5 s job without heartbeats"
     # About one per second of running, far fewer than the ~50 check cycles.
-    assert 3 <= calls["beat"] <= elapsed + 1
+    assert 3 <= len(beats) <= elapsed + 1
 
 
 BAD_INPUTS = [
