@@ -104,7 +104,7 @@ class TaskLifecycle:
         statuses: dict[str, RunStatus] = {}
         if running:
             try:
-                statuses = self.adapter.statuses([RunRef(r.run_id, r.run_group) for r in running])
+                statuses = self.adapter.statuses([self._ref(r) for r in running])
             except Exception as exc:  # noqa: BLE001 - one bad call must not stop the cycle
                 report.errors += 1
                 log.warning("status_check_failed", kind=self.adapter.kind, error=str(exc), error_code=error_code(exc))
@@ -239,7 +239,7 @@ class TaskLifecycle:
         bound = log.bind(task=record.task_id[:12], kind=self.adapter.kind, run_id=record.run_id)
         if record.run_id and self.settings.stop_on_lost_token:
             try:
-                self.adapter.stop(RunRef(record.run_id, record.run_group))
+                self.adapter.stop(self._ref(record))
                 bound.warning("run_stopped_token_lost", reason=reason)
             except ClientError as exc:
                 bound.warning("stop_failed", reason=reason, error_code=error_code(exc))
@@ -247,6 +247,10 @@ class TaskLifecycle:
             bound.warning("task_abandoned_token_lost", reason=reason)
         self.store.delete(record)
         report.abandoned += 1
+
+    def _ref(self, record: TaskRecord) -> RunRef:
+        request = self.adapter.parse(load_task_input(record.raw_input, self.settings.max_task_input_bytes))
+        return RunRef(record.run_id or "", record.run_group, request)
 
     def _forget_beats(self, live: set[str]) -> None:
         with self._beat_lock:

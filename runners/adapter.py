@@ -13,10 +13,12 @@ from typing import Any, Protocol, Sequence
 
 @dataclass(frozen=True)
 class RunRef:
-    """Enough to find one run again: its id and the key runs are grouped by."""
+    """Enough to find one run again: its id, the key runs are grouped by, and
+    the parsed task request (the S3 waiter's status depends on what it waits for)."""
 
     run_id: str
-    group: str | None = None  # Glue: job name; Athena: unused
+    group: str | None = None  # Glue: job name; Athena: work group; waiter: bucket
+    request: Any = None
 
 
 @dataclass(frozen=True)

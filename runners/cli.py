@@ -13,7 +13,8 @@ import structlog
 
 from . import log as logging_setup
 from .config import Settings
-from .service import KINDS, build_lifecycle
+from .aws import AwsClients
+from .service import KINDS, build_lifecycle, ensure_tables
 from .worker import Worker
 
 log = structlog.get_logger("runners.cli")
@@ -43,9 +44,10 @@ def _worker(args: argparse.Namespace) -> Worker:
     activity_arn = settings.activity_arn(args.kind)
     if not activity_arn:
         raise SystemExit(f"etl-runner: no activity ARN for {args.kind}: pass --activity-arn or set ETL_{args.kind.upper()}_ACTIVITY_ARN")
-    lifecycle = build_lifecycle(args.kind, settings)
+    clients = AwsClients(settings)
     if args.create_table:
-        lifecycle.store.ensure_table()
+        ensure_tables(args.kind, settings, clients)
+    lifecycle = build_lifecycle(args.kind, settings, clients)
     structlog.contextvars.bind_contextvars(activity=activity_arn.rsplit(":", 1)[-1], kind=args.kind)
     return Worker(lifecycle, activity_arn, settings.pollers, settings.check_interval_seconds)
 
@@ -87,10 +89,10 @@ def cmd_local_up(args: argparse.Namespace) -> int:
 
 
 def _add_worker_options(parser: argparse.ArgumentParser, *, service: bool) -> None:
-    parser.add_argument("kind", choices=KINDS, help="which runner: glue (Glue job runs) or athena (Athena queries)")
+    parser.add_argument("kind", choices=KINDS, help="which runner: glue (Glue job runs), athena (Athena queries) or wait (wait for S3 data)")
     parser.add_argument("--activity-arn", help="Step Functions activity to poll (default: ETL_<KIND>_ACTIVITY_ARN)")
     parser.add_argument("--table", help="DynamoDB table of active tasks (default: ETL_<KIND>_TABLE)")
-    parser.add_argument("--create-table", action="store_true", help="create the DynamoDB table if missing (local use; CloudFormation owns it on AWS)")
+    parser.add_argument("--create-table", action="store_true", help="create the DynamoDB table(s) if missing (local use; CloudFormation owns them on AWS)")
     parser.add_argument("--heartbeat-interval", type=float, help="seconds between heartbeats of a running task (ETL_HEARTBEAT_INTERVAL_SECONDS)")
     if service:
         parser.add_argument("--pollers", type=int, help="concurrent GetActivityTask long polls (ETL_POLLERS)")

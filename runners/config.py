@@ -19,6 +19,9 @@ ENV_GLUE_ACTIVITY_ARN = "ETL_GLUE_ACTIVITY_ARN"
 ENV_ATHENA_ACTIVITY_ARN = "ETL_ATHENA_ACTIVITY_ARN"
 ENV_GLUE_TABLE = "ETL_GLUE_TABLE"
 ENV_ATHENA_TABLE = "ETL_ATHENA_TABLE"
+ENV_WAIT_ACTIVITY_ARN = "ETL_WAIT_ACTIVITY_ARN"
+ENV_WAIT_TABLE = "ETL_WAIT_TABLE"
+ENV_ARRIVALS_TABLE = "ETL_ARRIVALS_TABLE"
 ENV_POLLERS = "ETL_POLLERS"
 ENV_CHECK_INTERVAL = "ETL_CHECK_INTERVAL_SECONDS"
 ENV_HEARTBEAT_INTERVAL = "ETL_HEARTBEAT_INTERVAL_SECONDS"
@@ -59,6 +62,9 @@ class Settings:
     athena_activity_arn: str | None = None
     glue_table: str = "EtlRunnerGlueTasks"
     athena_table: str = "EtlRunnerAthenaTasks"
+    wait_activity_arn: str | None = None
+    wait_table: str = "EtlRunnerDataWaits"
+    arrivals_table: str = "EtlRunnerObjectArrivals"
     pollers: int = 4
     check_interval_seconds: float = 1.0
     heartbeat_interval_seconds: float = 30.0
@@ -108,10 +114,10 @@ class Settings:
         return replace(self, **changes)
 
     def activity_arn(self, kind: str) -> str | None:
-        return {"glue": self.glue_activity_arn, "athena": self.athena_activity_arn}[kind]
+        return {"glue": self.glue_activity_arn, "athena": self.athena_activity_arn, "wait": self.wait_activity_arn}[kind]
 
     def table_name(self, kind: str) -> str:
-        return {"glue": self.glue_table, "athena": self.athena_table}[kind]
+        return {"glue": self.glue_table, "athena": self.athena_table, "wait": self.wait_table}[kind]
 
 
 ENV_FIELDS: dict[str, tuple[str, Any]] = {
@@ -119,6 +125,9 @@ ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "athena_activity_arn": (ENV_ATHENA_ACTIVITY_ARN, str),
     "glue_table": (ENV_GLUE_TABLE, str),
     "athena_table": (ENV_ATHENA_TABLE, str),
+    "wait_activity_arn": (ENV_WAIT_ACTIVITY_ARN, str),
+    "wait_table": (ENV_WAIT_TABLE, str),
+    "arrivals_table": (ENV_ARRIVALS_TABLE, str),
     "pollers": (ENV_POLLERS, int),
     "check_interval_seconds": (ENV_CHECK_INTERVAL, float),
     "heartbeat_interval_seconds": (ENV_HEARTBEAT_INTERVAL, float),

@@ -6,7 +6,7 @@ from typing import Any
 
 from . import log as logging_setup
 from .config import Settings
-from .service import build_lifecycle
+from .service import build_lifecycle, on_objects_created
 from .worker import Worker
 
 # Leave time to record and report after the last poll before Lambda's deadline.
@@ -33,3 +33,17 @@ def glue_runner(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def athena_runner(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _run_once("athena", context)
+
+
+def wait_runner(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Scheduled safety net for waits (the object-created handler does the fast path)."""
+    return _run_once("wait", context)
+
+
+def object_created(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """S3 object-created notifications (direct, or through SQS/SNS): record the
+    arrivals, then release every wait they satisfy."""
+    settings = Settings.from_env()
+    logging_setup.configure(settings.log_level, "json")
+    report = on_objects_created(event, settings)
+    return {"waits": report.records, "released": report.reported}

@@ -1,0 +1,130 @@
+"""The whole sample pipeline on one machine: embedded AWS, deployment, the
+three workers (Glue, Athena, wait-for-data) and the S3 event pump.
+
+Used by `etl-runner demo` and by the end-to-end tests. The workers are the
+same ``Worker`` objects `etl-runner serve` runs, on threads of this process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from runners.aws import AwsClients
+from runners.config import Settings
+from runners.local.deploy import Deployment, deploy_pipeline
+from runners.local.event_pump import EventPump
+from runners.local.server import EmbeddedAws
+from runners.service import KINDS, build_lifecycle, on_objects_created
+from runners.worker import Worker
+
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+@dataclass
+class LocalPipeline:
+    """Start with ``start()``; every part stops with ``stop()``."""
+
+    prefix: str = "etl-demo"
+    region: str = "us-east-1"
+    activity_poll_seconds: float = 5.0
+    check_interval_seconds: float = 0.5
+    workers_kinds: tuple[str, ...] = KINDS
+    aws: EmbeddedAws | None = None
+    deployment: Deployment | None = None
+    settings: Settings | None = None
+    _workers: list[tuple[Worker, threading.Thread]] = field(default_factory=list)
+    _pump: EventPump | None = None
+    _owns_aws: bool = False
+
+    def start(self) -> "LocalPipeline":
+        for key, value in LOCAL_CREDENTIALS.items():
+            os.environ.setdefault(key, value)
+        if self.aws is None:
+            self.aws = EmbeddedAws(region=self.region, activity_poll_seconds=self.activity_poll_seconds).start()
+            self._owns_aws = True
+        # Everything in this process (workers, the state machine's SNS step) talks to it.
+        os.environ["AWS_ENDPOINT_URL"] = self.aws.endpoint_url
+        os.environ["MOTO_PORT"] = self.aws.endpoint_url.rsplit(":", 1)[-1]
+        base = Settings.from_env(
+            region=self.region,
+            check_interval_seconds=self.check_interval_seconds,
+            glue_table=f"{self.prefix}-glue-tasks",
+            athena_table=f"{self.prefix}-athena-tasks",
+            wait_table=f"{self.prefix}-data-waits",
+            arrivals_table=f"{self.prefix}-object-arrivals",
+        )
+        clients = AwsClients(base)
+        self.deployment = deploy_pipeline(clients, base, prefix=self.prefix)
+        self.settings = self.deployment.settings(base)
+        self.start_workers(self.workers_kinds)
+        return self
+
+    def start_workers(self, kinds: tuple[str, ...]) -> None:
+        assert self.settings is not None
+        wait_lifecycle = None
+        for kind in kinds:
+            # One client set per worker: each keeps its own connection pool for its long polls.
+            clients = AwsClients(self.settings)
+            lifecycle = build_lifecycle(kind, self.settings, clients)
+            if kind == "wait":
+                wait_lifecycle = lifecycle
+            worker = Worker(lifecycle, self.settings.activity_arn(kind) or "", self.settings.pollers, self.settings.check_interval_seconds)
+            thread = threading.Thread(target=worker.serve, name=f"worker-{kind}", daemon=True)
+            thread.start()
+            self._workers.append((worker, thread))
+        if wait_lifecycle is not None and self.deployment is not None:
+            settings, clients = self.settings, AwsClients(self.settings)
+            self._pump = EventPump(
+                clients.client("sqs"),
+                self.deployment.arrivals_queue_url,
+                lambda event: on_objects_created(event, settings, clients, wait_lifecycle),
+            ).start()
+
+    def stop_workers(self) -> None:
+        if self._pump:
+            self._pump.stop()
+            self._pump = None
+        for worker, _ in self._workers:
+            worker.request_shutdown()
+        for _, thread in self._workers:
+            thread.join(timeout=self.activity_poll_seconds + 30)
+        self._workers.clear()
+
+    def stop(self) -> None:
+        self.stop_workers()
+        if self._owns_aws and self.aws is not None:
+            self.aws.stop()
+
+    def __enter__(self) -> "LocalPipeline":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    # -- driving the pipeline -------------------------------------------------
+    def client(self, service: str) -> Any:
+        assert self.settings is not None
+        return AwsClients(self.settings).client(service)
+
+    def start_execution(self, run_date: str, name: str | None = None) -> str:
+        assert self.deployment is not None
+        return self.client("stepfunctions").start_execution(
+            stateMachineArn=self.deployment.state_machine_arn,
+            name=name or f"run-{run_date}-{uuid.uuid4().hex[:6]}",
+            input=json.dumps({"runDate": run_date}),
+        )["executionArn"]
+
+    def input_key(self, dataset: str, run_date: str, filename: str | None = None) -> str:
+        return f"raw/{dataset}/run_date={run_date}/{filename or dataset + '.csv'}"
+
+    def upload_input(self, dataset: str, run_date: str, path: Path) -> str:
+        assert self.deployment is not None
+        key = self.input_key(dataset, run_date)
+        self.client("s3").upload_file(str(path), self.deployment.data_bucket, key)
+        return key
