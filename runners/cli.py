@@ -81,6 +81,26 @@ def cmd_run_once(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from . import demo
+
+    logging_setup.configure(args.log_level or "WARNING", args.log_format or "json")
+    return demo.run(args)
+
+
+def cmd_sample_data(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import sample_data
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    sample_data.generate_sales(out / "sales.csv", rows=args.rows, seed=args.seed)
+    sample_data.generate_marketing(out / "marketing.csv", days=sample_data.days_for_rows(args.rows), seed=args.seed)
+    print(f"wrote {out / 'sales.csv'} ({args.rows} rows) and {out / 'marketing.csv'}")
+    return 0
+
+
 def cmd_local_up(args: argparse.Namespace) -> int:
     from .local.server import serve_forever
 
@@ -118,6 +138,18 @@ def build_parser() -> argparse.ArgumentParser:
     once = sub.add_parser("run-once", help="one bounded cycle (what the scheduled Lambda runs)", description="Check all active tasks, take new tasks while a full long poll fits the budget, check again, exit.")
     _add_worker_options(once, service=False)
     once.set_defaults(func=cmd_run_once)
+
+    demo = sub.add_parser("demo", help="run the whole sales, marketing and join pipeline locally", description="Start the embedded AWS, deploy the pipeline, start the workers, upload generated (or your) data and follow one execution to its end. Exit code 0 when it succeeds.")
+    from .demo import add_arguments as add_demo_arguments
+
+    add_demo_arguments(demo)
+    demo.set_defaults(func=cmd_demo)
+
+    sample = sub.add_parser("sample-data", help="generate the two input CSVs", description="Write sales.csv and marketing.csv with the schemas of the public sample, deterministic for a seed, at any size.")
+    sample.add_argument("--rows", type=int, default=20000, help="sales rows (default 20000)")
+    sample.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    sample.add_argument("--out", default=".", help="directory to write into (default: current)")
+    sample.set_defaults(func=cmd_sample_data)
 
     local = sub.add_parser("local", help="the embedded AWS for local runs and tests", description="Embedded AWS: moto server with Step Functions activities, Glue job runs and Athena queries that really run.")
     local_sub = local.add_subparsers(dest="local_command", required=True)

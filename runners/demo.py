@@ -1,0 +1,331 @@
+"""`etl-runner demo`: the whole sales, marketing and join pipeline on this machine.
+
+Starts the embedded AWS, deploys the pipeline, starts the three workers,
+starts an execution, uploads the sales file, pauses (so the waits show), then
+the marketing file, and follows the execution live. Ends with a summary:
+status, where the time went, where the outputs are, and the query's answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Iterable, TextIO
+
+from runners.local.pipeline import LocalPipeline
+
+TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+
+@dataclass
+class StateTiming:
+    name: str
+    entered: float
+    exited: float | None = None
+    status: str = "running"
+    detail: str = ""
+    output: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float | None:
+        return None if self.exited is None else self.exited - self.entered
+
+
+def default_run_date(today: date | None = None) -> str:
+    """Monday of the current week: the weekly run's date."""
+    today = today or date.today()
+    return (today - timedelta(days=today.weekday())).isoformat()
+
+
+# -- input data ----------------------------------------------------------------
+def prepare_inputs(args: argparse.Namespace, workdir: Path) -> tuple[Path, Path]:
+    from runners import sample_data
+
+    sales = Path(args.sales_csv) if args.sales_csv else workdir / "sales.csv"
+    marketing = Path(args.marketing_csv) if args.marketing_csv else workdir / "marketing.csv"
+    if not args.sales_csv:
+        sample_data.generate_sales(sales, rows=args.rows, seed=args.seed)
+    if not args.marketing_csv:
+        sample_data.generate_marketing(marketing, days=sample_data.days_for_rows(args.rows), seed=args.seed)
+    if args.break_input:
+        broken = workdir / f"broken-{args.break_input}.csv"
+        source = sales if args.break_input == "sales" else marketing
+        _break_header(source, broken)
+        if args.break_input == "sales":
+            sales = broken
+        else:
+            marketing = broken
+    return sales, marketing
+
+
+def _break_header(source: Path, target: Path) -> None:
+    """A realistic bad delivery: the upstream system renamed its columns."""
+    with source.open(newline="") as src, target.open("w", newline="") as dst:
+        header = next(csv.reader(src))
+        dst.write(",".join(f"col_{i}" for i in range(len(header))) + "\n")
+        for line in src:
+            dst.write(line)
+
+
+# -- following the execution ---------------------------------------------------
+class Follower:
+    """Reads the execution history incrementally and prints state changes."""
+
+    def __init__(self, sfn: Any, execution_arn: str, out: TextIO, started: float) -> None:
+        self.sfn, self.arn, self.out, self.started = sfn, execution_arn, out, started
+        self.seen = 0
+        self.states: dict[str, StateTiming] = {}
+        self.current: dict[str, str] = {}
+
+    def poll(self) -> None:
+        events = self.sfn.get_execution_history(executionArn=self.arn, maxResults=1000)["events"]
+        for event in events[self.seen :]:
+            self._on(event)
+        self.seen = len(events)
+
+    def _stamp(self, event: dict[str, Any]) -> float:
+        return event["timestamp"].timestamp()
+
+    def _on(self, event: dict[str, Any]) -> None:
+        kind = event["type"]
+        if kind.endswith("StateEntered"):
+            name = event["stateEnteredEventDetails"]["name"]
+            self.states[name] = StateTiming(name, self._stamp(event))
+            self._print(f"▶ {name}")
+        elif kind.endswith("StateExited"):
+            details = event["stateExitedEventDetails"]
+            timing = self.states.get(details["name"])
+            if timing is None:
+                return
+            timing.exited = self._stamp(event)
+            timing.status = "done"
+            try:
+                output = json.loads(details.get("output") or "{}")
+            except json.JSONDecodeError:
+                output = {}
+            timing.detail = _describe_result(details["name"], output)
+            self._print(f"✓ {timing.name} ({timing.seconds:.1f}s){'  ' + timing.detail if timing.detail else ''}")
+        elif kind in ("ActivityFailed", "TaskFailed", "ActivityTimedOut"):
+            details = event.get("activityFailedEventDetails") or event.get("taskFailedEventDetails") or event.get("activityTimedOutEventDetails") or {}
+            self._print(f"✗ {details.get('error', kind)}: {_short_cause(details.get('cause', ''))}")
+        elif kind in ("ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"):
+            self._print(f"■ {kind.replace('Execution', 'execution ').lower()}")
+
+    def _print(self, text: str) -> None:
+        print(f"  {time.time() - self.started:6.1f}s  {text}", file=self.out, flush=True)
+
+
+# Where each state of the pipeline puts its result (its ResultPath).
+STATE_RESULTS = {
+    "Wait For Sales Data": "salesData",
+    "Wait For Marketing Data": "marketingData",
+    "Process Sales Data": "salesJob",
+    "Process Marketing Data": "marketingJob",
+    "Join Marketing And Sales Data": "joinJob",
+    "Query Revenue And Visits By Month": "query",
+}
+
+
+def _describe_result(state: str, output: dict[str, Any]) -> str:
+    result = output.get(STATE_RESULTS.get(state, ""), None)
+    if not isinstance(result, dict):
+        return ""
+    if "JobRunId" in result:
+        return f"Glue run {result['JobRunId'][:12]}…  {result.get('ExecutionTime')}s in Glue"
+    if "QueryExecutionId" in result:
+        return f"query {result['QueryExecutionId'][:8]}…  {result.get('EngineExecutionTimeInMillis')} ms in engine"
+    if "Objects" in result:
+        objects = result["Objects"]
+        return f"{len(objects)} object(s), {sum(o.get('Size', 0) for o in objects):,} bytes"
+    return ""
+
+
+def _short_cause(cause: str) -> str:
+    try:
+        parsed = json.loads(cause)
+        if isinstance(parsed, dict):
+            return str(parsed.get("errorMessage") or parsed.get("ErrorMessage") or cause)[:300]
+    except (json.JSONDecodeError, TypeError):
+        pass
+    return cause[:300]
+
+
+# -- summary --------------------------------------------------------------------
+def _intervals(items: Iterable[tuple[float, float]]) -> float:
+    """Length of the union of intervals (parallel work counted once)."""
+    total, end = 0.0, float("-inf")
+    for start, stop in sorted(items):
+        if stop <= end:
+            continue
+        total += stop - max(start, end)
+        end = stop
+    return total
+
+
+def _iso(value: str | None) -> float | None:
+    return datetime.fromisoformat(value).timestamp() if value else None
+
+
+def build_summary(pipeline: LocalPipeline, execution_arn: str, run_date: str, follower: Follower, wall_start: float) -> dict[str, Any]:
+    sfn = pipeline.client("stepfunctions")
+    described = sfn.describe_execution(executionArn=execution_arn)
+    started, stopped = described["startDate"].timestamp(), (described.get("stopDate") or datetime.now()).timestamp()
+    output = json.loads(described.get("output") or "{}")
+    glue = pipeline.client("glue")
+    assert pipeline.deployment is not None
+    job_intervals, runs = [], {}
+    for job in pipeline.deployment.job_names.values():
+        for run in glue.get_job_runs(JobName=job)["JobRuns"]:
+            runs[job] = {"JobRunId": run["Id"], "JobRunState": run["JobRunState"], "ExecutionTime": run.get("ExecutionTime"), "ErrorMessage": run.get("ErrorMessage")}
+            if run.get("CompletedOn"):
+                job_intervals.append((run["StartedOn"].timestamp(), run["CompletedOn"].timestamp()))
+    athena = pipeline.client("athena")
+    query_ids = athena.list_query_executions().get("QueryExecutionIds", [])
+    queries = athena.batch_get_query_execution(QueryExecutionIds=query_ids[:50])["QueryExecutions"] if query_ids else []
+    for q in queries:
+        status = q["Status"]
+        if status.get("CompletionDateTime"):
+            job_intervals.append((status["SubmissionDateTime"].timestamp(), status["CompletionDateTime"].timestamp()))
+    wait_intervals = [(t.entered, t.exited) for t in follower.states.values() if t.name.startswith("Wait") and t.exited]
+    wall = stopped - started
+    waiting, jobs = _intervals(wait_intervals), _intervals(job_intervals)
+    busy = _intervals(wait_intervals + job_intervals)
+    data_bucket = pipeline.deployment.data_bucket
+    query = output.get("query", {}) if isinstance(output, dict) else {}
+    return {
+        "status": described["status"],
+        "executionArn": execution_arn,
+        "wallSeconds": round(wall, 2),
+        "waitingForDataSeconds": round(waiting, 2),
+        "jobSeconds": round(jobs, 2),
+        "orchestrationOverheadSeconds": round(max(wall - busy, 0.0), 2),
+        "demoSeconds": round(time.time() - wall_start, 2),
+        "states": {t.name: {"seconds": round(t.seconds, 2) if t.seconds is not None else None, "detail": t.detail} for t in follower.states.values()},
+        "jobRuns": runs,
+        "error": described.get("error"),
+        "cause": described.get("cause"),
+        "outputs": {
+            "processedSales": f"s3://{data_bucket}/processed/sales/run_date={run_date}/",
+            "processedMarketing": f"s3://{data_bucket}/processed/marketing/run_date={run_date}/",
+            "joined": f"s3://{data_bucket}/joined/sales_marketing/run_date={run_date}/",
+            "queryResult": query.get("OutputLocation"),
+        },
+        "queryExecutionId": query.get("QueryExecutionId"),
+    }
+
+
+def query_rows(pipeline: LocalPipeline, query_id: str | None, limit: int = 10) -> list[list[str]]:
+    if not query_id:
+        return []
+    rows = pipeline.client("athena").get_query_results(QueryExecutionId=query_id, MaxResults=limit + 1)["ResultSet"]["Rows"]
+    return [[cell.get("VarCharValue", "") for cell in row["Data"]] for row in rows]
+
+
+def export_outputs(pipeline: LocalPipeline, summary: dict[str, Any], out_dir: Path) -> dict[str, str]:
+    """Copy each job's output and the query result to local files."""
+    s3 = pipeline.client("s3")
+    exported: dict[str, str] = {}
+    for name, uri in summary["outputs"].items():
+        if not uri:
+            continue
+        bucket, _, prefix = uri[len("s3://") :].partition("/")
+        target = out_dir / name
+        paginator = s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                relative = Path(item["Key"]).name if not prefix.endswith("/") else item["Key"][len(prefix) :]
+                destination = target / relative if prefix.endswith("/") else out_dir / relative
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                s3.download_file(bucket, item["Key"], str(destination))
+        exported[name] = str(target if prefix.endswith("/") else out_dir / Path(prefix).name)
+    return exported
+
+
+def print_summary(summary: dict[str, Any], rows: list[list[str]], out: TextIO) -> None:
+    print("\nSummary", file=out)
+    print(f"  status                   {summary['status']}", file=out)
+    print(f"  execution wall time      {summary['wallSeconds']:.1f}s", file=out)
+    print(f"  waiting for data         {summary['waitingForDataSeconds']:.1f}s", file=out)
+    print(f"  running jobs and queries {summary['jobSeconds']:.1f}s", file=out)
+    print(f"  orchestration overhead   {summary['orchestrationOverheadSeconds']:.1f}s", file=out)
+    if summary["status"] != "SUCCEEDED":
+        print(f"  error                    {summary.get('error')}: {_short_cause(summary.get('cause') or '')}", file=out)
+    print("  outputs:", file=out)
+    for name, uri in summary["outputs"].items():
+        if uri:
+            print(f"    {name:20} {uri}", file=out)
+    if rows:
+        print("\n  query result (first rows):", file=out)
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            print("    " + "  ".join(cell.rjust(w) for cell, w in zip(row, widths)), file=out)
+
+
+# -- the command ----------------------------------------------------------------
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rows", type=int, default=20000, help="sales rows to generate (default 20000; marketing gets one row a day)")
+    parser.add_argument("--seed", type=int, default=7, help="generator seed (same seed, same data)")
+    parser.add_argument("--sales-csv", help="use this sales pipeline CSV instead of generated data")
+    parser.add_argument("--marketing-csv", help="use this marketing CSV instead of generated data")
+    parser.add_argument("--run-date", default=None, help="the weekly run's date, YYYY-MM-DD (default: this week's Monday)")
+    parser.add_argument("--pause", type=float, default=3.0, help="seconds between the two uploads, so the waits are visible (default 3)")
+    parser.add_argument("--break", dest="break_input", choices=("sales", "marketing"), help="upload a broken file for this input to show the failure path")
+    parser.add_argument("--out", help="export each job's output and the query result to this directory")
+    parser.add_argument("--summary-json", help="write the summary as JSON to this path")
+    parser.add_argument("--keep-up", action="store_true", help="keep the embedded AWS and workers running afterwards (Ctrl-C to stop)")
+
+
+def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    wall_start = time.time()
+    run_date = args.run_date or default_run_date()
+    print(f"etl-runner demo: sales, marketing and join pipeline for run date {run_date}", file=out, flush=True)
+    with tempfile.TemporaryDirectory(prefix="etl-demo-") as tmp:
+        sales, marketing = prepare_inputs(args, Path(tmp))
+        print(f"  inputs: {sales.name} ({sales.stat().st_size:,} bytes), {marketing.name} ({marketing.stat().st_size:,} bytes)", file=out, flush=True)
+        pipeline = LocalPipeline()
+        pipeline.start()
+        try:
+            assert pipeline.aws is not None
+            print(f"  embedded AWS at {pipeline.aws.endpoint_url}; pipeline deployed, workers started", file=out, flush=True)
+            execution = pipeline.start_execution(run_date)
+            follower = Follower(pipeline.client("stepfunctions"), execution, out, time.time())
+            follower._print(f"execution started: {execution.rsplit(':', 1)[-1]}")
+            key = pipeline.upload_input("sales", run_date, sales)
+            follower._print(f"uploaded s3://{pipeline.deployment.data_bucket}/{key}")  # type: ignore[union-attr]
+            pause_until = time.time() + args.pause
+            while time.time() < pause_until:
+                follower.poll()
+                time.sleep(0.25)
+            key = pipeline.upload_input("marketing", run_date, marketing)
+            follower._print(f"uploaded s3://{pipeline.deployment.data_bucket}/{key}")  # type: ignore[union-attr]
+            sfn = pipeline.client("stepfunctions")
+            while sfn.describe_execution(executionArn=execution)["status"] not in TERMINAL:
+                follower.poll()
+                time.sleep(0.25)
+            follower.poll()
+            summary = build_summary(pipeline, execution, run_date, follower, wall_start)
+            rows = query_rows(pipeline, summary.get("queryExecutionId")) if summary["status"] == "SUCCEEDED" else []
+            summary["queryRows"] = rows
+            if args.out:
+                summary["exported"] = export_outputs(pipeline, summary, Path(args.out))
+            print_summary(summary, rows, out)
+            if args.summary_json:
+                Path(args.summary_json).write_text(json.dumps(summary, indent=2, default=str))
+            if args.keep_up:
+                print(f"\nKeeping the stack up. export AWS_ENDPOINT_URL={pipeline.aws.endpoint_url} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION={pipeline.region}", file=out)
+                print("Ctrl-C to stop.", file=out, flush=True)
+                try:
+                    while True:
+                        time.sleep(3600)
+                except KeyboardInterrupt:
+                    pass
+            return 0 if summary["status"] == "SUCCEEDED" else 1
+        finally:
+            pipeline.stop()

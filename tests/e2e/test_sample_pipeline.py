@@ -1,0 +1,116 @@
+"""End to end: the sales, marketing and join pipeline for real on this machine
+(embedded AWS, local Spark for Glue, DuckDB for Athena), driven by our workers."""
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from support import unique, wait_execution, worker_env
+from runners.local.pipeline import LocalPipeline
+
+pytestmark = pytest.mark.e2e
+
+REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference-data"
+SALES = REFERENCE / "SalesPipeline_QuickSightSample.csv"
+MARKETING = REFERENCE / "MarketingData_QuickSightSample.csv"
+RUN_DATE = "2026-11-16"
+
+needs_reference = pytest.mark.skipif(not SALES.exists(), reason="../shared/reference-data is not beside the checkout")
+
+
+@pytest.fixture
+def pipeline(aws):
+    with LocalPipeline(prefix=unique("e2e"), aws=aws, activity_poll_seconds=1.0, check_interval_seconds=0.3) as p:
+        yield p
+
+
+def glue_run_counts(pipeline):
+    glue = pipeline.client("glue")
+    return {job: len(glue.get_job_runs(JobName=job)["JobRuns"]) for job in pipeline.deployment.job_names.values()}
+
+
+def query_result(pipeline, execution):
+    output = json.loads(pipeline.client("stepfunctions").describe_execution(executionArn=execution)["output"])
+    rows = pipeline.client("athena").get_query_results(QueryExecutionId=output["query"]["QueryExecutionId"])["ResultSet"]["Rows"]
+    header = [c["VarCharValue"] for c in rows[0]["Data"]]
+    return [dict(zip(header, [c.get("VarCharValue") for c in row["Data"]])) for row in rows[1:]]
+
+
+def expected_by_month():
+    """The pipeline's question answered independently, straight from the CSVs."""
+    return duckdb.sql(f"""
+        WITH sales AS (
+            SELECT strptime("Date", '%-m/%-d/%Y')::DATE AS d, sum("Forecasted Monthly Revenue") AS revenue, count(*) AS leads
+            FROM read_csv('{SALES}', header=true, all_varchar=false) WHERE "Opportunity Stage" = 'Lead' GROUP BY 1),
+        marketing AS (
+            SELECT strptime("Date", '%-m/%-d/%Y')::DATE AS d, "Website Visits" AS visits, "Paid conversion" AS paid
+            FROM read_csv('{MARKETING}', header=true))
+        SELECT strftime(date_trunc('month', s.d), '%Y-%m') AS month, sum(revenue)::BIGINT, sum(leads)::BIGINT, sum(visits)::BIGINT, sum(paid)::BIGINT
+        FROM sales s JOIN marketing m ON s.d = m.d GROUP BY 1 ORDER BY 1
+    """).fetchall()
+
+
+@needs_reference
+def test_reference_data_gives_the_independently_computed_answer(pipeline):
+    execution = pipeline.start_execution(RUN_DATE)
+    pipeline.upload_input("sales", RUN_DATE, SALES)
+    pipeline.upload_input("marketing", RUN_DATE, MARKETING)
+    result = wait_execution(execution, timeout=600)
+    assert result["status"] == "SUCCEEDED", result
+
+    rows = query_result(pipeline, execution)
+    got = [(r["month"][:7], int(r["forecasted_revenue"]), int(r["leads"]), int(r["website_visits"]), int(r["paid_conversions"])) for r in rows]
+    assert got == expected_by_month()
+    assert len(got) > 12
+    assert set(glue_run_counts(pipeline).values()) == {1}
+
+
+@needs_reference
+def test_files_uploaded_before_the_execution_starts_release_the_waits(pipeline):
+    pipeline.upload_input("sales", RUN_DATE, SALES)
+    pipeline.upload_input("marketing", RUN_DATE, MARKETING)
+    execution = pipeline.start_execution(RUN_DATE)
+    assert wait_execution(execution, timeout=600)["status"] == "SUCCEEDED"
+
+
+@needs_reference
+def test_a_failing_glue_script_fails_the_execution_with_the_scripts_error(pipeline, tmp_path):
+    broken = tmp_path / "sales.csv"
+    lines = SALES.read_text().splitlines()
+    broken.write_text("\n".join(["Day,Who,Lead"] + [",".join(line.split(",")[:3]) for line in lines[1:50]]) + "\n")
+    execution = pipeline.start_execution(RUN_DATE)
+    pipeline.upload_input("sales", RUN_DATE, broken)
+    pipeline.upload_input("marketing", RUN_DATE, MARKETING)
+    result = wait_execution(execution, timeout=600)
+    assert result["status"] == "FAILED"
+    assert result["error"] == "GlueJobFailedError"
+    cause = json.loads(result["cause"])
+    assert cause["JobRunState"] == "FAILED" and cause["JobName"].endswith("ProcessSalesData")
+    assert "Date" in cause["errorMessage"] or "Opportunity Stage" in cause["errorMessage"]
+
+
+@needs_reference
+def test_glue_worker_killed_mid_pipeline_and_restarted_runs_no_job_twice(aws):
+    with LocalPipeline(prefix=unique("kill"), aws=aws, activity_poll_seconds=1.0, check_interval_seconds=0.3, workers_kinds=("athena", "wait")) as pipeline:
+        settings = pipeline.settings.with_(lease_seconds=2.0, check_interval_seconds=0.3)
+        env = worker_env(settings, "glue", ETL_FAILPOINT="after_start")
+        command = [sys.executable, "-m", "runners.cli", "serve", "glue"]
+        doomed = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        execution = pipeline.start_execution(RUN_DATE)
+        pipeline.upload_input("sales", RUN_DATE, SALES)
+        pipeline.upload_input("marketing", RUN_DATE, MARKETING)
+        assert doomed.wait(timeout=120) == -signal.SIGKILL
+        env.pop("ETL_FAILPOINT")
+        survivor = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            result = wait_execution(execution, timeout=600)
+        finally:
+            survivor.terminate()
+            survivor.wait(timeout=60)
+        assert result["status"] == "SUCCEEDED", result
+        assert set(glue_run_counts(pipeline).values()) == {1}
