@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test venv clean local-up
+.PHONY: test demo venv clean local-up
 
 venv: $(STAMP)
 
@@ -15,6 +15,9 @@ $(STAMP): setup.cfg pyproject.toml
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest
+
+demo: $(STAMP)
+	$(VENV)/bin/etl-runner demo $(DEMO_ARGS)
 
 local-up: $(STAMP)
 	$(VENV)/bin/etl-runner local up
