@@ -1,15 +1,15 @@
 """How a Glue job run becomes a local OS process: one executor per Command.Name.
 
 The run engine (``glue_engine``) owns states, timeouts and stopping; an
-executor only knows how to launch the job's script. Today both
-``pythonshell`` and ``glueetl`` run the script with this Python
-interpreter; local Spark plugs in later as another ``JobExecutor``
-registered for ``glueetl`` (``GlueEngine.register_executor``).
+executor only knows how to launch the job's script: ``pythonshell`` runs it
+with this Python interpreter, ``glueetl`` in local PySpark
+(``spark_executor``). Others plug in with ``GlueEngine.register_executor``.
 """
 
 from __future__ import annotations
 
 import abc
+import importlib.util
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -65,6 +65,11 @@ class PythonScriptExecutor(JobExecutor):
 
 
 def default_executors() -> dict[str, JobExecutor]:
-    """Executors by Command.Name; glueetl is a plain Python run until local Spark lands."""
+    """Executors by Command.Name: Python shell scripts as plain processes, glueetl
+    scripts in a warm local Spark driver (a plain Python run if pyspark is missing)."""
     python = PythonScriptExecutor()
-    return {"pythonshell": python, "glueetl": python}
+    if importlib.util.find_spec("pyspark") is None:
+        return {"pythonshell": python, "glueetl": python}
+    from runners.local.spark_executor import SparkScriptExecutor
+
+    return {"pythonshell": python, "glueetl": SparkScriptExecutor()}
