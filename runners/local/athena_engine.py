@@ -6,8 +6,13 @@ through Athena's states:
 
     QUEUED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED (StopQueryExecution)
 
+Queries are Athena SQL: Hive DDL keeps databases, tables and partitions in
+the embedded Glue Data Catalog, and SELECTs (Trino dialect, translated by
+sqlglot) read catalog tables from the embedded S3 (see ``sql_engine``).
 A finished DML query's rows are written, with a header row as Athena does,
-to ``<OutputLocation>/<QueryExecutionId>.csv`` in the embedded S3.
+to ``<OutputLocation>/<QueryExecutionId>.csv`` in the embedded S3; a DDL
+statement's to ``<QueryExecutionId>.txt``. DataScannedInBytes is the size
+of the table files a query read.
 ``ClientRequestToken`` makes StartQueryExecution idempotent, and
 ``BatchGetQueryExecution`` (missing from moto) is provided. Named queries,
 work groups and data catalogs stay moto's.
@@ -20,7 +25,6 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import re
 import threading
 import time
 import uuid
@@ -34,7 +38,16 @@ from moto.core.responses import ActionResult, EmptyResult
 
 from runners.local.backend_state import backend_state
 from runners.local.s3_objects import S3LocationError, S3Uri, write_object
-from runners.local.sql_engine import ResultTable, SqlCancelled, SqlEngine, SqlError, SqlSession, athena_text
+from runners.local.sql_engine import (
+    ResultTable,
+    SqlCancelled,
+    SqlEngine,
+    SqlError,
+    SqlSession,
+    athena_text,
+    first_keyword,
+    is_ddl,
+)
 
 QUEUED = "QUEUED"
 RUNNING = "RUNNING"
@@ -50,8 +63,7 @@ NO_OUTPUT_LOCATION = (
     "No output location provided. An output location is required either through "
     "the Workgroup result configuration setting or as an API input."
 )
-_DDL = re.compile(r"^\s*(ALTER|CREATE|DESCRIBE|DROP|MSCK|SHOW)\b", re.IGNORECASE)
-_UTILITY = re.compile(r"^\s*(EXPLAIN|PREPARE|EXECUTE|DEALLOCATE)\b", re.IGNORECASE)
+_UTILITY = frozenset({"EXPLAIN", "PREPARE", "EXECUTE", "DEALLOCATE"})
 
 
 class InvalidRequestException(JsonRESTError):
@@ -68,9 +80,9 @@ def _now() -> datetime.datetime:
 
 
 def _statement_type(sql: str) -> str:
-    if _DDL.match(sql):
+    if is_ddl(sql):
         return "DDL"
-    if _UTILITY.match(sql):
+    if first_keyword(sql) in _UTILITY:
         return "UTILITY"
     return "DML"
 
@@ -105,6 +117,7 @@ class QueryRun:
     engine_done_at: float | None = None
     finished_at: float | None = None
     result: ResultTable | None = None
+    data_scanned: int = 0
     session: SqlSession | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -139,7 +152,7 @@ class QueryRun:
             "Status": status,
             "Statistics": {
                 "EngineExecutionTimeInMillis": _millis(self.started_at, engine_end),
-                "DataScannedInBytes": 0,
+                "DataScannedInBytes": self.data_scanned,
                 "TotalExecutionTimeInMillis": _millis(self.queued_at, self.finished_at),
                 "QueryQueueTimeInMillis": _millis(self.queued_at, self.started_at),
                 "ServicePreProcessingTimeInMillis": 0,
@@ -408,11 +421,13 @@ class AthenaEngine:
                     return
                 run.state = RUNNING
                 run.started_at = time.monotonic()
-                session = self.sql.open_session(run.context.get("Database"))
+                session = self.sql.open_session(
+                    run.context.get("Database"), account_id=run.account_id, region=run.region
+                )
                 run.session = session
             try:
                 parameters = self.sql.parameter_values(run.execution_parameters)
-                table = session.run(self.sql.translate(run.query), parameters)
+                table = session.execute(run.query, parameters)
             except SqlCancelled as exc:
                 self._end(run, FAILED, str(exc))  # no-op when the user cancelled
                 return
@@ -423,6 +438,7 @@ class AthenaEngine:
                 if run.state != RUNNING:  # cancelled while DuckDB finished anyway
                     return
                 run.engine_done_at = time.monotonic()
+                run.data_scanned = table.data_scanned_bytes
             body = _results_csv(table) if run.statement_type == "DML" else _results_txt(table)
             try:
                 write_object(run.account_id, run.region, run.output_uri, body)

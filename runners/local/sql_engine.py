@@ -1,138 +1,149 @@
 """The SQL engine behind the local Athena: DuckDB, one connection per query.
 
-This is the seam for later work: translating Athena's Trino dialect
-(sqlglot) and exposing tables over the embedded S3 belong in
-``SqlEngine.translate`` and ``SqlEngine.open_session``. The Athena engine
-only relies on ``open_session`` / ``SqlSession.run`` / ``interrupt``.
+``SqlEngine.open_session`` gives each query a fresh in-memory DuckDB
+connection bound to the query's Glue Data Catalog (account, region,
+database). ``SqlSession.execute`` runs one Athena statement on it:
+
+* Hive DDL (``CREATE DATABASE``, ``CREATE EXTERNAL TABLE``, ``MSCK REPAIR
+  TABLE``, ``ALTER TABLE ADD PARTITION``, ``SHOW ...``; see ``athena_ddl``)
+  changes or reads the catalog;
+* anything else is an Athena (Trino) query, translated by sqlglot, with its
+  catalog tables materialised as DuckDB views over locally cached copies of
+  their S3 objects (see ``athena_sql``).
+
+The Athena engine relies on ``open_session`` / ``SqlSession.execute`` /
+``interrupt`` / ``close``. ``SqlSession.run`` runs DuckDB SQL as it is.
 """
 
 from __future__ import annotations
 
-import datetime
-import decimal
 import re
-from dataclasses import dataclass
 from typing import Any, Sequence
 
 import duckdb
+import sqlglot
+from sqlglot.errors import ParseError, TokenError
+
+from runners.local import athena_ddl, athena_sql
+from runners.local.athena_results import (
+    Column,
+    ResultTable,
+    SqlCancelled,
+    SqlError,
+    athena_column,
+    athena_text,
+    parse_literal,
+)
+from runners.local.athena_s3 import ObjectCache
+from runners.local.catalog import DEFAULT_DATABASE, Catalog
+
+__all__ = [
+    "Column",
+    "ResultTable",
+    "SqlCancelled",
+    "SqlEngine",
+    "SqlError",
+    "SqlSession",
+    "athena_column",
+    "athena_text",
+    "is_ddl",
+    "parse_literal",
+]
+
+_LEADING_NOISE = re.compile(r"(\s+|--[^\n]*(\n|$)|/\*.*?\*/|\()*", re.DOTALL)
+_DDL_VERBS = {"ALTER", "CREATE", "DESCRIBE", "DESC", "DROP", "MSCK", "SHOW"}
 
 
-class SqlError(Exception):
-    """A query failed; the message is what Athena shows as StateChangeReason."""
+def first_keyword(sql: str) -> str:
+    """The statement's first word in upper case, after comments and opening parentheses."""
+    rest = sql[_LEADING_NOISE.match(sql).end() :]  # type: ignore[union-attr]
+    match = re.match(r"[A-Za-z]+", rest)
+    return match.group(0).upper() if match else ""
 
 
-class SqlCancelled(SqlError):
-    """A query was interrupted by ``SqlSession.interrupt``."""
+def is_ddl(sql: str) -> bool:
+    """True for the statements Athena runs as DDL (results in ``<id>.txt``, no header row)."""
+    return first_keyword(sql) in _DDL_VERBS
 
 
-@dataclass(frozen=True)
-class Column:
-    """A result column with its Athena type name."""
-
-    name: str
-    athena_type: str
-    precision: int = 0
-    scale: int = 0
+_COLUMN_NOT_FOUND = re.compile(r'Referenced column "([^"]+)" not found')
+_FUNCTION_NOT_FOUND = re.compile(r"(?:Scalar|Aggregate|Table) Function with name (\S+) does not exist")
 
 
-@dataclass(frozen=True)
-class ResultTable:
-    """A statement's result: columns and rows of Python values."""
-
-    columns: list[Column]
-    rows: list[tuple[Any, ...]]
-
-
-_SIMPLE_TYPES = {
-    "BOOLEAN": "boolean",
-    "TINYINT": "tinyint",
-    "SMALLINT": "smallint",
-    "INTEGER": "integer",
-    "BIGINT": "bigint",
-    "HUGEINT": "bigint",
-    "UTINYINT": "smallint",
-    "USMALLINT": "integer",
-    "UINTEGER": "bigint",
-    "UBIGINT": "bigint",
-    "FLOAT": "float",
-    "DOUBLE": "double",
-    "VARCHAR": "varchar",
-    "DATE": "date",
-    "TIME": "time",
-    "BLOB": "varbinary",
-    "UUID": "varchar",
-}
-_DECIMAL = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
-
-
-def athena_column(name: str, duckdb_type: Any) -> Column:
-    """Map a DuckDB column type to the type name Athena reports."""
-    text = str(duckdb_type).upper()
-    if match := _DECIMAL.fullmatch(text):
-        return Column(name, "decimal", int(match.group(1)), int(match.group(2)))
-    if text.startswith("TIMESTAMP"):
-        return Column(name, "timestamp")
-    if text.endswith("[]"):
-        return Column(name, "array")
-    if text.startswith("STRUCT"):
-        return Column(name, "row")
-    if text.startswith("MAP"):
-        return Column(name, "map")
-    return Column(name, _SIMPLE_TYPES.get(text, "varchar"))
-
-
-def athena_text(value: Any) -> str | None:
-    """A value as Athena renders it in CSV results and GetQueryResults (None stays NULL)."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime.datetime):
-        return value.isoformat(sep=" ", timespec="milliseconds")
-    return str(value)  # numbers, Decimal, date and time render as Athena shows them
-
-
-_STRING = re.compile(r"'((?:[^']|'')*)'", re.DOTALL)
-_INTEGER = re.compile(r"[+-]?\d+")
-_DECIMAL_LITERAL = re.compile(r"[+-]?(\d+\.\d*|\.\d+)")
-_FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+")
-_TYPED = re.compile(r"(DATE|TIMESTAMP)\s*'([^']*)'", re.IGNORECASE)
-
-
-def parse_literal(text: str) -> Any:
-    """A SQL literal's value, or ``text`` itself when it is not one literal."""
-    stripped = text.strip()
-    if match := _STRING.fullmatch(stripped):
-        return match.group(1).replace("''", "'")
-    if _INTEGER.fullmatch(stripped):
-        return int(stripped)
-    if _DECIMAL_LITERAL.fullmatch(stripped):
-        return decimal.Decimal(stripped)
-    if _FLOAT.fullmatch(stripped):
-        return float(stripped)
-    lowered = stripped.lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    if lowered == "null":
-        return None
-    if match := _TYPED.fullmatch(stripped):
-        kind, value = match.group(1).upper(), match.group(2)
-        try:
-            if kind == "DATE":
-                return datetime.date.fromisoformat(value)
-            return datetime.datetime.fromisoformat(value)
-        except ValueError:
-            return text
+def _athena_message(exc: duckdb.Error, references: list[athena_sql.TableReference]) -> str:
+    """DuckDB's message worded as Athena's error names where the meaning is the same."""
+    text = str(exc).strip()
+    for reference in references:
+        text = text.replace(reference.view, reference.table.name)
+    first_line = text.splitlines()[0] if text else type(exc).__name__
+    if match := _COLUMN_NOT_FOUND.search(text):
+        return f"COLUMN_NOT_FOUND: Column '{match.group(1)}' cannot be resolved ({first_line})"
+    if match := _FUNCTION_NOT_FOUND.search(text):
+        return f"FUNCTION_NOT_FOUND: Function '{match.group(1)}' not registered ({first_line})"
+    if isinstance(exc, duckdb.ParserException):
+        return f"SYNTAX_ERROR: {text}"
+    if isinstance(exc, (duckdb.ConversionException, duckdb.InvalidInputException)) and references:
+        return f"HIVE_BAD_DATA: {text}"
+    if isinstance(exc, duckdb.ConversionException):
+        return f"INVALID_CAST_ARGUMENT: {text}"
+    if isinstance(exc, duckdb.BinderException):
+        return f"SEMANTIC_ERROR: {text}"
     return text
 
 
 class SqlSession:
-    """One DuckDB connection running one statement at a time."""
+    """One DuckDB connection running one Athena statement at a time."""
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection):
+    def __init__(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        *,
+        catalog: Catalog | None = None,
+        database: str | None = None,
+        cache: ObjectCache | None = None,
+    ):
         self._connection = connection
+        self._catalog = catalog
+        self._database = (database or DEFAULT_DATABASE).lower()
+        self._cache = cache or ObjectCache()
+        self._cancelled = False
 
     def run(self, sql: str, parameters: Sequence[Any] = ()) -> ResultTable:
+        """DuckDB SQL as it is (no translation, no catalog)."""
+        return self._run(sql, parameters, [])
+
+    def execute(self, query: str, parameters: Sequence[Any] = ()) -> ResultTable:
+        """One Athena statement: DDL on the catalog, or a translated query over catalog tables."""
+        if self._catalog is None:
+            if is_ddl(query):
+                raise SqlError("NOT_SUPPORTED: DDL needs a Glue Data Catalog (open the session with an account and region)")
+            return self.run(translate(query), parameters)
+        if is_ddl(query):
+            statement = athena_ddl.parse(query)
+            context = athena_ddl.DdlContext(
+                self._catalog, self._catalog.account_id, self._catalog.region, self._database
+            )
+            return athena_ddl.execute(statement, context)
+        prepared = athena_sql.prepare(query, list(parameters), self._catalog, self._database)
+        try:
+            scanned = athena_sql.materialise(
+                self._connection,
+                prepared,
+                account_id=self._catalog.account_id,
+                region=self._catalog.region,
+                cache=self._cache,
+                cancelled=lambda: self._cancelled,
+            )
+        except duckdb.InterruptException as exc:
+            raise SqlCancelled(str(exc)) from exc
+        except duckdb.Error as exc:
+            raise SqlError(_athena_message(exc, prepared.references)) from exc
+        table = self._run(prepared.sql, parameters, prepared.references)
+        return ResultTable(table.columns, table.rows, data_scanned_bytes=scanned)
+
+    def _run(
+        self, sql: str, parameters: Sequence[Any], references: list[athena_sql.TableReference]
+    ) -> ResultTable:
         try:
             cursor = self._connection.execute(sql, list(parameters) if parameters else None)
             description = cursor.description or []
@@ -140,24 +151,39 @@ class SqlSession:
         except duckdb.InterruptException as exc:
             raise SqlCancelled(str(exc)) from exc
         except duckdb.Error as exc:
-            raise SqlError(str(exc)) from exc
+            raise SqlError(_athena_message(exc, references)) from exc
         columns = [athena_column(d[0], d[1]) for d in description]
         return ResultTable(columns=columns, rows=rows)
 
     def interrupt(self) -> None:
         """Ask the running statement to stop (safe from any thread)."""
+        self._cancelled = True
         self._connection.interrupt()
 
     def close(self) -> None:
         self._connection.close()
 
 
+def translate(sql: str) -> str:
+    """Athena (Trino) SQL to DuckDB SQL, without catalog tables (sqlglot)."""
+    try:
+        statements = [s for s in sqlglot.parse(sql, read="athena") if s is not None]
+    except (ParseError, TokenError) as exc:
+        raise SqlError(f"SYNTAX_ERROR: {str(exc).splitlines()[0]}") from None
+    if len(statements) != 1:
+        raise SqlError("SYNTAX_ERROR: Only one sql statement is allowed. Got: " + str(len(statements)))
+    return statements[0].sql(dialect="duckdb")
+
+
 class SqlEngine:
-    """Opens sessions for Athena queries; the place for dialect and catalog work."""
+    """Opens sessions for Athena queries; owns the local cache of S3 objects."""
+
+    def __init__(self, cache: ObjectCache | None = None):
+        self.cache = cache or ObjectCache()
 
     def translate(self, sql: str) -> str:
-        """Athena (Trino) SQL to DuckDB SQL. Identity for now."""
-        return sql
+        """Athena (Trino) SQL to DuckDB SQL (no catalog tables; see ``SqlSession.execute``)."""
+        return translate(sql)
 
     def parameter_values(self, parameters: Sequence[str]) -> list[Any]:
         """Values to bind for Athena's ExecutionParameters, in order.
@@ -169,6 +195,13 @@ class SqlEngine:
         """
         return [parse_literal(text) for text in parameters or ()]
 
-    def open_session(self, database: str | None) -> SqlSession:
-        """A fresh in-memory connection; ``database`` is unused until tables over S3 exist."""
-        return SqlSession(duckdb.connect())
+    def open_session(
+        self, database: str | None, *, account_id: str | None = None, region: str | None = None
+    ) -> SqlSession:
+        """A fresh in-memory connection over the Glue Data Catalog of ``account_id``/``region``.
+
+        Without an account and region the session has no catalog: queries
+        are only translated, and DDL is refused.
+        """
+        catalog = Catalog(account_id, region) if account_id and region else None
+        return SqlSession(duckdb.connect(), catalog=catalog, database=database, cache=self.cache)
