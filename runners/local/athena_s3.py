@@ -9,7 +9,7 @@ one.
 Like Athena (Hive), listing skips what is not data: "folder" markers and
 other zero-byte objects, Hadoop's ``_$folder$`` markers, and any path
 component starting with ``_`` or ``.`` (``_SUCCESS``, ``_temporary/``,
-``.part-0000.crc``).
+``.part-0000.crc``), and Hadoop checksum files (``*.crc``).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def folder_prefix(uri: S3Uri) -> str:
 
 def is_hidden(relative_key: str) -> bool:
     """True for keys Athena does not read as data (markers, ``_``/``.`` paths, checksums)."""
-    if not relative_key or relative_key.endswith("/") or relative_key.endswith("_$folder$"):
+    if not relative_key or relative_key.endswith(("/", "_$folder$", ".crc")):
         return True
     return any(part.startswith(("_", ".")) for part in relative_key.split("/") if part)
 

@@ -207,7 +207,9 @@ def _sources_of(select: exp.Select) -> list[exp.Expression]:
 def _value_of(node: exp.Expression, parameters: list[Any]) -> tuple[bool, Any]:
     """(True, value) for a literal or bound parameter; (False, None) otherwise."""
     if isinstance(node, exp.Literal):
-        return True, node.this if node.is_string else node.this
+        if node.is_string:
+            return True, node.this
+        return (True, int(node.this)) if re.fullmatch(r"[+-]?\d+", node.this) else (False, None)
     if isinstance(node, exp.Placeholder) and str(node.this).startswith(_PARAMETER_MARK[1:]):
         index = int(str(node.this)[len(_PARAMETER_MARK) - 1 :]) - 1
         if 0 <= index < len(parameters):
@@ -222,9 +224,11 @@ def _same_value(partition_value: str, key_type: str, wanted: Any) -> bool | None
     if key_type in ("string",) or key_type.startswith(("varchar", "char")):
         return partition_value == wanted if isinstance(wanted, str) else None
     if key_type in _INT_TYPES:
+        if not isinstance(wanted, int) or isinstance(wanted, bool):
+            return None
         try:
-            return int(partition_value) == int(wanted)
-        except (TypeError, ValueError):
+            return int(partition_value) == wanted
+        except ValueError:
             return None
     if key_type == "date":
         return partition_value == str(wanted) if wanted is not None else None

@@ -17,6 +17,7 @@ The Athena engine relies on ``open_session`` / ``SqlSession.execute`` /
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any, Sequence
 
@@ -139,7 +140,9 @@ class SqlSession:
         except duckdb.Error as exc:
             raise SqlError(_athena_message(exc, prepared.references)) from exc
         table = self._run(prepared.sql, parameters, prepared.references)
-        return ResultTable(table.columns, table.rows, data_scanned_bytes=scanned)
+        # Athena's identifiers are case-insensitive; result columns come back in lower case.
+        columns = [dataclasses.replace(c, name=c.name.lower()) for c in table.columns]
+        return ResultTable(columns, table.rows, data_scanned_bytes=scanned)
 
     def _run(
         self, sql: str, parameters: Sequence[Any], references: list[athena_sql.TableReference]
