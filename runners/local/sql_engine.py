@@ -1,7 +1,8 @@
 """The SQL engine behind the local Athena: DuckDB, one connection per query.
 
-``SqlEngine.open_session`` gives each query a fresh in-memory DuckDB
-connection bound to the query's Glue Data Catalog (account, region,
+``SqlEngine.open_session`` gives each query its own DuckDB connection (to
+one shared in-memory database, so temporary views and interrupts stay the
+query's own) bound to the query's Glue Data Catalog (account, region,
 database). ``SqlSession.execute`` runs one Athena statement on it:
 
 * Hive DDL (``CREATE DATABASE``, ``CREATE EXTERNAL TABLE``, ``MSCK REPAIR
@@ -19,7 +20,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Sequence
+import threading
+from typing import Any, Callable, Sequence
 
 import duckdb
 import sqlglot
@@ -97,17 +99,28 @@ class SqlSession:
 
     def __init__(
         self,
-        connection: duckdb.DuckDBPyConnection,
+        connection: duckdb.DuckDBPyConnection | None = None,
         *,
+        connect: Callable[[], duckdb.DuckDBPyConnection] = duckdb.connect,
         catalog: Catalog | None = None,
         database: str | None = None,
         cache: ObjectCache | None = None,
     ):
-        self._connection = connection
+        self._opened: duckdb.DuckDBPyConnection | None = connection
+        self._connect = connect
+        self._open_lock = threading.Lock()
         self._catalog = catalog
         self._database = (database or DEFAULT_DATABASE).lower()
         self._cache = cache or ObjectCache()
         self._cancelled = False
+
+    @property
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection, opened on first use (DDL never needs one)."""
+        with self._open_lock:
+            if self._opened is None:
+                self._opened = self._connect()
+            return self._opened
 
     def run(self, sql: str, parameters: Sequence[Any] = ()) -> ResultTable:
         """DuckDB SQL as it is (no translation, no catalog)."""
@@ -147,6 +160,8 @@ class SqlSession:
     def _run(
         self, sql: str, parameters: Sequence[Any], references: list[athena_sql.TableReference]
     ) -> ResultTable:
+        if self._cancelled:
+            raise SqlCancelled("Query was cancelled by user")
         try:
             cursor = self._connection.execute(sql, list(parameters) if parameters else None)
             description = cursor.description or []
@@ -161,10 +176,16 @@ class SqlSession:
     def interrupt(self) -> None:
         """Ask the running statement to stop (safe from any thread)."""
         self._cancelled = True
-        self._connection.interrupt()
+        with self._open_lock:
+            opened = self._opened
+        if opened is not None:
+            opened.interrupt()
 
     def close(self) -> None:
-        self._connection.close()
+        with self._open_lock:
+            opened, self._opened = self._opened, None
+        if opened is not None:
+            opened.close()
 
 
 def translate(sql: str) -> str:
@@ -183,6 +204,20 @@ class SqlEngine:
 
     def __init__(self, cache: ObjectCache | None = None):
         self.cache = cache or ObjectCache()
+        self._database: duckdb.DuckDBPyConnection | None = None
+        self._database_lock = threading.Lock()
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        """A new connection to the engine's one in-memory DuckDB database.
+
+        Opening a database takes ~10 ms, a connection to an open one almost
+        nothing. Each query still has its own connection, so its temporary
+        views and interrupts are its own.
+        """
+        with self._database_lock:
+            if self._database is None:
+                self._database = duckdb.connect()
+            return self._database.cursor()
 
     def translate(self, sql: str) -> str:
         """Athena (Trino) SQL to DuckDB SQL (no catalog tables; see ``SqlSession.execute``)."""
@@ -207,4 +242,4 @@ class SqlEngine:
         are only translated, and DDL is refused.
         """
         catalog = Catalog(account_id, region) if account_id and region else None
-        return SqlSession(duckdb.connect(), catalog=catalog, database=database, cache=self.cache)
+        return SqlSession(connect=self._connect, catalog=catalog, database=database, cache=self.cache)
