@@ -108,8 +108,9 @@ def results_location(prefix: str) -> str:
     return f"s3://{RESULTS_BUCKET}/{prefix}/"
 
 
-def make_glue_job(script: str, *, name: str | None = None, max_concurrent_runs: int = 1, timeout: int | None = None) -> str:
-    """A Python shell Glue job whose script really runs on the embedded Glue."""
+def make_glue_job(script: str, *, name: str | None = None, max_concurrent_runs: int = 1, timeout: int | None = None, command: str = "pythonshell") -> str:
+    """A Glue job whose script really runs on the embedded Glue: a Python shell
+    job, or with ``command="glueetl"`` a Spark job (local PySpark)."""
     ensure_bucket(SCRIPT_BUCKET)
     name = name or unique("job")
     key = f"scripts/{name}.py"
@@ -117,9 +118,9 @@ def make_glue_job(script: str, *, name: str | None = None, max_concurrent_runs: 
     kwargs: dict[str, Any] = {
         "Name": name,
         "Role": ROLE_ARN,
-        "Command": {"Name": "pythonshell", "ScriptLocation": f"s3://{SCRIPT_BUCKET}/{key}", "PythonVersion": "3.9"},
+        "Command": {"Name": command, "ScriptLocation": f"s3://{SCRIPT_BUCKET}/{key}", "PythonVersion": "3.9" if command == "pythonshell" else "3"},
         "ExecutionProperty": {"MaxConcurrentRuns": max_concurrent_runs},
-        "GlueVersion": "3.0",
+        "GlueVersion": "3.0" if command == "pythonshell" else "5.0",
     }
     if timeout:
         kwargs["Timeout"] = timeout
