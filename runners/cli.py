@@ -93,11 +93,8 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
 
     from . import sample_data
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    sample_data.generate_sales(out / "sales.csv", rows=args.rows, seed=args.seed)
-    sample_data.generate_marketing(out / "marketing.csv", days=sample_data.days_for_rows(args.rows), seed=args.seed)
-    print(f"wrote {out / 'sales.csv'} ({args.rows} rows) and {out / 'marketing.csv'}")
+    files = sample_data.write_sample_files(Path(args.out), rows=args.rows, seed=args.seed)
+    print(f"wrote {files.sales} ({files.sales_rows} rows) and {files.marketing} ({files.marketing_rows} rows)")
     return 0
 
 

@@ -48,12 +48,9 @@ def default_run_date(today: date | None = None) -> str:
 def prepare_inputs(args: argparse.Namespace, workdir: Path) -> tuple[Path, Path]:
     from runners import sample_data
 
-    sales = Path(args.sales_csv) if args.sales_csv else workdir / "sales.csv"
-    marketing = Path(args.marketing_csv) if args.marketing_csv else workdir / "marketing.csv"
-    if not args.sales_csv:
-        sample_data.generate_sales(sales, rows=args.rows, seed=args.seed)
-    if not args.marketing_csv:
-        sample_data.generate_marketing(marketing, days=sample_data.days_for_rows(args.rows), seed=args.seed)
+    generated = sample_data.write_sample_files(workdir, rows=args.rows, seed=args.seed)
+    sales = Path(args.sales_csv) if args.sales_csv else generated.sales
+    marketing = Path(args.marketing_csv) if args.marketing_csv else generated.marketing
     if args.break_input:
         broken = workdir / f"broken-{args.break_input}.csv"
         source = sales if args.break_input == "sales" else marketing
