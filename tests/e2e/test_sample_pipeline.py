@@ -46,10 +46,10 @@ def expected_by_month():
     return duckdb.sql(f"""
         WITH sales AS (
             SELECT strptime("Date", '%-m/%-d/%Y')::DATE AS d, sum("Forecasted Monthly Revenue") AS revenue, count(*) AS leads
-            FROM read_csv('{SALES}', header=true, all_varchar=false) WHERE "Opportunity Stage" = 'Lead' GROUP BY 1),
+            FROM read_csv('{SALES}', header=true, types={{'Date': 'VARCHAR'}}) WHERE "Opportunity Stage" = 'Lead' GROUP BY 1),
         marketing AS (
             SELECT strptime("Date", '%-m/%-d/%Y')::DATE AS d, "Website Visits" AS visits, "Paid conversion" AS paid
-            FROM read_csv('{MARKETING}', header=true))
+            FROM read_csv('{MARKETING}', header=true, types={{'Date': 'VARCHAR'}}))
         SELECT strftime(date_trunc('month', s.d), '%Y-%m') AS month, sum(revenue)::BIGINT, sum(leads)::BIGINT, sum(visits)::BIGINT, sum(paid)::BIGINT
         FROM sales s JOIN marketing m ON s.d = m.d GROUP BY 1 ORDER BY 1
     """).fetchall()
