@@ -8,7 +8,7 @@ Arguments (Glue style, ``--name value``):
 
 Input: CSV with a header line, one row a day, dates as M/D/YYYY.
 
-Output (Parquet, sorted by date): every input column, its name trimmed and
+Output (one Parquet file, sorted by date): every input column, its name trimmed and
 turned into snake_case ("New visitors SEO" -> new_visitors_seo,
 "Mailing list adds " -> mailing_list_adds):
   date                       DATE
@@ -90,14 +90,14 @@ def main():
     # M/D/YYYY strings that are not dates become NULL instead of failing the job.
     spark.conf.set("spark.sql.legacy.timeParserPolicy", "CORRECTED")
 
-    marketing = typed(spark.read.option("header", True).csv(args["input_path"])).cache()
-    dropped = marketing.where(F.col("date").isNull()).count()
+    marketing = typed(spark.read.option("header", True).csv(args["input_path"])).cache()  # one row a day
+    days, dropped = marketing.agg(F.count("date"), F.count(F.lit(1)) - F.count("date")).first()
     if dropped:
         log.warning("dropped %d row(s) with an unparseable date", dropped)
 
     result = marketing.where(F.col("date").isNotNull())
-    result.orderBy("date").write.mode("overwrite").parquet(args["output_path"])
-    log.info("wrote %d day(s) of marketing data to %s", result.count(), args["output_path"])
+    result.coalesce(1).sortWithinPartitions("date").write.mode("overwrite").parquet(args["output_path"])
+    log.info("wrote %d day(s) of marketing data to %s", days, args["output_path"])
     marketing.unpersist()
     commit()
 

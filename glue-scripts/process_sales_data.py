@@ -10,7 +10,7 @@ Input: CSV with a header line (Date, Salesperson, Lead Name, Segment, Region,
 Target Close, Forecasted Monthly Revenue, Opportunity Stage, ...), dates as
 M/D/YYYY (e.g. 1/2/2011).
 
-Output (Parquet, one row per day that has leads, sorted by date):
+Output (one Parquet file, one row per day that has leads, sorted by date):
   date                        DATE
   forecasted_monthly_revenue  BIGINT  sum of the day's leads' Forecasted Monthly Revenue
   lead_count                  BIGINT  number of the day's leads
@@ -83,20 +83,21 @@ def main():
 
     sales = spark.read.option("header", True).csv(args["input_path"])
     sales = sales.toDF(*[name.strip() for name in sales.columns])
-    daily = daily_leads(sales).cache()
+    daily = daily_leads(sales).cache()  # one row a day: small even for big inputs
 
-    bad = daily.agg(
+    days, dropped, bad_revenue = daily.agg(
+        F.count("date"),
         F.coalesce(F.sum(F.when(F.col("date").isNull(), F.col("lead_count"))), F.lit(0)),
         F.coalesce(F.sum("bad_revenue"), F.lit(0)),
     ).first()
-    if bad[0]:
-        log.warning("dropped %d lead(s) with an unparseable Date", bad[0])
-    if bad[1]:
-        log.warning("%d lead(s) have a Forecasted Monthly Revenue that is not an integer", bad[1])
+    if dropped:
+        log.warning("dropped %d lead(s) with an unparseable Date", dropped)
+    if bad_revenue:
+        log.warning("%d lead(s) have a Forecasted Monthly Revenue that is not an integer", bad_revenue)
 
     result = daily.where(F.col("date").isNotNull()).select("date", "forecasted_monthly_revenue", "lead_count")
-    result.orderBy("date").write.mode("overwrite").parquet(args["output_path"])
-    log.info("wrote %d day(s) of leads to %s", result.count(), args["output_path"])
+    result.coalesce(1).sortWithinPartitions("date").write.mode("overwrite").parquet(args["output_path"])
+    log.info("wrote %d day(s) of leads to %s", days, args["output_path"])
     daily.unpersist()
     commit()
 
