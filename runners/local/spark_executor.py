@@ -34,7 +34,7 @@ script, successful or not, every new or changed file under those mirrors is
 uploaded and every downloaded object whose file is gone is deleted, so a
 Spark ``overwrite`` replaces the old part files in S3 too. Hadoop's local
 bookkeeping is never uploaded: ``*.crc`` checksum files, ``_SUCCESS`` markers
-and ``_temporary/`` directories.
+and ``_temporary/`` directories. The mirrors are deleted after each run.
 
 This file runs in three roles: imported by the emulator
 (``SparkScriptExecutor``), and as a script: ``driver`` and ``run``. The
@@ -270,6 +270,15 @@ class _S3Mirror:
                 deleted += len(batch)
         return uploaded, deleted
 
+    def discard(self) -> None:
+        """Delete the local mirrors (S3 stays the truth: the next run downloads again)."""
+        for bucket, key in self._outermost_roots():
+            local = self._stage / bucket / key if key else self._stage / bucket
+            if local.is_dir():
+                shutil.rmtree(local, ignore_errors=True)
+            elif local.exists():
+                local.unlink()
+
 
 class SparkDriver:
     """Runs Glue scripts one at a time in one warm local SparkContext (the driver process)."""
@@ -466,6 +475,7 @@ class SparkDriver:
                     print(f"[local glue] uploaded {uploaded}, deleted {deleted} object(s) in S3", flush=True)
             except Exception as exc:
                 error = error or exc
+            mirror.discard()
             print(f"[local glue] {ran_for:.1f}s in local Spark after {queued_for:.1f}s in the queue", flush=True)
             if error is not None:
                 self._report(error, mirror)
