@@ -403,7 +403,7 @@ class Parser:
             ) from None
         return text
 
-    def columns(self, *, partition: bool) -> list[cat.ColumnDef]:
+    def columns(self) -> list[cat.ColumnDef]:
         self.expect_punct("(")
         found: list[cat.ColumnDef] = []
         while True:
@@ -451,7 +451,7 @@ class Parser:
             raise _not_supported("CREATE TABLE LIKE")
         if not (self.current.kind == PUNCT and self.current.text == "("):
             raise self.error("'(' and column definitions")
-        columns = self.columns(partition=False)
+        columns = self.columns()
         comment = None
         partition_keys: list[cat.ColumnDef] = []
         serde = stored_as = input_format = output_format = location = None
@@ -462,7 +462,7 @@ class Parser:
             if self.accept("COMMENT"):
                 comment = self.string()
             elif self.accept_all("PARTITIONED", "BY"):
-                partition_keys = self.columns(partition=True)
+                partition_keys = self.columns()
             elif self.current.is_word("CLUSTERED", "SKEWED"):
                 raise _not_supported(f"{self.current.text.upper()} BY (bucketed or skewed tables)")
             elif self.accept_all("ROW", "FORMAT"):
