@@ -18,6 +18,7 @@ The Athena engine relies on ``open_session`` / ``SqlSession.execute`` /
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import re
 import threading
@@ -217,7 +218,16 @@ class SqlEngine:
         with self._database_lock:
             if self._database is None:
                 self._database = duckdb.connect()
+                atexit.register(self.close)
             return self._database.cursor()
+
+    def close(self) -> None:
+        """Close the shared database (the next query opens a new one)."""
+        with self._database_lock:
+            database, self._database = self._database, None
+        if database is not None:
+            atexit.unregister(self.close)
+            database.close()
 
     def translate(self, sql: str) -> str:
         """Athena (Trino) SQL to DuckDB SQL (no catalog tables; see ``SqlSession.execute``)."""
