@@ -70,6 +70,7 @@ class Worker:
         backoff = 0.0
         while not self._stopping.is_set():
             try:
+                log.debug("long_poll_open")
                 if self.lifecycle.poll_once(self.activity_arn):
                     with self._received_lock:
                         self.received += 1

@@ -67,8 +67,8 @@ def test_sigterm_drains_a_task_taken_during_shutdown(aws):
     job = make_glue_job(SLEEP_SCRIPT)
     aws.activity_poll_seconds = 6.0  # a long poll that is still open when SIGTERM arrives
     try:
-        worker = spawn_worker("glue", settings)
-        seen = _wait_for_log(worker, "worker_started")
+        worker = spawn_worker("glue", settings, ETL_LOG_LEVEL="DEBUG")
+        seen = _wait_for_log(worker, "long_poll_open")
         time.sleep(0.5)  # the poller is inside its long poll
         worker.send_signal(signal.SIGTERM)
         execution = start(single_task_machine(activity), {"GlueJobName": job})
@@ -91,8 +91,8 @@ def test_second_signal_exits_at_once(aws):
     settings = settings_for("glue", make_activity(), pollers=1)
     aws.activity_poll_seconds = 6.0
     try:
-        worker = spawn_worker("glue", settings)
-        _wait_for_log(worker, "worker_started")
+        worker = spawn_worker("glue", settings, ETL_LOG_LEVEL="DEBUG")
+        _wait_for_log(worker, "long_poll_open")
         time.sleep(0.5)
         worker.send_signal(signal.SIGTERM)
         time.sleep(0.3)
