@@ -226,22 +226,25 @@ def query_rows(pipeline: LocalPipeline, query_id: str | None, limit: int = 10) -
 
 
 def export_outputs(pipeline: LocalPipeline, summary: dict[str, Any], out_dir: Path) -> dict[str, str]:
-    """Copy each job's output and the query result to local files."""
+    """Copy each job's output folder to ``out_dir/<name>/`` and the query result to ``out_dir/<name>.csv``."""
     s3 = pipeline.client("s3")
     exported: dict[str, str] = {}
     for name, uri in summary["outputs"].items():
         if not uri:
             continue
-        bucket, _, prefix = uri[len("s3://") :].partition("/")
-        target = out_dir / name
-        paginator = s3.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-            for item in page.get("Contents", []):
-                relative = Path(item["Key"]).name if not prefix.endswith("/") else item["Key"][len(prefix) :]
-                destination = target / relative if prefix.endswith("/") else out_dir / relative
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                s3.download_file(bucket, item["Key"], str(destination))
-        exported[name] = str(target if prefix.endswith("/") else out_dir / Path(prefix).name)
+        bucket, _, key = uri[len("s3://") :].partition("/")
+        if key.endswith("/"):
+            target = out_dir / name
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
+                for item in page.get("Contents", []):
+                    destination = target / item["Key"][len(key) :]
+                    destination.parent.mkdir(parents=True, exist_ok=True)
+                    s3.download_file(bucket, item["Key"], str(destination))
+        else:
+            target = out_dir / f"{name}{Path(key).suffix}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            s3.download_file(bucket, key, str(target))
+        exported[name] = str(target)
     return exported
 
 

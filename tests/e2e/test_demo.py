@@ -1,0 +1,39 @@
+"""`etl-runner demo`, the main job, as a user runs it: success and the failure path."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def run_demo(tmp_path, *args):
+    summary = tmp_path / "summary.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "runners.cli", "demo", "--rows", "3000", "--pause", "0.5", "--summary-json", str(summary), *args],
+        capture_output=True, text=True, timeout=600,
+    )
+    return result, json.loads(summary.read_text())
+
+
+def test_demo_runs_the_pipeline_and_exports_outputs(tmp_path):
+    out = tmp_path / "out"
+    result, summary = run_demo(tmp_path, "--out", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert summary["status"] == "SUCCEEDED"
+    assert "Summary" in result.stdout and "query result (first rows)" in result.stdout
+    assert summary["wallSeconds"] >= summary["jobSeconds"] > 0 and summary["orchestrationOverheadSeconds"] >= 0
+    assert {"Process Sales Data", "Join Marketing And Sales Data", "Query Revenue And Visits By Month"} <= set(summary["states"])
+    assert len(summary["jobRuns"]) == 3 and all(r["JobRunState"] == "SUCCEEDED" for r in summary["jobRuns"].values())
+    assert summary["queryRows"][0][0] == "month" and len(summary["queryRows"]) > 1
+    assert list((out / "joined").glob("*.parquet")) and (out / "queryResult.csv").read_text().startswith('"month"')
+
+
+def test_demo_with_a_broken_input_ends_failed_with_the_cause(tmp_path):
+    result, summary = run_demo(tmp_path, "--break", "marketing")
+    assert result.returncode == 1
+    assert summary["status"] == "FAILED" and summary["error"] == "GlueJobFailedError"
+    assert "ProcessMarketingData" in summary["cause"]
+    assert "error" in result.stdout
