@@ -14,6 +14,8 @@ from typing import Iterator
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.models import Model
 
+from .dynamo import bind, ensure_table
+
 
 @dataclass(frozen=True)
 class S3Object:
@@ -41,14 +43,12 @@ class ArrivalRecord(Model):
 
 class ArrivalStore:
     def __init__(self, table_name: str, region: str, host: str | None, ttl_days: int = 14) -> None:
-        meta = type("Meta", (), {"table_name": table_name, "region": region, "host": host, "billing_mode": "PAY_PER_REQUEST"})
-        self.model: type[ArrivalRecord] = type(f"ArrivalRecord_{table_name}", (ArrivalRecord,), {"Meta": meta})  # type: ignore[assignment]
+        self.model = bind(ArrivalRecord, table_name, region, host)
         self.table_name = table_name
         self._ttl = timedelta(days=ttl_days)
 
     def ensure_table(self) -> None:
-        if not self.model.exists():
-            self.model.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
+        ensure_table(self.model)
 
     def record(self, obj: S3Object) -> None:
         """Idempotent: a repeated notification rewrites the same item."""

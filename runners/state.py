@@ -29,6 +29,8 @@ from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute,
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.models import Model
 
+from .dynamo import bind, ensure_table
+
 RECEIVED = "RECEIVED"
 STARTING = "STARTING"
 RUNNING = "RUNNING"
@@ -76,15 +78,13 @@ class TaskStore:
     """Conditional operations on one table of task records."""
 
     def __init__(self, table_name: str, region: str, host: str | None, ttl_days: int = 14) -> None:
-        meta = type("Meta", (), {"table_name": table_name, "region": region, "host": host, "billing_mode": "PAY_PER_REQUEST"})
-        self.model: type[TaskRecord] = type(f"TaskRecord_{table_name}", (TaskRecord,), {"Meta": meta})  # type: ignore[assignment]
+        self.model = bind(TaskRecord, table_name, region, host)
         self.table_name = table_name
         self._ttl = timedelta(days=ttl_days)
 
     def ensure_table(self) -> None:
         """Create the table if missing (local runs; CloudFormation owns it on AWS)."""
-        if not self.model.exists():
-            self.model.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
+        ensure_table(self.model)
 
     # -- create --------------------------------------------------------------
     def create(self, token: str, raw_input: str | None) -> TaskRecord:
