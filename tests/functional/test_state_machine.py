@@ -1,0 +1,67 @@
+"""The pipeline definition: one file, fully parameterised, safe by construction."""
+
+import json
+
+import pytest
+
+from support import make_state_machine, start, wait_execution
+from runners.definition import PIPELINE_DEFINITION, placeholders, render
+
+DEFINITION = json.loads(PIPELINE_DEFINITION.read_text())
+
+
+def all_states(states):
+    for name, state in states.items():
+        yield name, state
+        for branch in state.get("Branches", []):
+            yield from all_states(branch["States"])
+
+
+def test_every_task_has_timeouts_and_the_execution_cannot_hang():
+    assert DEFINITION["TimeoutSeconds"] <= 3 * 24 * 3600
+    tasks = [(n, s) for n, s in all_states(DEFINITION["States"]) if s["Type"] == "Task"]
+    assert len(tasks) == 10
+    for name, state in tasks:
+        assert state.get("TimeoutSeconds"), name
+        if "activity" in state["Resource"] or state["Resource"].startswith("${"):
+            assert state.get("HeartbeatSeconds"), name
+            assert any("States.Timeout" in r["ErrorEquals"] for r in state.get("Retry", [])), name
+
+
+def test_failures_are_notified_and_end_the_execution_failed():
+    states = DEFINITION["States"]
+    assert states["Notify Failure"]["Resource"] == "arn:aws:states:::sns:publish"
+    assert states["Notify Failure"]["Next"] == "Pipeline Failed" and states["Pipeline Failed"]["Type"] == "Fail"
+    catching = [n for n, s in states.items() if s["Type"] in ("Task", "Parallel") and n != "Notify Failure"]
+    for name in catching:
+        assert states[name]["Catch"][0]["Next"] == "Notify Failure", name
+
+
+def test_render_fills_every_placeholder_and_refuses_gaps():
+    text = PIPELINE_DEFINITION.read_text()
+    names = placeholders(text)
+    assert {"DataBucket", "GlueRunnerActivityArn", "AthenaRunnerActivityArn", "WaitForDataActivityArn", "NotificationTopicArn"} <= names
+    rendered = json.loads(render(text, {n: f"value-of-{n}" for n in names}))
+    assert "${" not in json.dumps(rendered)
+    with pytest.raises(ValueError, match="DataBucket"):
+        render(text, {n: "x" for n in names - {"DataBucket"}})
+    with pytest.raises(ValueError, match="Typo"):
+        render(text, {**{n: "x" for n in names}, "Typo": "x"})
+
+
+@pytest.mark.parametrize(
+    "execution_input, run_date",
+    [({"scheduledTime": "2026-11-16T06:00:00Z"}, "2026-11-16"), ({"runDate": "2026-11-09"}, "2026-11-09")],
+)
+def test_run_date_comes_from_the_input_or_the_schedule(aws, execution_input, run_date):
+    states = DEFINITION["States"]
+    probe = {
+        "StartAt": "Resolve Run Date",
+        "States": {
+            "Resolve Run Date": states["Resolve Run Date"],
+            "Run Date From Schedule": states["Run Date From Schedule"],
+            "Process Inputs": {"Type": "Pass", "End": True},
+        },
+    }
+    result = wait_execution(start(make_state_machine(probe), execution_input))
+    assert json.loads(result["output"])["runDate"] == run_date
