@@ -2,8 +2,11 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
+# cfn-lint and checkov live in their own venv: their pins clash with moto's.
+SCAN_VENV := .venv-scan
+SCAN_STAMP := $(SCAN_VENV)/.installed-stamp
 
-.PHONY: test demo venv clean local-up
+.PHONY: test demo venv scan-tools clean local-up
 
 venv: $(STAMP)
 
@@ -13,7 +16,15 @@ $(STAMP): setup.cfg pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet -e ".[local,test]"
 	touch $(STAMP)
 
-test: $(STAMP)
+scan-tools: $(SCAN_STAMP)
+
+$(SCAN_STAMP): requirements-scan.txt
+	test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SCAN_VENV)/bin/python -m pip install --quiet -r requirements-scan.txt
+	touch $(SCAN_STAMP)
+
+test: $(STAMP) $(SCAN_STAMP)
 	$(VENV)/bin/python -m pytest
 
 demo: $(STAMP)
@@ -23,4 +34,4 @@ local-up: $(STAMP)
 	$(VENV)/bin/etl-runner local up
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+	rm -rf $(VENV) $(SCAN_VENV) build dist *.egg-info .pytest_cache
