@@ -1,0 +1,399 @@
+"""The CloudFormation templates: lint and security scan, plus the contracts the
+rest of the project relies on (checked without any scanner).
+
+cfn-lint and checkov live in their own venv (`make scan-tools` creates
+.venv-scan from requirements-scan.txt) because their pins clash with moto's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import yaml
+
+from runners import config
+from runners.definition import PIPELINE_DEFINITION, placeholders
+
+REPO = Path(__file__).resolve().parents[2]
+CFN_DIR = REPO / "cloudformation"
+TEMPLATES = sorted(CFN_DIR.glob("*.yaml"))
+STACKS = [path.stem for path in TEMPLATES]
+# The deploy order: each stack imports only from the stacks before it.
+DEPLOY_ORDER = ["glue-resources", "step-functions-resources", "runner-resources"]
+
+# Parameters build.py fills for every template that declares them
+# (runners.build.stacks.BUILD_PARAMETERS); params files leave them out.
+BUILD_FILLED = {
+    "ArtifactBucketName",
+    "GlueRunnerCodeS3Key",
+    "AthenaRunnerCodeS3Key",
+    "WaitRunnerCodeS3Key",
+    "ObjectCreatedCodeS3Key",
+    "StateMachineDefinitionS3Key",
+    "GlueStackName",
+    "StepFunctionsStackName",
+}
+# Cross-stack imports name the exporting stack by these parameters.
+STACK_NAME_PARAMETERS = {"GlueStackName": "glue-resources", "StepFunctionsStackName": "step-functions-resources"}
+
+# Actions that IAM cannot scope to a resource, so AWS requires Resource "*".
+RESOURCE_STAR_ALLOWED = {
+    # The task token names the task; these have no resource types.
+    "states:SendTaskSuccess",
+    "states:SendTaskFailure",
+    "states:SendTaskHeartbeat",
+    # Step Functions' vended log delivery to CloudWatch Logs.
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+}
+MIN_SKIP_REASON_WORDS = 6
+
+
+# -- loading ------------------------------------------------------------------------------
+
+
+class _TemplateLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short-form tags (!Ref, !Sub, !GetAtt, ...)."""
+
+
+def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "Condition":
+        return {"Condition": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+_TemplateLoader.add_multi_constructor("!", _construct_tag)
+
+
+@lru_cache(maxsize=None)
+def load(stack: str) -> dict[str, Any]:
+    return yaml.load((CFN_DIR / f"{stack}.yaml").read_text(encoding="utf-8"), Loader=_TemplateLoader)  # noqa: S506 (SafeLoader subclass)
+
+
+def resources(stack: str, resource_type: str | None = None) -> dict[str, dict[str, Any]]:
+    found = load(stack)["Resources"]
+    return {name: r for name, r in found.items() if resource_type is None or r["Type"] == resource_type}
+
+
+def all_resources(resource_type: str | None = None) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for stack in STACKS:
+        for name, resource in resources(stack, resource_type).items():
+            yield stack, name, resource
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def policy_documents() -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    """(stack, resource, kind, document) for every policy document in the templates."""
+    for stack, name, resource in all_resources():
+        props = resource.get("Properties", {})
+        kind = resource["Type"]
+        if kind == "AWS::IAM::Role":
+            for policy in props.get("Policies", []):
+                yield stack, name, "identity", policy["PolicyDocument"]
+        elif kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            yield stack, name, "identity", props["PolicyDocument"]
+        elif kind == "AWS::KMS::Key":
+            yield stack, name, "resource", props["KeyPolicy"]
+        elif kind in ("AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy"):
+            yield stack, name, "resource", props["PolicyDocument"]
+
+
+def statements() -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    for stack, name, kind, document in policy_documents():
+        for statement in as_list(document["Statement"]):
+            yield stack, name, kind, statement
+
+
+def checkov_skips() -> list[tuple[str, str, str, str]]:
+    """(stack, resource, check id, comment) of every checkov skip in the templates."""
+    found = []
+    for stack, name, resource in all_resources():
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
+            found.append((stack, name, str(skip.get("id", "")), str(skip.get("comment", ""))))
+    return found
+
+
+# -- the scanners ---------------------------------------------------------------------------
+
+
+def scan_tool(name: str) -> str:
+    local = REPO / ".venv-scan" / "bin" / name
+    if local.exists():
+        return str(local)
+    on_path = shutil.which(name)
+    if on_path:
+        return on_path
+    pytest.fail(f"{name} is not installed: run `make scan-tools` (creates .venv-scan from requirements-scan.txt)")
+
+
+def run(command: list[str], cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=240, check=False)
+
+
+def checkov(directory: Path) -> list[dict[str, Any]]:
+    """checkov's failed checks for the templates in ``directory``."""
+    # --skip-download: no call to the Prisma Cloud API (guidelines, ID mapping).
+    result = run([scan_tool("checkov"), "-d", str(directory), "--framework", "cloudformation", "--compact", "--quiet", "--skip-download", "-o", "json"])
+    assert result.returncode in (0, 1), f"checkov did not run:\n{result.stdout}\n{result.stderr}"
+    report = json.loads(result.stdout)
+    reports = report if isinstance(report, list) else [report]
+    assert reports and all(r.get("summary", {}).get("parsing_errors", 0) == 0 for r in reports), result.stdout
+    assert sum(r.get("summary", {}).get("resource_count", 0) for r in reports) > 0, f"checkov found no resources in {directory}"
+    return [check for r in reports for check in r.get("results", {}).get("failed_checks", [])]
+
+
+def test_cfn_lint_passes_clean() -> None:
+    result = run([scan_tool("cfn-lint"), *[str(path.relative_to(REPO)) for path in TEMPLATES]])
+    assert TEMPLATES
+    assert result.returncode == 0, f"cfn-lint findings:\n{result.stdout}{result.stderr}"
+
+
+def test_checkov_finds_no_high_findings() -> None:
+    failed = checkov(CFN_DIR)
+    # Without a Prisma Cloud API key checkov reports no severities: any
+    # failed check without a low or medium severity counts as high.
+    blocking = [f for f in failed if str(f.get("severity") or "UNKNOWN").upper() not in {"INFO", "LOW", "MEDIUM"}]
+    assert not blocking, "checkov: " + "; ".join(f"{f['check_id']} {f['resource']} ({f['file_path']}): {f['check_name']}" for f in blocking)
+
+
+def test_every_checkov_skip_has_a_written_reason() -> None:
+    skips = checkov_skips()
+    assert skips, "expected the documented skips (e.g. S3 access logging)"
+    for stack, name, check_id, comment in skips:
+        assert re.fullmatch(r"CKV2?_AWS_\d+", check_id), f"{stack}/{name}: bad check id {check_id!r}"
+        assert len(comment.split()) >= MIN_SKIP_REASON_WORDS, f"{stack}/{name} skips {check_id} without a written reason: {comment!r}"
+    for path in TEMPLATES:  # inline suppressions, if anyone adds them
+        for line in path.read_text(encoding="utf-8").splitlines():
+            match = re.search(r"checkov:skip=([A-Z0-9_]+)(?::(.*))?", line)
+            if match:
+                assert len((match.group(2) or "").split()) >= MIN_SKIP_REASON_WORDS, f"{path.name}: {line.strip()} has no written reason"
+
+
+def test_every_checkov_skip_is_needed(tmp_path: Path) -> None:
+    """Without its skips each template fails exactly the skipped checks: no stale skip hides nothing."""
+    for path in TEMPLATES:
+        template = load(path.stem)
+        stripped = json.loads(json.dumps(template))
+        for resource in stripped["Resources"].values():
+            resource.get("Metadata", {}).pop("checkov", None)
+        (tmp_path / f"{path.stem}.json").write_text(json.dumps(stripped), encoding="utf-8")
+    failing = {(Path(f["file_path"]).stem, f["resource"].split(".", 1)[1], f["check_id"]) for f in checkov(tmp_path)}
+    skipped = {(stack, name, check_id) for stack, name, check_id, _ in checkov_skips()}
+    assert skipped - failing == set(), "skips of checks that pass anyway"
+    assert failing - skipped == set(), "failed checks nobody skipped"
+
+
+# -- contracts without a scanner ------------------------------------------------------------
+
+
+def test_templates_are_plain_cloudformation_yaml() -> None:
+    """CloudFormation rejects YAML aliases (and anchors serve nothing without them)."""
+    for path in TEMPLATES:
+        events = yaml.parse(path.read_text(encoding="utf-8"), Loader=_TemplateLoader)
+        aliases = [e for e in events if isinstance(e, yaml.AliasEvent) or getattr(e, "anchor", None)]
+        assert not aliases, f"{path.name} uses YAML anchors or aliases"
+        assert load(path.stem)["AWSTemplateFormatVersion"] == "2010-09-09"
+
+
+def test_state_machine_comes_from_the_definition_file() -> None:
+    machines = resources("step-functions-resources", "AWS::StepFunctions::StateMachine")
+    assert len(machines) == 1
+    props = next(iter(machines.values()))["Properties"]
+    assert "Definition" not in props and "DefinitionString" not in props, "no second copy of the definition"
+    location = props["DefinitionS3Location"]
+    assert location["Bucket"] == {"Fn::ImportValue": {"Fn::Sub": "${GlueStackName}-ArtifactBucketName"}}
+    assert location["Key"] == {"Ref": "StateMachineDefinitionS3Key"}
+    assert set(props["DefinitionSubstitutions"]) == placeholders(PIPELINE_DEFINITION.read_text(encoding="utf-8"))
+
+
+def test_params_files_name_only_declared_parameters() -> None:
+    assert sorted(p.name for p in CFN_DIR.glob("*-params.json")) == sorted(f"{s}-params.json" for s in STACKS)
+    for stack in STACKS:
+        items = json.loads((CFN_DIR / f"{stack}-params.json").read_text(encoding="utf-8"))
+        assert isinstance(items, list)
+        for item in items:
+            assert set(item) == {"ParameterKey", "ParameterValue"} and all(isinstance(v, str) for v in item.values()), item
+        keys = [item["ParameterKey"] for item in items]
+        declared = load(stack)["Parameters"]
+        assert len(keys) == len(set(keys)), f"{stack}-params.json repeats a key"
+        assert set(keys) <= set(declared), f"{stack}-params.json sets undeclared {sorted(set(keys) - set(declared))}"
+        assert not set(keys) & BUILD_FILLED, f"{stack}-params.json sets parameters build.py fills"
+        assert all(item["ParameterValue"] != "<NO-DEFAULT>" or "Default" not in declared[item["ParameterKey"]] for item in items)
+        # Everything without a default is either the user's (in the file) or the build's.
+        needed = {name for name, spec in declared.items() if "Default" not in spec}
+        assert needed <= set(keys) | BUILD_FILLED, f"{stack}: {sorted(needed - set(keys) - BUILD_FILLED)} given nowhere"
+
+
+def test_build_fills_the_parameters_the_templates_expect_from_it() -> None:
+    try:
+        from runners.build.stacks import BUILD_PARAMETERS
+    except ImportError:
+        pytest.skip("runners.build is not in this tree")
+    assert BUILD_FILLED <= set(BUILD_PARAMETERS)
+    declared = {name for stack in STACKS for name in load(stack)["Parameters"]}
+    assert BUILD_FILLED <= declared, f"unused: {sorted(BUILD_FILLED - declared)}"
+
+
+def test_cross_stack_imports_follow_the_deploy_order() -> None:
+    assert sorted(STACKS) == sorted(DEPLOY_ORDER)
+    exports: dict[str, set[str]] = {}
+    for stack in STACKS:
+        for output in load(stack).get("Outputs", {}).values():
+            if "Export" in output:
+                name = output["Export"]["Name"]["Fn::Sub"]
+                assert name.startswith("${AWS::StackName}-"), name
+                exports.setdefault(stack, set()).add(name.removeprefix("${AWS::StackName}-"))
+    for position, stack in enumerate(DEPLOY_ORDER):
+        parameters = load(stack)["Parameters"]
+        for imported in _imports(load(stack)):
+            match = re.fullmatch(r"\$\{(\w+)\}-(\w+)", imported)
+            assert match and match.group(1) in STACK_NAME_PARAMETERS, f"{stack}: import {imported!r} is not ${{<stack name parameter>}}-<export>"
+            assert match.group(1) in parameters, f"{stack} does not declare {match.group(1)}"
+            source, export = STACK_NAME_PARAMETERS[match.group(1)], match.group(2)
+            assert source in DEPLOY_ORDER[:position], f"{stack} imports from {source}, which is not deployed before it"
+            assert export in exports.get(source, set()), f"{stack} imports {export}, which {source} does not export"
+
+
+def _imports(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Fn::ImportValue":
+                yield value["Fn::Sub"]
+            else:
+                yield from _imports(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _imports(value)
+
+
+def test_no_wildcard_actions_and_star_resources_only_where_aws_requires() -> None:
+    for stack, name, kind, statement in statements():
+        if statement["Effect"] != "Allow":
+            continue  # a Deny (e.g. of insecure transport) may be broad
+        actions = as_list(statement["Action"])
+        assert "*" not in actions, f"{stack}/{name}: Action *"
+        if kind == "identity":
+            wildcards = [a for a in actions if a.endswith("*")]
+            assert not wildcards, f"{stack}/{name}: wildcard actions {wildcards}"
+            if "*" in as_list(statement["Resource"]):
+                assert set(actions) <= RESOURCE_STAR_ALLOWED, f"{stack}/{name}: Resource * for {sorted(set(actions) - RESOURCE_STAR_ALLOWED)}"
+        else:
+            principal = statement["Principal"]
+            assert principal != "*" and principal != {"AWS": "*"}, f"{stack}/{name}: Allow to everyone"
+
+
+def test_no_managed_policies() -> None:
+    for stack, name, resource in all_resources("AWS::IAM::Role"):
+        arns = resource["Properties"].get("ManagedPolicyArns", [])
+        assert not arns, f"{stack}/{name} attaches managed policies {arns}"
+
+
+def test_buckets_are_encrypted_private_and_tls_only() -> None:
+    for stack, name, bucket in all_resources("AWS::S3::Bucket"):
+        props = bucket["Properties"]
+        assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"], name
+        assert all(props["PublicAccessBlockConfiguration"][k] is True for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")), name
+        assert props["VersioningConfiguration"]["Status"] == "Enabled", name
+        policies = [p for p in resources(stack, "AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": name}]
+        assert len(policies) == 1, f"{name} has no bucket policy"
+        denies = [s for s in policies[0]["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+        assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in denies), f"{name} allows plain HTTP"
+
+
+def test_data_bucket_notifies_the_arrivals_queue() -> None:
+    bucket = resources("glue-resources")["DataBucket"]["Properties"]
+    (queue,) = bucket["NotificationConfiguration"]["QueueConfigurations"]
+    assert queue["Event"] == "s3:ObjectCreated:*" and queue["Queue"] == {"Fn::GetAtt": ["ArrivalsQueue", "Arn"]}
+    mapping = resources("runner-resources")["ObjectCreatedEventSource"]["Properties"]
+    assert mapping["EventSourceArn"] == {"Fn::ImportValue": {"Fn::Sub": "${GlueStackName}-ArrivalsQueueArn"}}
+    assert mapping["FunctionName"] == {"Ref": "ObjectCreatedFunction"}
+
+
+def test_every_log_group_has_retention_and_every_function_its_log_group() -> None:
+    for _stack, name, group in all_resources("AWS::Logs::LogGroup"):
+        assert "RetentionInDays" in group["Properties"], name
+    for stack, name, function in all_resources("AWS::Lambda::Function"):
+        log_group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        assert resources(stack)[log_group]["Type"] == "AWS::Logs::LogGroup", name
+
+
+def test_tables_match_the_runners_models() -> None:
+    tables = resources("runner-resources", "AWS::DynamoDB::Table")
+    keys = {name: [(k["AttributeName"], k["KeyType"]) for k in t["Properties"]["KeySchema"]] for name, t in tables.items()}
+    assert keys == {
+        "GlueTasksTable": [("task_id", "HASH")],
+        "AthenaTasksTable": [("task_id", "HASH")],
+        "DataWaitsTable": [("task_id", "HASH")],
+        "ObjectArrivalsTable": [("bucket", "HASH"), ("key", "RANGE")],
+    }
+    for name, table in tables.items():
+        props = table["Properties"]
+        assert props["BillingMode"] == "PAY_PER_REQUEST", name
+        assert props["SSESpecification"]["SSEEnabled"] is True, name
+        assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True, name
+        assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}, name
+
+
+def test_functions_use_real_handlers_and_known_settings() -> None:
+    import runners.handlers
+
+    known = {value for name, value in vars(config).items() if name.startswith("ENV_") and isinstance(value, str)}
+    handlers = set()
+    for _stack, name, function in all_resources("AWS::Lambda::Function"):
+        props = function["Properties"]
+        module, _, attribute = props["Handler"].rpartition(".")
+        assert module == "runners.handlers" and callable(getattr(runners.handlers, attribute, None)), f"{name}: {props['Handler']}"
+        handlers.add(attribute)
+        assert props["Runtime"] == "python3.12"
+        variables = set(props["Environment"]["Variables"])
+        assert variables <= known, f"{name} sets {sorted(variables - known)}, which runners.config does not read"
+        if attribute.endswith("_runner"):
+            kind = attribute.removesuffix("_runner")
+            assert f"ETL_{kind.upper()}_ACTIVITY_ARN" in variables and config.ENV_RUN_ONCE_BUDGET in variables, name
+    assert handlers == {"glue_runner", "athena_runner", "wait_runner", "object_created"}
+
+
+def test_glue_jobs_run_the_repository_scripts() -> None:
+    jobs = resources("glue-resources", "AWS::Glue::Job")
+    scripts = set()
+    for name, job in jobs.items():
+        props = job["Properties"]
+        assert props["Command"]["Name"] == "glueetl" and props["GlueVersion"] == "5.0", name
+        assert props["JobRunQueuingEnabled"] is True and "MaxConcurrentRuns" in props["ExecutionProperty"], name
+        location = props["Command"]["ScriptLocation"]["Fn::Sub"]
+        assert location.startswith("s3://${ArtifactBucket}/glue-scripts/"), location
+        scripts.add(location.removeprefix("s3://${ArtifactBucket}/glue-scripts/"))
+    assert scripts == {p.name for p in (REPO / "glue-scripts").glob("*.py")}
+
+
+def test_scan_tools_are_pinned() -> None:
+    pins = (REPO / "requirements-scan.txt").read_text(encoding="utf-8")
+    assert re.search(r"^cfn-lint==\d", pins, re.M) and re.search(r"^checkov==\d", pins, re.M)
+    assert os.path.basename(scan_tool("checkov")) == "checkov"
