@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""Configuration (environment variables; the AWS ones as for every boto3 tool):
+
+  ETL_STACK_PREFIX           stack name prefix: stack X is "<prefix>-X" (default etl-runner)
+  ETL_ARTIFACT_BUCKET        bucket for the Glue scripts, Lambda package and state machine
+                             definition (default: ArtifactBucketName from a params file, else
+                             <prefix>-artifacts-<account id>-<region>); the stack declaring
+                             ArtifactBucketName (glue-resources) creates it
+  ETL_BUILD_DIR              where packagelambda writes (default build/)
+  ETL_TEMPLATES_DIR          stack templates X.yaml and X-params.json (default cloudformation/)
+  ETL_STACK_POLL_SECONDS     seconds between stack progress checks (default 5)
+  ETL_STACK_TIMEOUT_SECONDS  give up waiting for a stack operation after this (default 3600)
+  AWS_REGION / AWS_DEFAULT_REGION, AWS_PROFILE, credentials: as for the AWS CLI
+  AWS_ENDPOINT_URL           another endpoint, e.g. the embedded AWS (`etl-runner local up`)
+
+Parameters the build sets when a template declares them (a params file may
+leave them out or say "<NO-DEFAULT>"; another value there is an error):
+  ArtifactBucketName             the artifact bucket (above)
+  GlueRunnerCodeS3Key, AthenaRunnerCodeS3Key, WaitRunnerCodeS3Key, ObjectCreatedCodeS3Key
+                                 the Lambda package's content-addressed key (deploylambda first)
+  StateMachineDefinitionS3Key    the definition's content-addressed key (uploaddefinition first)
+  GlueStackName, StepFunctionsStackName, RunnerStackName
+                                 the stacks' CloudFormation names, for their exports
+Every other "<NO-DEFAULT>" in a params file must be replaced before
+createstack/updatestack run.
+
+Deploying, in order:
+  python build.py createstack[glue-resources]             (artifact and data buckets, Glue jobs)
+  python build.py deploygluescripts uploaddefinition deploylambda
+  python build.py createstack[step-functions-resources] createstack[runner-resources]
+  python build.py startexecution[2026-11-16]              or wait for the weekly schedule
+"""
+
+from __future__ import annotations
+
+import sys
+
+from runners.build import artifacts, operations, package
+from runners.build import stacks as stack_ops
+from runners.build.runner import TaskError, main, task
+from runners.build.settings import REPO_ROOT, current_context
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+@task()
+def clean():
+    """Delete the build directory (ETL_BUILD_DIR, default build/)."""
+    import shutil
+
+    build_dir = current_context().settings.build_dir
+    shutil.rmtree(build_dir, ignore_errors=True)
+    say(f"removed {build_dir}")
+
+
+@task()
+def packagelambda(*functions):
+    """Build the Lambda package: one deterministic zip for all functions.
+
+    functions: glue_runner, athena_runner, wait_runner, object_created (default:
+    all); they share the zip and differ in their handler (runners.handlers.<fn>).
+    The zip holds the runners package (without runners/local and runners/build)
+    and pynamodb, structlog and tenacity copied from this environment (boto3 is
+    in the Lambda runtime). Same sources and versions give the same bytes.
+    """
+    chosen = package.functions_from(functions)
+    built = package.package_lambda(REPO_ROOT, current_context().settings.lambda_dir)
+    say(f"built {built.path}: {built.size:,} bytes ({built.size / 1024:.0f} KiB), {built.entries} files, sha256 {built.sha256}")
+    say("bundled " + ", ".join(f"{name} {version}" for name, version in built.bundled.items()))
+    for name in chosen:
+        say(f"  {name}: handler {package.HANDLERS[name]}")
+
+
+@task(packagelambda)
+def deploylambda(*functions):
+    """Upload the Lambda package to the artifact bucket and print its S3 key and size.
+
+    functions as for packagelambda (they share one zip, uploaded once). The key
+    is lambda/etl-runner-<sha256 prefix>.zip, so a new package gets a new key
+    and createstack/updatestack pass it to the stacks (GlueRunnerCodeS3Key, ...).
+    """
+    package.functions_from(functions)
+    artifacts.deploy_lambda(current_context(), say)
+
+
+@task(deploylambda)
+def updatelambda(*functions):
+    """Point the deployed functions at the uploaded package (UpdateFunctionCode).
+
+    functions as for packagelambda (default: all). Finds each function in the
+    project's stacks by its handler. Note that the next updatestack sets the
+    code the stack's LambdaCodeKey names (the same package if nothing changed).
+    """
+    operations.update_lambda_code(current_context(), package.functions_from(functions), say)
+
+
+@task()
+def deploygluescripts():
+    """Upload glue-scripts/*.py to s3://<artifact bucket>/glue-scripts/."""
+    artifacts.deploy_glue_scripts(current_context(), say)
+
+
+@task()
+def uploaddefinition():
+    """Upload state_machine/sales_marketing_pipeline.asl.json to the artifact bucket.
+
+    The key carries the file's hash (state-machine/...-<sha256 prefix>.asl.json);
+    the stacks get it as StateMachineDefinitionS3Key for DefinitionS3Location.
+    """
+    artifacts.upload_definition(current_context(), say)
+
+
+def _stacks_or_error(names, action):
+    if not names:
+        known = current_context().settings.project_stacks()
+        raise TaskError(f"name the stack(s) to {action}: {action}stack[STACK,...]; project stacks: {', '.join(known) or '(none)'}")
+    return names
+
+
+@task()
+def createstack(*stacks):
+    """Create stacks and wait, printing events as they come.
+
+    stacks: names of cloudformation/<stack>.yaml. Refuses while the stack's
+    params file still has "<NO-DEFAULT>" values (naming them). On failure
+    prints the failing resources' status reasons.
+    """
+    for stack in _stacks_or_error(stacks, "create"):
+        stack_ops.create(current_context(), stack, say)
+
+
+@task()
+def updatestack(*stacks):
+    """Update stacks from their template and params file and wait, printing events.
+
+    Same parameter rules as createstack; "no changes" is not an error.
+    """
+    for stack in _stacks_or_error(stacks, "update"):
+        stack_ops.update(current_context(), stack, say)
+
+
+@task()
+def deletestack(*stacks):
+    """Delete stacks and wait, printing events. A missing stack is not an error."""
+    for stack in _stacks_or_error(stacks, "delete"):
+        stack_ops.delete(current_context(), stack, say)
+
+
+@task()
+def stackstatus(*stacks):
+    """Show the status of the project's stacks (default: all of them)."""
+    ctx = current_context()
+    stack_ops.status(ctx, list(stacks) or ctx.settings.project_stacks(), say)
+
+
+@task()
+def enableschedule(name=None):
+    """Enable the weekly schedule that starts the pipeline.
+
+    name: the schedule's name (default: the AWS::Scheduler::Schedule of the
+    project's stacks). Switched through the EventBridge Scheduler API
+    (UpdateSchedule, all other settings kept), effective at once; an
+    updatestack that changes the schedule resource applies the template's State.
+    """
+    operations.set_schedule_state(current_context(), name, "ENABLED", say)
+
+
+@task()
+def disableschedule(name=None):
+    """Disable the weekly schedule (see enableschedule); executions already running go on."""
+    operations.set_schedule_state(current_context(), name, "DISABLED", say)
+
+
+@task()
+def startexecution(run_date=None):
+    """Start the pipeline by hand with input {"runDate": run_date}.
+
+    run_date: YYYY-MM-DD (default: this week's Monday). The state machine is
+    found in the project's stacks.
+    """
+    operations.start_execution(current_context(), run_date, say)
+
+
+@task()
+def deletes3bucket(bucket, confirm=None):
+    """DELETE ALL objects (every version) in an S3 bucket and THE BUCKET ITSELF.
+
+    Asks for the bucket's name on a terminal; without one pass confirm=yes:
+    deletes3bucket[my-bucket,confirm=yes].
+    """
+    if confirm != "yes":
+        if not sys.stdin.isatty():
+            raise TaskError(f"deleting {bucket} needs confirmation: deletes3bucket[{bucket},confirm=yes]")
+        answer = input(f"This DELETES ALL DATA in s3://{bucket} and the bucket. Type its name to go on: ")
+        if answer.strip() != bucket:
+            raise TaskError("not confirmed; nothing deleted")
+    count = artifacts.empty_and_delete_bucket(current_context().client("s3"), bucket, say)
+    say(f"deleted bucket {bucket} ({count} object version(s)/marker(s))")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.modules[__name__]))
