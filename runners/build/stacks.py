@@ -35,6 +35,7 @@ from botocore.exceptions import ClientError
 from runners.build import artifacts, package
 from runners.build.runner import TaskError
 from runners.build.settings import ARTIFACT_BUCKET_PARAMETER, NO_DEFAULT, BuildContext
+from runners.retry import call_with_retry
 
 Say = Callable[[str], None]
 
@@ -223,8 +224,9 @@ def wait_for(
     started = clock()
     failed: list[dict[str, Any]] = []
 
+    # Reads only, so transient errors (throttling in a long wait) are retried.
     def drain() -> None:
-        for event in new_events(cfn, stack_id, seen):
+        for event in call_with_retry(new_events, cfn, stack_id, seen):
             seen.add(event["EventId"])
             say(format_event(event))
             if event["ResourceStatus"].endswith("_FAILED"):
@@ -232,7 +234,7 @@ def wait_for(
 
     while True:
         drain()
-        stack = cfn.describe_stacks(StackName=stack_id)["Stacks"][0]
+        stack = call_with_retry(cfn.describe_stacks, StackName=stack_id)["Stacks"][0]
         status = stack["StackStatus"]
         if not status.endswith("_IN_PROGRESS"):
             drain()  # events written between the two reads

@@ -11,6 +11,7 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+from botocore.exceptions import ClientError
 
 from runners.build import stacks
 from runners.build.runner import TaskError
@@ -121,6 +122,22 @@ def test_a_failed_delete_suggests_emptying_buckets():
     _, _, error = wait(cfn, "delete")
     assert "Data (AWS::S3::Bucket) DELETE_FAILED: The bucket you tried to delete is not empty" in str(error)
     assert "deletes3bucket[BUCKET]" in str(error)
+
+
+def test_throttling_while_waiting_is_retried():
+    cfn = FakeCfn([([event(1, "etl-x", "CREATE_COMPLETE", kind="AWS::CloudFormation::Stack")], "CREATE_COMPLETE")])
+    answer = cfn.describe_stacks
+    calls = []
+
+    def throttled_once(StackName: str) -> dict:  # noqa: N803
+        calls.append(StackName)
+        if len(calls) == 1:
+            raise ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, "DescribeStacks")
+        return answer(StackName=StackName)
+
+    cfn.describe_stacks = throttled_once
+    _, _, result = wait(cfn)
+    assert result["StackStatus"] == "CREATE_COMPLETE" and len(calls) == 2
 
 
 def test_waiting_gives_up_after_the_timeout():
