@@ -36,7 +36,7 @@ from runners.build import stacks as stack_ops
 from runners.build.package import PACKAGE_NAME
 from runners.build.runner import main
 from runners.build.settings import current_context
-from tests.support import unique
+from support import unique
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
