@@ -18,7 +18,7 @@ import duckdb
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.support import client, ensure_bucket, results_location, unique
+from support import client, ensure_bucket, results_location, unique
 
 TERMINAL = ("SUCCEEDED", "FAILED", "CANCELLED")
 
