@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from runners.local import athena_engine, compat, glue_engine, sfn_activities, sfn_fixes
+from runners.local import athena_engine, cfn_resources, compat, glue_engine, sfn_activities, sfn_fixes
 
 _LOCK = threading.Lock()
 _INSTALLED = False
@@ -25,4 +25,5 @@ def install() -> None:
         sfn_fixes.install()
         glue_engine.install()
         athena_engine.install()
+        cfn_resources.install()
         _INSTALLED = True
