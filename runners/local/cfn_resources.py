@@ -47,7 +47,7 @@ from moto.stepfunctions import models as _sfn_models  # noqa: F401  (moto's Stat
 from moto.stepfunctions import responses as sfn_responses
 from moto.utilities.utils import get_partition
 
-from runners.local import cfn_policy_conditions, glue_engine
+from runners.local import cfn_policy_conditions, cfn_stack_fixes, glue_engine
 
 _NOT_FOUND_NAMES = ("NotFound", "DoesNotExist", "NoSuch", "Unknown")
 
@@ -449,9 +449,10 @@ class CfnGlueSecurityConfiguration(_Resource, CloudFormationModel):
     @classmethod
     def _create(cls, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Any:
         name = props.get("Name", name)
-        glue_backends[account_id][region_name].create_security_configuration(
-            name, props.get("EncryptionConfiguration") or {}
-        )
+        config = dict(props.get("EncryptionConfiguration") or {})
+        if "S3Encryptions" in config:  # CloudFormation's plural, the API's S3Encryption
+            config["S3Encryption"] = config.pop("S3Encryptions")
+        glue_backends[account_id][region_name].create_security_configuration(name, config)
         return cls(account_id, region_name, props, name)
 
     def _update(self, props: dict[str, Any]) -> None:
@@ -772,6 +773,7 @@ def install() -> None:
     from moto.cloudformation import parsing
 
     cfn_policy_conditions.install()
+    cfn_stack_fixes.install()
 
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()
