@@ -84,6 +84,9 @@ def get_permission(self: FakeBucket, action: str, resource: str) -> Any:
     return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
 
 
+get_permission.__wrapped__ = _ORIGINAL  # type: ignore[attr-defined]  # compat checks moto's own
+
+
 _INSTALLED = False
 
 

@@ -30,6 +30,9 @@ def delete(self: Stack) -> None:
         self.output_map = _NoOutputs()
 
 
+delete.__wrapped__ = _ORIGINAL_DELETE  # type: ignore[attr-defined]  # compat checks moto's own
+
+
 _INSTALLED = False
 
 

@@ -197,12 +197,77 @@ def _check_s3_and_server(problems: Problems) -> None:
         problems.append("ThreadedMotoServer instances have no _server")
 
 
+def _check_cloudformation(problems: Problems) -> None:
+    """What runners.local.cfn_* rely on: type discovery, lifecycle calls, backend methods."""
+    from moto.cloudformation import models as cfn_models
+    from moto.cloudformation import parsing
+    from moto.glue.models import FakeJob, GlueBackend
+    from moto.s3.models import FakeBucket
+    from moto.scheduler.models import EventBridgeSchedulerBackend
+    from moto.sns.models import SNSBackend, Topic
+    from moto.sqs.models import SQSBackend
+    from moto.stepfunctions.models import StepFunctionBackend
+
+    for name in ("get_model_list", "get_model_map", "get_name_type_map"):
+        if not hasattr(getattr(parsing, name, None), "cache_clear"):
+            problems.append(f"cloudformation.parsing.{name} is no longer an lru_cache")
+    _source_mentions(problems, parsing.get_model_list, "parsing.get_model_list", "CloudFormationModel.__subclasses__()")
+    _source_mentions(problems, parsing.ResourceMap._delete_resource, "ResourceMap._delete_resource",
+                     "parsed_resource.delete(self._account_id, self._region_name)")
+    _source_mentions(problems, parsing.parse_and_update_resource, "parsing.parse_and_update_resource",
+                     "original_resource=original_resource")
+    _source_mentions(problems, cfn_models.Stack.delete, "cloudformation Stack.delete", "self.resource_map.delete()")
+    _source_mentions(problems, inspect.getattr_static(cfn_models.Stack, "exports").fget,
+                     "cloudformation Stack.exports", "self.output_map.exports")
+
+    _params(problems, StepFunctionBackend.create_activity, "StepFunctionBackend.create_activity", "name", "tags")
+    _params(problems, StepFunctionBackend.create_state_machine, "StepFunctionBackend.create_state_machine",
+            "name", "definition", "roleArn", "tags", "loggingConfiguration", "tracingConfiguration", "sm_type")
+    _params(problems, StepFunctionBackend.update_state_machine, "StepFunctionBackend.update_state_machine",
+            "arn", "definition", "role_arn", "logging_configuration", "tracing_configuration")
+    for name in ("delete_activity", "delete_state_machine", "describe_state_machine", "tag_resource"):
+        _attr(problems, StepFunctionBackend, name, "StepFunctionBackend")
+
+    _params(problems, GlueBackend.create_job, "GlueBackend.create_job", "name", "role", "command", "timeout",
+            "execution_property", "default_arguments", "number_of_workers", "worker_type", "glue_version",
+            "security_configuration", "tags", "code_gen_configuration_nodes", "source_control_details")
+    _params(problems, GlueBackend.create_security_configuration, "GlueBackend.create_security_configuration",
+            "name", "configuration")
+    for name in ("delete_job", "delete_security_configuration", "tag_resource"):
+        _attr(problems, GlueBackend, name, "GlueBackend")
+    for snippet in ("self.number_of_workers = ", "self.default_arguments = ", "self.last_modified_on = "):
+        _source_mentions(problems, FakeJob.__init__, "FakeJob.__init__", snippet)
+
+    _source_mentions(problems, FakeBucket.get_permission, "FakeBucket.get_permission", "IAMPolicy(self.policy.decode())")
+    _params(problems, SQSBackend.set_queue_attributes, "SQSBackend.set_queue_attributes", "queue_name", "attributes")
+    _params(problems, SNSBackend.set_topic_attribute, "SNSBackend.set_topic_attribute",
+            "topic_arn", "attribute_name", "attribute_value")
+    _params(problems, SNSBackend.subscribe, "SNSBackend.subscribe", "topic_arn", "endpoint", "protocol")
+    _params(problems, SNSBackend.set_subscription_attributes, "SNSBackend.set_subscription_attributes",
+            "arn", "name", "value")
+    _params(problems, Topic._create_default_topic_policy, "Topic._create_default_topic_policy",
+            "region_name", "account_id", "name")
+    _params(problems, EventBridgeSchedulerBackend.create_schedule, "EventBridgeSchedulerBackend.create_schedule",
+            "name", "group_name", "schedule_expression", "schedule_expression_timezone", "state",
+            "flexible_time_window", "target", "action_after_completion")
+    _params(problems, EventBridgeSchedulerBackend.update_schedule, "EventBridgeSchedulerBackend.update_schedule",
+            "name", "group_name", "schedule_expression", "state", "target")
+
+    from moto.awslambda.models import LambdaBackend
+
+    _params(problems, LambdaBackend.put_function_event_invoke_config,
+            "LambdaBackend.put_function_event_invoke_config", "function_name", "config")
+    _source_mentions(problems, LambdaBackend.delete_function_event_invoke_config,
+                     "LambdaBackend.delete_function_event_invoke_config", "fn.event_invoke_config = []")
+
+
 _PROBES: tuple[Callable[[Problems], None], ...] = (
     _check_version,
     _check_sfn,
     _check_glue,
     _check_athena,
     _check_s3_and_server,
+    _check_cloudformation,
 )
 
 
