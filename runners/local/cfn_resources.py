@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Iterator, Mapping
 
-from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+from moto.cloudformation.exceptions import CloudFormationError, UnformattedGetAttTemplateException, ValidationError
 from moto.core.common_models import CloudFormationModel
 from moto.core.utils import utcnow
 from moto.glue.exceptions import AlreadyExistsException
@@ -80,6 +81,24 @@ def _cfn_string(value: Any) -> str:
     return str(value)
 
 
+@contextmanager
+def _as_stack_error(cls: type, logical_id: str) -> Iterator[None]:
+    """A failing service call becomes a CloudFormation ValidationError naming the resource.
+
+    Otherwise the service's own (e.g. JSON) error would reach the CloudFormation
+    (XML) client as an unreadable 500.
+    """
+    try:
+        yield
+    except CloudFormationError:
+        raise
+    except Exception as exc:
+        detail = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        raise ValidationError(
+            message=f"{logical_id} ({cls.cloudformation_type()}): {type(exc).__name__}: {detail}"  # type: ignore[attr-defined]
+        ) from exc
+
+
 class _Resource:
     """Shared plumbing; each concrete class also derives from CloudFormationModel directly."""
 
@@ -118,7 +137,9 @@ class _Resource:
     def create_from_cloudformation_json(  # type: ignore[misc]
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
     ) -> Any:
-        return cls._create(resource_name, dict(cloudformation_json.get("Properties") or {}), account_id, region_name)
+        props = dict(cloudformation_json.get("Properties") or {})
+        with _as_stack_error(cls, kwargs.get("LogicalId", resource_name)):
+            return cls._create(resource_name, props, account_id, region_name)
 
     @classmethod
     def _create(cls, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Any:
@@ -126,6 +147,13 @@ class _Resource:
 
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[misc]
+        cls, original_resource: Any, new_resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+    ) -> Any:
+        with _as_stack_error(cls, getattr(original_resource, "logical_resource_id", new_resource_name)):
+            return cls._update_from(original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+
+    @classmethod
+    def _update_from(
         cls, original_resource: Any, new_resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
     ) -> Any:
         props = dict(cloudformation_json.get("Properties") or {})

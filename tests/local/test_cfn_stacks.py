@@ -258,3 +258,23 @@ def test_update_then_delete_in_reverse_order(deployment):
         glue.get_security_configuration(Name=f"{deployment.stack_name('glue-resources')}-glue-jobs")
     buckets = {b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]}
     assert {deployment.artifact_bucket, deployment.data_bucket} <= buckets  # DeletionPolicy: Retain
+
+
+def test_a_failing_resource_is_a_validation_error_naming_it(embedded_aws):
+    template = {
+        "Resources": {
+            "Machine": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {
+                    "RoleArn": "arn:aws:iam::123456789012:role/r",
+                    "DefinitionS3Location": {"Bucket": "no-such-bucket-cfn", "Key": "missing.json"},
+                },
+            }
+        }
+    }
+    with pytest.raises(ClientError) as raised:
+        boto3.client("cloudformation").create_stack(
+            StackName=f"cfn-{uuid.uuid4().hex[:8]}", TemplateBody=json.dumps(template)
+        )
+    assert raised.value.response["Error"]["Code"] == "ValidationError"
+    assert "Machine (AWS::StepFunctions::StateMachine)" in raised.value.response["Error"]["Message"]
