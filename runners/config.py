@@ -36,6 +36,13 @@ ENV_LOG_LEVEL = "ETL_LOG_LEVEL"
 ENV_MAX_ATTEMPTS = "ETL_API_MAX_ATTEMPTS"
 ENV_RUN_ONCE_BUDGET = "ETL_RUN_ONCE_BUDGET_SECONDS"
 ENV_FAILPOINT = "ETL_FAILPOINT"
+# Build tasks (build.py; read by runners.build.settings).
+ENV_ARTIFACT_BUCKET = "ETL_ARTIFACT_BUCKET"
+ENV_STACK_PREFIX = "ETL_STACK_PREFIX"
+ENV_BUILD_DIR = "ETL_BUILD_DIR"
+ENV_TEMPLATES_DIR = "ETL_TEMPLATES_DIR"
+ENV_STACK_POLL_SECONDS = "ETL_STACK_POLL_SECONDS"
+ENV_STACK_TIMEOUT_SECONDS = "ETL_STACK_TIMEOUT_SECONDS"
 
 # GetActivityTask holds a request open for up to 60 s; the read timeout of the
 # Step Functions client must exceed that or a task handed out at second 59 is

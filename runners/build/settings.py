@@ -1,7 +1,7 @@
 """Settings of the build tasks: explicit value > environment variable > default.
 
-The build's environment variable names live here (the service's own are in
-``runners.config``); ``build.py``'s help lists them. Region and endpoints
+The build's environment variable names are in ``runners.config`` with every
+other one; ``build.py``'s help lists them. Region and endpoints
 are the service's: ``AWS_REGION``/``AWS_DEFAULT_REGION`` and
 ``AWS_ENDPOINT_URL`` (so the tasks run unchanged against the embedded AWS).
 """
@@ -17,16 +17,18 @@ from typing import Any, Mapping
 
 from runners.aws import AwsClients
 from runners.build.runner import TaskError
-from runners.config import Settings
+from runners.config import (
+    ENV_ARTIFACT_BUCKET,
+    ENV_BUILD_DIR,
+    ENV_STACK_POLL_SECONDS,
+    ENV_STACK_PREFIX,
+    ENV_STACK_TIMEOUT_SECONDS,
+    ENV_TEMPLATES_DIR,
+    Settings,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-ENV_ARTIFACT_BUCKET = "ETL_ARTIFACT_BUCKET"
-ENV_STACK_PREFIX = "ETL_STACK_PREFIX"
-ENV_BUILD_DIR = "ETL_BUILD_DIR"
-ENV_TEMPLATES_DIR = "ETL_TEMPLATES_DIR"
-ENV_STACK_POLL_SECONDS = "ETL_STACK_POLL_SECONDS"
-ENV_STACK_TIMEOUT_SECONDS = "ETL_STACK_TIMEOUT_SECONDS"
 
 DEFAULT_STACK_PREFIX = "etl-runner"
 NO_DEFAULT = "<NO-DEFAULT>"
