@@ -127,7 +127,12 @@ def test_missed_heartbeat_retries_under_a_new_token_and_the_old_token_times_out(
     execution = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
 
     first = sfn.get_activity_task(activityArn=activity)["taskToken"]
-    second = sfn.get_activity_task(activityArn=activity)  # re-issued after the 1 s heartbeat timeout + 1 s retry
+    # Re-issued after the 1 s heartbeat timeout + 1 s retry interval; the
+    # server's long poll may be shorter than that, so poll until it comes.
+    deadline = time.monotonic() + 15
+    second: dict = {}
+    while not second.get("taskToken") and time.monotonic() < deadline:
+        second = sfn.get_activity_task(activityArn=activity)
     assert second.get("taskToken") and second["taskToken"] != first
 
     for call in (
