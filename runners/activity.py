@@ -64,9 +64,11 @@ class TaskLifecycle:
         self.sfn = sfn
         self.settings = settings
         self.clock = clock
-        # Unique per process: a restarted worker must wait for its dead
-        # predecessor's leases like anyone else.
-        self.owner = f"{settings.worker_name}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        # Leases are held by one claim (one thread's pass through a phase), not
+        # by the process: the poller that took a task and the checker thread
+        # of the same worker must not both start it, and a restarted worker
+        # must wait for its dead predecessor's leases like anyone else.
+        self.worker_id = f"{settings.worker_name}:{os.getpid()}"
         self._last_beat: dict[str, float] = {}
         self._beat_lock = threading.Lock()
 
@@ -124,9 +126,9 @@ class TaskLifecycle:
             else:
                 self._heartbeat_if_due(record, report)
         elif record.phase == REPORTING:
-            if record.lease_until < self.clock() or record.owner == self.owner:
+            if record.lease_until < self.clock():
                 try:
-                    self.store.claim(record, REPORTING, self.owner, self.settings.lease_seconds, self.clock())
+                    self.store.claim(record, REPORTING, self._claim_id(), self.settings.lease_seconds, self.clock())
                 except Conflict:
                     return
                 self._report(record, report)
@@ -136,11 +138,12 @@ class TaskLifecycle:
         now = self.clock()
         if record.phase == RECEIVED and record.not_before > now:
             return
-        if record.phase == STARTING and record.lease_until >= now and record.owner != self.owner:
-            return
+        if record.phase == STARTING and record.lease_until >= now:
+            return  # someone (maybe another thread of ours) is starting it
         earlier_attempts = int(record.start_attempts)
+        owner = self._claim_id()
         try:
-            self.store.claim(record, STARTING, self.owner, self.settings.lease_seconds, now, start_attempts=earlier_attempts + 1)
+            self.store.claim(record, STARTING, owner, self.settings.lease_seconds, now, start_attempts=earlier_attempts + 1)
         except Conflict:
             return
         failpoints.hit("after_claim")
@@ -160,18 +163,18 @@ class TaskLifecycle:
                 bound.info("run_started", run_id=run_id)
                 report.started += 1
             failpoints.hit("after_start")
-            self.store.advance(record, self.owner, RUNNING, run_id=run_id, run_group=group, started_at=datetime.fromtimestamp(self.clock(), timezone.utc), lease_until=0)
+            self.store.advance(record, owner, RUNNING, run_id=run_id, run_group=group, started_at=datetime.fromtimestamp(self.clock(), timezone.utc), lease_until=0)
         except StartDeferred as deferred:
             retry_at = self.clock() + self.settings.start_retry_seconds
             bound.info("start_deferred", reason=deferred.reason, retry_in_seconds=self.settings.start_retry_seconds)
-            self.store.advance(record, self.owner, RECEIVED, not_before=retry_at, lease_until=0)
+            self.store.advance(record, owner, RECEIVED, not_before=retry_at, lease_until=0)
         except RunnerError as error:
             bound.warning("task_failed_to_start", error=error.error_name, reason=error.message)
-            self._finish(record, _failure(error), report)
+            self._finish(record, _failure(error), report, owner)
         except Exception:
             # Transient trouble: give the lease back so the next cycle (ours or
             # another worker's) retries, searching for a run we may have started.
-            self.store.advance(record, self.owner, STARTING, lease_until=0)
+            self.store.advance(record, owner, STARTING, lease_until=0)
             raise
 
     # -- finishing -----------------------------------------------------------
@@ -181,10 +184,14 @@ class TaskLifecycle:
         message = status.error_message or f"run ended in state {status.state}"
         return _failure(self.adapter.failure_error(message, **status.output))
 
-    def _finish(self, record: TaskRecord, outcome: dict[str, Any], report: CycleReport) -> None:
-        """Save the outcome (claiming the report), then send it."""
+    def _finish(self, record: TaskRecord, outcome: dict[str, Any], report: CycleReport, owner: str | None = None) -> None:
+        """Save the outcome (claiming the report), then send it. ``owner`` is
+        the claim already held on the record (a start that failed), if any."""
         try:
-            self.store.claim(record, REPORTING, self.owner, self.settings.lease_seconds, self.clock(), outcome=json.dumps(outcome, default=str))
+            self.store.claim(
+                record, REPORTING, owner or self._claim_id(), self.settings.lease_seconds, self.clock(),
+                outcome=json.dumps(outcome, default=str),
+            )
         except Conflict:
             return  # another worker reports it
         failpoints.hit("before_report")
@@ -247,6 +254,9 @@ class TaskLifecycle:
             bound.warning("task_abandoned_token_lost", reason=reason)
         self.store.delete(record)
         report.abandoned += 1
+
+    def _claim_id(self) -> str:
+        return f"{self.worker_id}:{uuid.uuid4().hex[:12]}"
 
     def _ref(self, record: TaskRecord) -> RunRef:
         request = self.adapter.parse(load_task_input(record.raw_input, self.settings.max_task_input_bytes))

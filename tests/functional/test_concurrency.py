@@ -2,6 +2,7 @@
 or double-report."""
 
 import json
+import time
 
 from support import (
     SLEEP_SCRIPT, event_counts, glue_runs, make_activity, make_glue_job, results_location, serving, settings_for,
@@ -53,3 +54,21 @@ def test_two_worker_threads_share_one_athena_activity(aws):
     assert len(set(query_ids)) == TASKS
     for execution in executions:
         assert event_counts(execution)["ActivitySucceeded"] == 1
+
+
+def test_the_checker_thread_never_restarts_a_task_its_own_poller_is_starting(aws):
+    """Within one worker, the poller that took a task and the checker thread
+    share nothing but the table: a live claim by one keeps the other out."""
+    from support import glue_runs, lifecycle_for, make_glue_job, unique
+    from runners.state import STARTING
+
+    settings = settings_for("glue", make_activity(), lease_seconds=30.0)
+    lifecycle = lifecycle_for("glue", settings)
+    job = make_glue_job(SLEEP_SCRIPT, max_concurrent_runs=5)
+    record = lifecycle.store.create(f"token-{unique('t')}", json.dumps({"GlueJobName": job}))
+    # The poller thread has claimed the task and is about to call StartJobRun ...
+    lifecycle.store.claim(record, STARTING, lifecycle._claim_id(), settings.lease_seconds, time.time(), start_attempts=1)
+    # ... while the checker thread of the same worker runs a cycle.
+    lifecycle.check_all()
+    assert glue_runs(job) == []
+    assert lifecycle.store.get(record.task_id).phase == STARTING
