@@ -95,7 +95,7 @@ def test_a_failing_glue_script_fails_the_execution_with_the_scripts_error(pipeli
 
 
 @needs_reference
-def test_glue_worker_killed_mid_pipeline_and_restarted_runs_no_job_twice(aws):
+def test_glue_worker_killed_mid_pipeline_and_restarted_runs_no_job_twice(aws, tmp_path):
     with LocalPipeline(prefix=unique("kill"), aws=aws, activity_poll_seconds=1.0, check_interval_seconds=0.3, workers_kinds=("athena", "wait")) as pipeline:
         settings = pipeline.settings.with_(lease_seconds=2.0, check_interval_seconds=0.3)
         env = worker_env(settings, "glue", ETL_FAILPOINT="after_start")
@@ -106,11 +106,15 @@ def test_glue_worker_killed_mid_pipeline_and_restarted_runs_no_job_twice(aws):
         pipeline.upload_input("marketing", RUN_DATE, MARKETING)
         assert doomed.wait(timeout=120) == -signal.SIGKILL
         env.pop("ETL_FAILPOINT")
-        survivor = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            result = wait_execution(execution, timeout=600)
-        finally:
-            survivor.terminate()
-            survivor.wait(timeout=60)
-        assert result["status"] == "SUCCEEDED", result
+        survivor_log = tmp_path / "survivor.log"
+        with survivor_log.open("w") as log:
+            survivor = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
+            try:
+                result = wait_execution(execution, timeout=240)
+            except AssertionError as stuck:
+                raise AssertionError(f"{stuck}\nkilled worker:\n{doomed.stderr.read()}\nsurvivor:\n{survivor_log.read_text()}") from None
+            finally:
+                survivor.terminate()
+                survivor.wait(timeout=60)
+        assert result["status"] == "SUCCEEDED", (result, doomed.stderr.read(), survivor_log.read_text())
         assert set(glue_run_counts(pipeline).values()) == {1}
