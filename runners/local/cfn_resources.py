@@ -524,67 +524,21 @@ class CfnBucketPolicy(_Resource, CloudFormationModel):
         _quietly_gone(self._s3().delete_bucket_policy, self.bucket)
 
 
-def _queue_name(queue_url: str) -> str:
-    return queue_url.rstrip("/").rsplit("/", 1)[-1]
+class _PolicyAttachment(_Resource):
+    """A policy document attached to a list of targets (queues, topics):
+    applied to each on create and update, taken off dropped targets and on delete."""
 
-
-class CfnQueuePolicy(_Resource, CloudFormationModel):
     ATTRIBUTES = {"Id": "id"}
+    TARGETS: ClassVar[str]
+    ID_PREFIX: ClassVar[str]
 
     def __init__(self, account_id: str, region_name: str, props: dict[str, Any]):
         self.account_id, self.region_name, self.properties = account_id, region_name, props
-        self.id = f"queue-policy-{uuid.uuid4().hex[:12]}"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SQS::QueuePolicy"
+        self.id = f"{self.ID_PREFIX}-{uuid.uuid4().hex[:12]}"
 
     @property
     def physical_resource_id(self) -> str:
         return self.id
-
-    def _sqs(self) -> Any:
-        return sqs_backends[self.account_id][self.region_name]
-
-    @classmethod
-    def _create(cls, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Any:
-        resource = cls(account_id, region_name, props)
-        resource._apply(props["Queues"], _policy_text(props["PolicyDocument"]))
-        return resource
-
-    def _apply(self, queues: list[str], policy: str) -> None:
-        for queue in queues:
-            # Only the Policy attribute: moto's setter leaves the others alone.
-            self._sqs().set_queue_attributes(_queue_name(queue), {"Policy": policy})
-
-    def _update(self, props: dict[str, Any]) -> None:
-        dropped = set(self.properties.get("Queues") or []) - set(props.get("Queues") or [])
-        for queue in dropped:
-            _quietly_gone(self._sqs().set_queue_attributes, _queue_name(queue), {"Policy": ""})
-        self._apply(props["Queues"], _policy_text(props["PolicyDocument"]))
-
-    def _delete(self) -> None:
-        for queue in self.properties.get("Queues") or []:
-            _quietly_gone(self._sqs().set_queue_attributes, _queue_name(queue), {"Policy": ""})
-
-
-class CfnTopicPolicy(_Resource, CloudFormationModel):
-    ATTRIBUTES = {"Id": "id"}
-
-    def __init__(self, account_id: str, region_name: str, props: dict[str, Any]):
-        self.account_id, self.region_name, self.properties = account_id, region_name, props
-        self.id = f"topic-policy-{uuid.uuid4().hex[:12]}"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SNS::TopicPolicy"
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.id
-
-    def _sns(self) -> Any:
-        return sns_backends[self.account_id][self.region_name]
 
     @classmethod
     def _create(cls, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Any:
@@ -593,21 +547,70 @@ class CfnTopicPolicy(_Resource, CloudFormationModel):
         return resource
 
     def _update(self, props: dict[str, Any]) -> None:
+        for target in set(self.properties.get(self.TARGETS) or []) - set(props.get(self.TARGETS) or []):
+            self._detach(target)
         policy = _policy_text(props["PolicyDocument"])
-        for topic_arn in props["Topics"]:
-            self._sns().set_topic_attribute(topic_arn, "policy", policy)
+        for target in props[self.TARGETS]:
+            self._attach(target, policy)
 
     def _delete(self) -> None:
+        for target in self.properties.get(self.TARGETS) or []:
+            self._detach(target)
+
+    def _attach(self, target: str, policy: str) -> None:
+        raise NotImplementedError
+
+    def _detach(self, target: str) -> None:
+        raise NotImplementedError
+
+
+def _queue_name(queue_url: str) -> str:
+    return queue_url.rstrip("/").rsplit("/", 1)[-1]
+
+
+class CfnQueuePolicy(_PolicyAttachment, CloudFormationModel):
+    TARGETS = "Queues"
+    ID_PREFIX = "queue-policy"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SQS::QueuePolicy"
+
+    def _sqs(self) -> Any:
+        return sqs_backends[self.account_id][self.region_name]
+
+    def _attach(self, target: str, policy: str) -> None:
+        # Only the Policy attribute: moto's setter leaves the others alone.
+        self._sqs().set_queue_attributes(_queue_name(target), {"Policy": policy})
+
+    def _detach(self, target: str) -> None:
+        _quietly_gone(self._sqs().set_queue_attributes, _queue_name(target), {"Policy": ""})
+
+
+class CfnTopicPolicy(_PolicyAttachment, CloudFormationModel):
+    TARGETS = "Topics"
+    ID_PREFIX = "topic-policy"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SNS::TopicPolicy"
+
+    def _sns(self) -> Any:
+        return sns_backends[self.account_id][self.region_name]
+
+    def _attach(self, target: str, policy: str) -> None:
+        self._sns().set_topic_attribute(target, "policy", policy)
+
+    def _detach(self, target: str) -> None:
         # AWS puts the topic's default policy back; moto's Topic builds it on creation.
-        for topic_arn in self.properties.get("Topics") or []:
-            try:
-                topic = self._sns().get_topic(topic_arn)
-            except Exception as exc:
-                if _is_not_found(exc):
-                    continue
-                raise
-            default = topic._create_default_topic_policy(topic.sns_backend.region_name, topic.account_id, topic.name)
-            topic.policy = json.dumps(default)
+        try:
+            topic = self._sns().get_topic(target)
+        except Exception as exc:
+            if _is_not_found(exc):
+                return
+            raise
+        default = topic._create_default_topic_policy(topic.sns_backend.region_name, topic.account_id, topic.name)
+        topic.policy = json.dumps(default)
 
 
 class CfnSubscription(_Resource, CloudFormationModel):
