@@ -6,14 +6,14 @@ STAMP := $(VENV)/.installed-stamp
 SCAN_VENV := .venv-scan
 SCAN_STAMP := $(SCAN_VENV)/.installed-stamp
 
-.PHONY: test demo venv scan-tools clean local-up
+.PHONY: test demo venv scan-tools clean local-up bench
 
 venv: $(STAMP)
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e ".[local,test]"
+	$(VENV)/bin/python -m pip install --quiet -e ".[local,test,bench]"
 	touch $(STAMP)
 
 scan-tools: $(SCAN_STAMP)
@@ -29,6 +29,11 @@ test: $(STAMP) $(SCAN_STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/etl-runner demo $(DEMO_ARGS)
+
+# Every benchmark, one after another (about N minutes); each alone:
+# .venv/bin/python -m bench.<latency|api_calls|throughput|engine>
+bench: $(STAMP)
+	for name in latency api_calls throughput engine; do $(VENV)/bin/python -m bench.$$name || exit 1; done
 
 local-up: $(STAMP)
 	$(VENV)/bin/etl-runner local up
