@@ -35,6 +35,22 @@ log = structlog.get_logger("runners.activity")
 LOST_TOKEN_CODES = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"})
 
 
+# Prompt checks: a run just started is checked at interval/8, /4, /2 after
+# its start, then only with the regular cycle. A query that ends in 100 ms is
+# reported in about a tenth of the interval, and a long run costs three
+# extra (batched) status calls.
+PROMPT_FIRST_CHECK_FRACTION = 1 / 8
+
+
+@dataclass
+class _PromptWatch:
+    """A run this worker just started, and when to look at it next."""
+
+    record: TaskRecord
+    started: float
+    due: float
+
+
 @dataclass
 class CycleReport:
     """What one check cycle saw and did (for logs, tests and benchmarks)."""
@@ -71,6 +87,11 @@ class TaskLifecycle:
         self.worker_id = f"{settings.worker_name}:{os.getpid()}"
         self._last_beat: dict[str, float] = {}
         self._beat_lock = threading.Lock()
+        self._prompt: dict[str, _PromptWatch] = {}
+        self._prompt_lock = threading.Lock()
+        #: Called (on the starting thread) after a run starts; a worker uses
+        #: it to wake its checker for the run's first prompt check.
+        self.on_run_started: Callable[[], None] = lambda: None
 
     # -- receiving -----------------------------------------------------------
     def poll_once(self, activity_arn: str) -> bool:
@@ -114,6 +135,49 @@ class TaskLifecycle:
             self._safely(self._advance, record, report, statuses.get(record.run_id or ""))
         self._forget_beats({r.task_id for r in records})
         return report
+
+    def check_prompt(self) -> CycleReport:
+        """Check, in one batch, the just-started runs whose prompt check is
+        due; report those that ended. No scan: these records are in memory."""
+        report = CycleReport()
+        now = self.clock()
+        with self._prompt_lock:
+            due = [w for w in self._prompt.values() if w.due <= now]
+        if not due:
+            return report
+        report.records = len(due)
+        try:
+            statuses = self.adapter.statuses([self._ref(w.record) for w in due])
+        except Exception as exc:  # noqa: BLE001 - the regular cycle will look again
+            report.errors += 1
+            log.warning("status_check_failed", kind=self.adapter.kind, error=str(exc), error_code=error_code(exc))
+            statuses = {}
+        with self._prompt_lock:
+            for watch in due:
+                next_due = watch.started + 2 * (watch.due - watch.started)
+                if next_due - watch.started >= self.settings.check_interval_seconds:
+                    self._prompt.pop(watch.record.task_id, None)  # the regular cycle takes over
+                else:
+                    watch.due = next_due
+        for watch in due:
+            status = statuses.get(watch.record.run_id or "")
+            if status is not None and status.terminal:
+                self._safely(self._advance, watch.record, report, status)
+        return report
+
+    def seconds_until_prompt_check(self) -> float | None:
+        """How long until a just-started run is due a prompt check (None: none is)."""
+        with self._prompt_lock:
+            if not self._prompt:
+                return None
+            return max(0.0, min(w.due for w in self._prompt.values()) - self.clock())
+
+    def _watch_promptly(self, record: TaskRecord) -> None:
+        now = self.clock()
+        first = self.settings.check_interval_seconds * PROMPT_FIRST_CHECK_FRACTION
+        with self._prompt_lock:
+            self._prompt[record.task_id] = _PromptWatch(record, now, now + first)
+        self.on_run_started()
 
     def _advance(self, record: TaskRecord, report: CycleReport, status: RunStatus | None) -> None:
         report.states[record.phase] = report.states.get(record.phase, 0) + 1
@@ -164,6 +228,7 @@ class TaskLifecycle:
                 report.started += 1
             failpoints.hit("after_start")
             self.store.advance(record, owner, RUNNING, run_id=run_id, run_group=group, started_at=datetime.fromtimestamp(self.clock(), timezone.utc), lease_until=0)
+            self._watch_promptly(record)
         except StartDeferred as deferred:
             retry_at = self.clock() + self.settings.start_retry_seconds
             bound.info("start_deferred", reason=deferred.reason, retry_in_seconds=self.settings.start_retry_seconds)
@@ -187,6 +252,8 @@ class TaskLifecycle:
     def _finish(self, record: TaskRecord, outcome: dict[str, Any], report: CycleReport, owner: str | None = None) -> None:
         """Save the outcome (claiming the report), then send it. ``owner`` is
         the claim already held on the record (a start that failed), if any."""
+        with self._prompt_lock:
+            self._prompt.pop(record.task_id, None)
         try:
             self.store.claim(
                 record, REPORTING, owner or self._claim_id(), self.settings.lease_seconds, self.clock(),

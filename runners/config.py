@@ -73,7 +73,7 @@ class Settings:
     wait_table: str = "EtlRunnerDataWaits"
     arrivals_table: str = "EtlRunnerObjectArrivals"
     pollers: int = 4
-    check_interval_seconds: float = 1.0
+    check_interval_seconds: float = 0.5
     heartbeat_interval_seconds: float = 30.0
     stop_on_lost_token: bool = True
     lease_seconds: float = 60.0

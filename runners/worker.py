@@ -39,12 +39,17 @@ class Worker:
         self.pollers = pollers
         self.check_interval = check_interval_seconds
         self._stopping = threading.Event()
+        # Set by a poller that started a run (or by shutdown) so the checker
+        # re-plans its sleep around the run's first prompt check.
+        self._wake = threading.Event()
+        lifecycle.on_run_started = self._wake.set
         self.received = 0
         self._received_lock = threading.Lock()
 
     def request_shutdown(self) -> None:
         """Warm shutdown: stop polling, drain, return from serve()."""
         self._stopping.set()
+        self._wake.set()
 
     @property
     def stopping(self) -> bool:
@@ -52,14 +57,21 @@ class Worker:
 
     # -- service mode --------------------------------------------------------
     def serve(self) -> None:
-        """Long polls on their own threads; checks on this one, about every second."""
+        """Long polls on their own threads; checks on this one: everything
+        every ``check_interval`` (start to start), just-started runs promptly."""
         threads = [threading.Thread(target=self._poll_loop, name=f"poller-{i}", daemon=True) for i in range(self.pollers)]
         for thread in threads:
             thread.start()
         log.info("worker_started", kind=self.lifecycle.adapter.kind, pollers=self.pollers, check_interval=self.check_interval)
+        next_cycle = time.monotonic()
         while not self._stopping.is_set():
-            self._check()
-            self._stopping.wait(self.check_interval)
+            if time.monotonic() >= next_cycle:
+                self._check()
+                # Fixed rate, no catch-up burst after a slow cycle.
+                next_cycle = max(next_cycle + self.check_interval, time.monotonic())
+            else:
+                self._check_prompt()
+            self._sleep_until(next_cycle)
         log.info("worker_draining", in_flight_polls=sum(t.is_alive() for t in threads))
         for thread in threads:
             thread.join()
@@ -79,6 +91,23 @@ class Worker:
                 backoff = min(max(backoff * 2, 0.5), 20.0)
                 log.warning("poll_failed", error=str(exc)[:300], error_code=error_code(exc), retry_in_seconds=backoff)
                 self._stopping.wait(backoff)
+
+    def _sleep_until(self, next_cycle: float) -> None:
+        """Sleep until the next cycle or the next prompt check, whichever is
+        first; a newly started run wakes us to re-plan."""
+        self._wake.clear()
+        timeout = next_cycle - time.monotonic()
+        prompt = self.lifecycle.seconds_until_prompt_check()
+        if prompt is not None:
+            timeout = min(timeout, prompt)
+        if timeout > 0:
+            self._wake.wait(timeout)
+
+    def _check_prompt(self) -> None:
+        try:
+            self.lifecycle.check_prompt()
+        except Exception as exc:  # noqa: BLE001
+            log.warning("prompt_check_failed", error=str(exc)[:300], error_code=error_code(exc))
 
     def _check(self) -> CycleReport | None:
         try:

@@ -33,7 +33,7 @@ class LocalPipeline:
     prefix: str = "etl-demo"
     region: str = "us-east-1"
     activity_poll_seconds: float = 5.0
-    check_interval_seconds: float = 0.25
+    check_interval_seconds: float | None = None  # the service default
     workers_kinds: tuple[str, ...] = KINDS
     aws: EmbeddedAws | None = None
     deployment: Deployment | None = None
