@@ -105,8 +105,10 @@ class TaskLifecycle:
 
     def accept(self, token: str, raw_input: str | None) -> None:
         """Record a task the instant it arrives, then try to start it at once."""
+        owner = self._claim_id()
+        lease_until = self.clock() + self.settings.lease_seconds
         try:
-            record = call_with_retry(self.store.create, token, raw_input, max_attempts=self.settings.api_max_attempts)
+            record = call_with_retry(self.store.create, token, raw_input, owner, lease_until, max_attempts=self.settings.api_max_attempts)
         except Conflict:
             # A retried put whose first attempt landed; the record is there.
             record = self.store.get(task_id_for(token))
@@ -114,7 +116,7 @@ class TaskLifecycle:
                 return
         failpoints.hit("after_record")
         log.info("task_received", task=record.task_id[:12], kind=self.adapter.kind)
-        self._safely(self._start, record, CycleReport())
+        self._safely(self._start, record, CycleReport(), owner)
 
     # -- checking ------------------------------------------------------------
     def check_all(self) -> CycleReport:
@@ -198,14 +200,16 @@ class TaskLifecycle:
                 self._report(record, report)
 
     # -- starting ------------------------------------------------------------
-    def _start(self, record: TaskRecord, report: CycleReport) -> None:
+    def _start(self, record: TaskRecord, report: CycleReport, owner: str | None = None) -> None:
+        """Start the run (or adopt one an interrupted attempt started).
+        ``owner``: the claim that received the task and holds its first lease."""
         now = self.clock()
         if record.phase == RECEIVED and record.not_before > now:
             return
-        if record.phase == STARTING and record.lease_until >= now:
-            return  # someone (maybe another thread of ours) is starting it
+        if record.lease_until >= now and not (owner and record.owner == owner):
+            return  # its receiver or a starter (maybe another thread of ours) holds it
         earlier_attempts = int(record.start_attempts)
-        owner = self._claim_id()
+        owner = owner or self._claim_id()
         try:
             self.store.claim(record, STARTING, owner, self.settings.lease_seconds, now, start_attempts=earlier_attempts + 1)
         except Conflict:

@@ -87,7 +87,9 @@ class TaskStore:
         ensure_table(self.model)
 
     # -- create --------------------------------------------------------------
-    def create(self, token: str, raw_input: str | None) -> TaskRecord:
+    def create(self, token: str, raw_input: str | None, owner: str | None = None, lease_until: float = 0) -> TaskRecord:
+        """Record a task, leased to the claim that received it: other workers'
+        cycles leave it alone while its receiver starts it (no lease: anyone may)."""
         now = utcnow()
         record = self.model(
             task_id_for(token),
@@ -95,6 +97,8 @@ class TaskStore:
             raw_input=raw_input,
             phase=RECEIVED,
             received_at=now,
+            owner=owner,
+            lease_until=lease_until,
             expires_at=now + self._ttl,
         )
         try:

@@ -3,6 +3,7 @@ or double-report."""
 
 import json
 import time
+from collections import Counter
 
 from support import (
     SLEEP_SCRIPT, event_counts, glue_runs, make_activity, make_glue_job, results_location, serving, settings_for,
@@ -72,3 +73,26 @@ def test_the_checker_thread_never_restarts_a_task_its_own_poller_is_starting(aws
     lifecycle.check_all()
     assert glue_runs(job) == []
     assert lifecycle.store.get(record.task_id).phase == STARTING
+
+
+def test_a_task_is_born_leased_so_other_workers_leave_it_to_its_receiver(aws):
+    """The record is written already leased to the claim that received the
+    task: another worker's cycle neither starts it nor spends a refused
+    conditional write trying to."""
+    from support import glue_runs, lifecycle_for, make_glue_job, unique
+    from runners.state import RECEIVED
+
+    settings = settings_for("glue", make_activity(), lease_seconds=30.0)
+    receiver, other = lifecycle_for("glue", settings), lifecycle_for("glue", settings)
+    job = make_glue_job(SLEEP_SCRIPT, max_concurrent_runs=5)
+    claim = receiver._claim_id()
+    record = receiver.store.create(f"token-{unique('t')}", json.dumps({"GlueJobName": job}), claim, time.time() + settings.lease_seconds)
+    writes = Counter()
+    dynamodb = other.store.model._get_connection().connection.client
+    dynamodb.meta.events.register("before-call.dynamodb.*", lambda model, **_: writes.update([model.name]))
+
+    other.check_all()
+
+    assert writes == Counter({"Scan": 1})
+    assert glue_runs(job) == []
+    assert other.store.get(record.task_id).phase == RECEIVED
