@@ -86,6 +86,7 @@ class TaskLifecycle:
         # must wait for its dead predecessor's leases like anyone else.
         self.worker_id = f"{settings.worker_name}:{os.getpid()}"
         self._last_beat: dict[str, float] = {}
+        self._seen_over: dict[str, float] = {}  # another worker's run seen ended, since when
         self._beat_lock = threading.Lock()
         self._prompt: dict[str, _PromptWatch] = {}
         self._prompt_lock = threading.Lock()
@@ -188,7 +189,8 @@ class TaskLifecycle:
                 self._start(record, report)
         elif record.phase == RUNNING:
             if status is not None and status.terminal:
-                self._finish(record, self._outcome_of(status), report)
+                if self._reports(record):
+                    self._finish(record, self._outcome_of(status), report)
             else:
                 self._heartbeat_if_due(record, report)
         elif record.phase == REPORTING:
@@ -326,6 +328,17 @@ class TaskLifecycle:
         self.store.delete(record)
         report.abandoned += 1
 
+    def _reports(self, record: TaskRecord) -> bool:
+        """The worker that started a run reports it. Others step in once they
+        have seen it ended for two check intervals (its starter is gone),
+        instead of racing it for the report with refused conditional writes."""
+        if (record.owner or "").startswith(f"{self.worker_id}:"):
+            return True
+        now = self.clock()
+        with self._beat_lock:
+            first_seen = self._seen_over.setdefault(record.task_id, now)
+        return now - first_seen >= 2 * self.settings.check_interval_seconds
+
     def _claim_id(self) -> str:
         return f"{self.worker_id}:{uuid.uuid4().hex[:12]}"
 
@@ -335,9 +348,9 @@ class TaskLifecycle:
 
     def _forget_beats(self, live: set[str]) -> None:
         with self._beat_lock:
-            for task_id in list(self._last_beat):
-                if task_id not in live:
-                    del self._last_beat[task_id]
+            for seen in (self._last_beat, self._seen_over):
+                for task_id in [t for t in seen if t not in live]:
+                    del seen[task_id]
 
     # -- isolation -----------------------------------------------------------
     def _safely(self, step: Callable[..., None], record: TaskRecord, report: CycleReport, *args: Any) -> None:

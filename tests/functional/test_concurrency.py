@@ -96,3 +96,26 @@ def test_a_task_is_born_leased_so_other_workers_leave_it_to_its_receiver(aws):
     assert writes == Counter({"Scan": 1})
     assert glue_runs(job) == []
     assert other.store.get(record.task_id).phase == RECEIVED
+
+
+def test_the_worker_that_started_a_run_reports_it_and_others_step_in_only_when_it_is_gone(aws):
+    """Several workers see the same ended run; only its starter reports it at
+    once. Another reports it only after two check intervals unreported."""
+    from support import lifecycle_for, make_glue_job, unique, wait_for
+    from runners.state import RUNNING
+
+    settings = settings_for("glue", make_activity(), check_interval_seconds=0.5)
+    starter, other = lifecycle_for("glue", settings), lifecycle_for("glue", settings)
+    other.worker_id = "another-host:4242"
+    job = make_glue_job("pass\n", max_concurrent_runs=5)
+    execution = start(single_task_machine(starter.settings.glue_activity_arn), {"GlueJobName": job})
+    assert wait_for(lambda: starter.poll_once(settings.glue_activity_arn), message="the task")
+    record = next(iter(starter.store.scan()))
+    wait_for(lambda: glue_runs(job) and glue_runs(job)[0]["JobRunState"] == "SUCCEEDED", message="the run to end")
+
+    assert other.check_all().reported == 0  # its starter is alive and will report it
+    assert starter.store.get(record.task_id).phase == RUNNING
+    time.sleep(2 * settings.check_interval_seconds)
+    assert other.check_all().reported == 1  # unreported for two intervals: the starter is gone
+    assert wait_execution(execution)["status"] == "SUCCEEDED"
+    assert event_counts(execution)["ActivitySucceeded"] == 1
