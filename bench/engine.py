@@ -7,8 +7,7 @@ practical limit.
 Spark: one warm local[2] session in this process (as the tests and the
 embedded Glue's warm driver use it); each script runs as Glue runs it
 (``runpy`` as ``__main__`` with ``--name value`` arguments). Peak memory is
-the summed RSS of this process and its children (the JVM), sampled every
-50 ms. DuckDB: a fresh process per run; its peak is the kernel's high-water
+the summed RSS of this process and the JVM, sampled every 50 ms. DuckDB: a fresh process per run; its peak is the kernel's high-water
 mark (VmHWM), so nothing is missed between samples. Every size checks that
 DuckDB wrote exactly the rows the Spark join wrote.
 """
@@ -25,8 +24,9 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from bench.report import Report, figure, median, options, save_chart, table
 from runners.sample_data import write_sample_files
@@ -61,44 +61,38 @@ COPY (
 
 
 # -- measuring ----------------------------------------------------------------------
-class PeakRss:
-    """Highest summed RSS of this process and all its children (the Spark JVM) while the block runs."""
+@contextmanager
+def peak_rss(processes: list[Any], interval: float = 0.05) -> Iterator[list[int]]:
+    """``[bytes]``: the highest summed RSS of ``processes`` (this one and the JVM) while the block runs.
 
-    def __init__(self, interval: float = 0.05):
-        import psutil
+    A fixed list, not this process's children at each sample: the JVM runs chmod
+    through vfork'd helpers that share its memory, and counting those would
+    count the JVM twice."""
+    peak, stop = [0], threading.Event()
 
-        self._psutil, self._me = psutil, psutil.Process()
-        self._interval = interval
-        self._stop = threading.Event()
-        self.peak = 0
+    def sample() -> None:
+        peak[0] = max(peak[0], sum(process.memory_info().rss for process in processes))
 
-    def _sample(self) -> None:
-        total = 0
-        for process in [self._me, *self._me.children(recursive=True)]:
-            try:
-                total += process.memory_info().rss
-            except self._psutil.Error:  # a child that just exited
-                pass
-        self.peak = max(self.peak, total)
+    def sample_until_stopped() -> None:
+        while not stop.wait(interval):
+            sample()
 
-    def _loop(self) -> None:
-        while not self._stop.wait(self._interval):
-            self._sample()
-
-    def __enter__(self) -> PeakRss:
-        self._sample()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._sample()
+    sample()
+    sampler = threading.Thread(target=sample_until_stopped, daemon=True)
+    sampler.start()
+    try:
+        yield peak
+    finally:
+        stop.set()
+        sampler.join()
+        sample()
 
 
-def start_spark(warehouse: Path) -> tuple[Any, float]:
-    """The local[2] session of tests/glue_scripts (plus the embedded Glue's 1g driver), and its start time."""
+def start_spark(warehouse: Path) -> tuple[Any, float, list[Any]]:
+    """The local[2] session of tests/glue_scripts (plus the embedded Glue's 1g driver), its start time,
+    and the processes that hold its memory (this one and the JVM)."""
+    import psutil
+
     from pyspark.sql import SparkSession
 
     started = time.perf_counter()
@@ -116,7 +110,8 @@ def start_spark(warehouse: Path) -> tuple[Any, float]:
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
-    return spark, time.perf_counter() - started
+    me = psutil.Process()
+    return spark, time.perf_counter() - started, [me, *me.children(recursive=True)]
 
 
 def run_glue_script(name: str, **arguments: Path) -> None:
@@ -131,14 +126,6 @@ def run_glue_script(name: str, **arguments: Path) -> None:
         sys.argv = saved
 
 
-def _peak_of_this_process() -> int:
-    """VmHWM: this process's own peak RSS (fresh after exec, unlike ru_maxrss)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
-
-
 def duckdb_once(sales: str, marketing: str, output: str) -> tuple[float, int]:
     """In a fresh process: (seconds for the statement, peak RSS of the process in bytes)."""
     import duckdb
@@ -146,7 +133,10 @@ def duckdb_once(sales: str, marketing: str, output: str) -> tuple[float, int]:
     started = time.perf_counter()
     with duckdb.connect() as con:
         con.execute(DUCKDB_SQL, {"sales": sales, "marketing": marketing, "output": output})
-    return time.perf_counter() - started, _peak_of_this_process()
+    seconds = time.perf_counter() - started
+    # VmHWM: this process's own peak RSS (fresh after exec, unlike ru_maxrss, which a fork can inherit).
+    status = Path("/proc/self/status").read_text().splitlines()
+    return seconds, next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
 
 
 def compare_outputs(spark_dir: str, duckdb_file: str) -> tuple[int, int, int]:
@@ -174,11 +164,11 @@ def in_fresh_process(function: Callable[..., Any], *args: str) -> Any:
 
 
 # -- one size -----------------------------------------------------------------------
-def measure_size(spark: Any, rows: int, runs: int, work: Path, budget_s: float) -> dict[str, Any]:
+def measure_size(spark: Any, tracked: list[Any], rows: int, runs: int, work: Path, warm_up: bool) -> dict[str, Any]:
     """Generate the data once (untimed), then ``runs`` times: the three scripts, then DuckDB.
 
-    If the first run shows that ``runs`` runs would take longer than ``budget_s``,
-    only 3 are done (their median still drops one outlier)."""
+    ``warm_up``: one untimed pass of the scripts first, so class loading and the
+    JIT's first work do not land in the first size's figures."""
     started = time.perf_counter()
     files = write_sample_files(work / "data", rows=rows)
     result: dict[str, Any] = {"generate_s": time.perf_counter() - started, "csv_mib": files.sales.stat().st_size / MIB}
@@ -189,22 +179,22 @@ def measure_size(spark: Any, rows: int, runs: int, work: Path, budget_s: float) 
         "join_marketing_and_sales_data": {"sales_path": out["sales"], "marketing_path": out["marketing"], "output_path": out["joined"]},
     }
     samples: dict[str, list[tuple[float, int]]] = {name: [] for name in [*SPARK_STEPS, "spark", "duckdb"]}
-    done = 0
-    while done < runs:
-        run_started = time.perf_counter()
+    if warm_up:
+        started = time.perf_counter()
         for name, arguments in jobs.items():
-            with PeakRss() as memory:
+            run_glue_script(name, **arguments)
+        result["warm_up_s"] = time.perf_counter() - started
+    for _ in range(runs):
+        for name, arguments in jobs.items():
+            with peak_rss(tracked) as memory:
                 step_started = time.perf_counter()
                 run_glue_script(name, **arguments)
-                samples[name].append((time.perf_counter() - step_started, memory.peak))
+                samples[name].append((time.perf_counter() - step_started, memory[0]))
         spark.catalog.clearCache()
         steps = [samples[name][-1] for name in SPARK_STEPS]
         samples["spark"].append((sum(s for s, _ in steps), max(p for _, p in steps)))
         samples["duckdb"].append(in_fresh_process(duckdb_once, str(files.sales), str(files.marketing), str(work / "duckdb.parquet")))
-        done += 1
-        if done == 1 and runs > 3 and (time.perf_counter() - run_started) * runs > budget_s:
-            runs, result["first_run_s"] = 3, time.perf_counter() - run_started
-    result["samples"], result["runs"] = samples, runs
+    result["samples"] = samples
     result["check"] = in_fresh_process(compare_outputs, str(out["joined"]), str(work / "duckdb.parquet"))
     return result
 
@@ -245,7 +235,6 @@ def draw(results: dict[int, dict[str, Any]], out: Path, quick: bool) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     def add(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--budget-minutes", type=float, default=25, help="fewer runs (3) at a size whose runs would take longer (default 25)")
         parser.add_argument("--sizes", type=lambda text: [int(n) for n in text.split(",")], help="sales rows, comma-separated (default 20000,1000000,10000000)")
 
     args = options("Local engine: the Glue scripts on local Spark vs one DuckDB statement", add, argv)
@@ -253,11 +242,11 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING)  # the scripts' INFO lines would bury the table
     begun, load_before = time.perf_counter(), os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as temp:
-        spark, spark_start = start_spark(Path(temp) / "warehouse")
+        spark, spark_start, tracked = start_spark(Path(temp) / "warehouse")
         results: dict[int, dict[str, Any]] = {}
         for rows in sorted(sizes):
             with tempfile.TemporaryDirectory(dir=temp) as work:  # the 10M CSV is about 1 GB: gone before the next size
-                results[rows] = measure_size(spark, rows, args.runs, Path(work), args.budget_minutes * 60)
+                results[rows] = measure_size(spark, tracked, rows, args.runs, Path(work), warm_up=not results)
             spark_rows, duck_rows, differ = results[rows]["check"]
             if differ or spark_rows != duck_rows:
                 sys.exit(f"{rows} rows: DuckDB and Spark disagree ({spark_rows} vs {duck_rows} rows, {differ} differ)")
@@ -266,18 +255,18 @@ def main(argv: list[str] | None = None) -> None:
     report = Report("engine", "Local engine: the three Glue scripts vs one DuckDB statement", command, args.runs)
     headers = ["sales rows", "engine", "step", "median s", "slowest s", "sales rows/s", "peak RSS MiB"]
     report.add("", table(headers, [line for rows in sorted(results) for line in rows_of(rows, results[rows]["samples"])]))
-    for rows, r in sorted(results.items()):
-        if r["runs"] != args.runs:
-            report.add("", f"At {rows:,} rows: medians of {r['runs']} runs, not {args.runs}: the first run took "
-                       f"{r['first_run_s'] / 60:.1f} min, so {args.runs} would exceed the {args.budget_minutes:g}-minute budget.")
+    first = min(results)
     data = "; ".join(f"{rows:,} rows: {r['csv_mib']:,.0f} MiB, generated in {r['generate_s']:.1f} s, join {r['check'][0]:,} rows" for rows, r in sorted(results.items()))
     report.add(
         "How it was measured",
         f"Sample data from `runners.sample_data` (seed 1), generated once per size and not timed ({data}). "
         f"Spark: one warm local[2] session (1g driver) for all runs, started once in {spark_start:.1f} s (not in the figures); "
-        "each script runs as Glue runs it (`runpy`, `--name value` arguments) and writes Parquet; the slowest run "
-        "at the first size includes Spark's first-use warm-up. Peak RSS = summed RSS of the Python driver and the JVM, "
-        "sampled every 50 ms; \"all three\" is the sum of the three times and the highest of their peaks. "
+        "each script runs as Glue runs it (`runpy`, `--name value` arguments) and writes Parquet; one untimed warm-up "
+        f"pass of the three scripts at {first:,} rows came first (it took {results[first]['warm_up_s']:.1f} s, cold). "
+        "The CSVs were just written, so they are read from the OS page cache. "
+        "Peak RSS = summed RSS of the Python driver and the JVM (not the short-lived chmod helpers the JVM forks), "
+        "sampled every 50 ms (sizes run smallest first, and the JVM keeps heap it has grown, so a size's Spark peak "
+        "can include what earlier sizes left); \"all three\" is the sum of the three times and the highest of their peaks. "
         "DuckDB: one `COPY (…) TO … (FORMAT parquet)` statement reading both CSVs, in a fresh Python process per run "
         "(time of the statement only; peak = that process's VmHWM, interpreter included). "
         "At every size DuckDB's output equals the Spark join's row for row (checked with EXCEPT ALL both ways). "
