@@ -401,9 +401,11 @@ def publish(args: Any, runs: Runs, tasks: int, elapsed: float, load: tuple[float
         f"Warnings and errors in worker logs: {dict(noticed) or 'none'}.",
     ]
     if len(runs) > 2:
-        notes.insert(-1, "Every worker's check cycle scans the whole table and tries to claim the tasks it sees ready, including "
-                     "those another worker is starting or reporting: the refused UpdateItems and extra Scans above. Idle pollers "
-                     f"keep long polls open, and each process takes time from the server on {cores} cores.")
+        notes.insert(-1, "Every worker's check cycle scans the whole table (the extra Scans) and checks every running task. A task is "
+                     "born leased to its receiver and a run is reported by its starter, so other workers only step in on a run "
+                     "left unreported for two check intervals; the few refused UpdateItems left are most likely such late claims when the "
+                     f"starter was slow under load. Idle pollers keep long polls open, and each process takes time from the "
+                     f"server on {cores} cores.")
     report.add("Reading it", "\n".join(f"- {note}" for note in notes))
     report.publish(args.out, args.quick)
     fig, axes = figure()

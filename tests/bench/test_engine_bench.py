@@ -10,13 +10,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
 
 missing = [name for name in ("pyspark", "duckdb", "psutil", "matplotlib") if importlib.util.find_spec(name) is None]
 pytestmark = [
@@ -26,13 +21,7 @@ pytestmark = [
 ]
 
 
-def test_quick_run_prints_a_table_and_draws_the_chart(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.engine", "--quick", "--out", str(tmp_path)],
-        cwd=REPO, capture_output=True, text=True, timeout=220,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "| sales rows | engine | step | median s |" in done.stdout
-    assert "| DuckDB | **one statement** |" in done.stdout
-    assert (tmp_path / "engine.png").is_file()
-    assert (tmp_path / "engine.md").is_file()
+def test_quick_run_prints_a_table_and_draws_the_chart(run_quick) -> None:
+    stdout = run_quick("engine", timeout=220)
+    assert "| sales rows | engine | step | median s |" in stdout
+    assert "| DuckDB | **one statement** |" in stdout
