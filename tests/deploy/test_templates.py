@@ -160,7 +160,13 @@ def run(command: list[str], cwd: Path = REPO) -> subprocess.CompletedProcess[str
 def checkov(directory: Path) -> list[dict[str, Any]]:
     """checkov's failed checks for the templates in ``directory``."""
     # --skip-download: no call to the Prisma Cloud API (guidelines, ID mapping).
-    result = run([scan_tool("checkov"), "-d", str(directory), "--framework", "cloudformation", "--compact", "--quiet", "--skip-download", "-o", "json"])
+    # Scan "." from inside the directory: checkov's secrets check (CKV_AWS_45)
+    # also reads the file's path it records among a Lambda's environment
+    # variables, and some checkout paths look like secrets to it.
+    result = run(
+        [scan_tool("checkov"), "-d", ".", "--framework", "cloudformation", "--compact", "--quiet", "--skip-download", "-o", "json"],
+        cwd=directory,
+    )
     assert result.returncode in (0, 1), f"checkov did not run:\n{result.stdout}\n{result.stderr}"
     report = json.loads(result.stdout)
     reports = report if isinstance(report, list) else [report]
