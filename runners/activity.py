@@ -126,17 +126,10 @@ class TaskLifecycle:
         report = CycleReport()
         records = list(self.store.scan())
         report.records = len(records)
-        running = [r for r in records if r.phase == RUNNING and r.run_id]
-        statuses: dict[str, RunStatus] = {}
-        if running:
-            try:
-                statuses = self.adapter.statuses([self._ref(r) for r in running])
-            except Exception as exc:  # noqa: BLE001 - one bad call must not stop the cycle
-                report.errors += 1
-                log.warning("status_check_failed", kind=self.adapter.kind, error=str(exc), error_code=error_code(exc))
+        statuses = self._statuses([r for r in records if r.phase == RUNNING and r.run_id], report)
         for record in records:
             self._safely(self._advance, record, report, statuses.get(record.run_id or ""))
-        self._forget_beats({r.task_id for r in records})
+        self._forget_gone({r.task_id for r in records})
         return report
 
     def check_prompt(self) -> CycleReport:
@@ -149,12 +142,7 @@ class TaskLifecycle:
         if not due:
             return report
         report.records = len(due)
-        try:
-            statuses = self.adapter.statuses([self._ref(w.record) for w in due])
-        except Exception as exc:  # noqa: BLE001 - the regular cycle will look again
-            report.errors += 1
-            log.warning("status_check_failed", kind=self.adapter.kind, error=str(exc), error_code=error_code(exc))
-            statuses = {}
+        statuses = self._statuses([w.record for w in due], report)
         with self._prompt_lock:
             for watch in due:
                 next_due = watch.started + 2 * (watch.due - watch.started)
@@ -167,6 +155,18 @@ class TaskLifecycle:
             if status is not None and status.terminal:
                 self._safely(self._advance, watch.record, report, status)
         return report
+
+    def _statuses(self, running: list[TaskRecord], report: CycleReport) -> dict[str, RunStatus]:
+        """Statuses of these runs by run id, in the adapter's batches. A failed
+        call is logged and counted, never fatal: the next check looks again."""
+        if not running:
+            return {}
+        try:
+            return self.adapter.statuses([self._ref(r) for r in running])
+        except Exception as exc:  # noqa: BLE001 - one bad call must not stop the cycle
+            report.errors += 1
+            log.warning("status_check_failed", kind=self.adapter.kind, error=str(exc), error_code=error_code(exc))
+            return {}
 
     def seconds_until_prompt_check(self) -> float | None:
         """How long until a just-started run is due a prompt check (None: none is)."""
@@ -346,7 +346,8 @@ class TaskLifecycle:
         request = self.adapter.parse(load_task_input(record.raw_input, self.settings.max_task_input_bytes))
         return RunRef(record.run_id or "", record.run_group, request)
 
-    def _forget_beats(self, live: set[str]) -> None:
+    def _forget_gone(self, live: set[str]) -> None:
+        """Drop per-task memory (heartbeat times, ended-run sightings) of tasks no longer recorded."""
         with self._beat_lock:
             for seen in (self._last_beat, self._seen_over):
                 for task_id in [t for t in seen if t not in live]:
