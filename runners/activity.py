@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import threading
 import time
 import uuid
@@ -19,13 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import structlog
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 
 from . import failpoints
 from .adapter import RunRef, RunStatus, ServiceAdapter
 from .config import Settings
-from .errors import RunnerError, StartDeferred, to_sfn_failure
-from .retry import call_with_retry, error_code
+from .errors import InvalidTaskInputError, JobStartFailedError, RunnerError, StartDeferred, TaskNotRecordedError, to_sfn_failure
+from .log import token_hash
+from .retry import error_code, is_transient
 from .state import RECEIVED, REPORTING, RUNNING, STARTING, Conflict, TaskRecord, TaskStore, task_id_for
 from .task_input import load_task_input
 
@@ -40,6 +42,14 @@ LOST_TOKEN_CODES = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"
 # reported in about a tenth of the interval, and a long run costs three
 # extra (batched) status calls.
 PROMPT_FIRST_CHECK_FRACTION = 1 / 8
+
+# Phases whose token a worker keeps alive with heartbeats.
+BEATING_PHASES = (RECEIVED, STARTING, RUNNING)
+# A heartbeat sent more than this share of the interval past its due time is
+# late: the worker is behind (it logs it and takes no new work until it is not).
+LATE_HEARTBEAT_FRACTION = 0.25
+# Backoff between transient start failures of one task: 1, 2, 4 ... 30 s.
+START_BACKOFF_MAX_SECONDS = 30.0
 
 
 @dataclass
@@ -61,6 +71,8 @@ class CycleReport:
     heartbeats: int = 0
     abandoned: int = 0
     errors: int = 0
+    late_heartbeats: int = 0
+    seconds: float = 0.0
     states: dict[str, int] = field(default_factory=dict)
 
 
@@ -88,6 +100,17 @@ class TaskLifecycle:
         self._last_beat: dict[str, float] = {}
         self._seen_over: dict[str, float] = {}  # another worker's run seen ended, since when
         self._beat_lock = threading.Lock()
+        self._beating: set[str] = set()  # heartbeats in flight (keeper and checker never double up)
+        # Records whose token this worker keeps alive: the last scan's, plus
+        # those received since. The heartbeat keeper needs no scan of its own.
+        self._held: dict[str, TaskRecord] = {}
+        self._received_since_scan: set[str] = set()
+        # Tasks taken from Step Functions but not yet recorded (a cold stop
+        # waits for them: the protocol's one lost-token window).
+        self._in_hand = 0
+        self._in_hand_changed = threading.Condition()
+        self._cycle_retry = settings.cycle_retry()
+        self._record_retry = settings.record_retry()
         self._prompt: dict[str, _PromptWatch] = {}
         self._prompt_lock = threading.Lock()
         #: Called (on the starting thread) after a run starts; a worker uses
@@ -105,31 +128,89 @@ class TaskLifecycle:
         return True
 
     def accept(self, token: str, raw_input: str | None) -> None:
-        """Record a task the instant it arrives, then try to start it at once."""
+        """Record a task the instant it arrives, then try to start it at once.
+
+        A task that cannot be recorded is failed at once with a named error:
+        we hold its token, and dropping it would hang its execution until a
+        timeout."""
         owner = self._claim_id()
         lease_until = self.clock() + self.settings.lease_seconds
+        with self._in_hand_changed:
+            self._in_hand += 1
         try:
-            record = call_with_retry(self.store.create, token, raw_input, owner, lease_until, max_attempts=self.settings.api_max_attempts)
-        except Conflict:
-            # A retried put whose first attempt landed; the record is there.
-            record = self.store.get(task_id_for(token))
-            if record is None:
+            try:
+                record = self._record_retry.call(self.store.create, token, raw_input, owner, lease_until)
+            except Conflict:
+                # A retried put whose first attempt landed; the record is there.
+                record = self.store.get(task_id_for(token))
+                if record is None:
+                    return
+            except Exception as exc:  # noqa: BLE001 - any failure to record fails the task
+                self._fail_unrecorded(token, exc)
                 return
+        finally:
+            with self._in_hand_changed:
+                self._in_hand -= 1
+                self._in_hand_changed.notify_all()
         failpoints.hit("after_record")
+        self._hold(record)
         log.info("task_received", task=record.task_id[:12], kind=self.adapter.kind)
         self._safely(self._start, record, CycleReport(), owner)
+
+    def _fail_unrecorded(self, token: str, exc: BaseException) -> None:
+        error = TaskNotRecordedError(
+            f"the task could not be recorded: {type(exc).__name__}: {str(exc)[:500]}",
+            errorType=type(exc).__name__, errorCode=error_code(exc),
+        )
+        bound = log.bind(task=task_id_for(token)[:12], kind=self.adapter.kind, token=token_hash(token))
+        bound.error("task_not_recorded", error=str(exc)[:300], error_type=type(exc).__name__, error_code=error_code(exc))
+        name, cause = to_sfn_failure(error)
+        try:
+            self._record_retry.call(self.sfn.send_task_failure, taskToken=token, error=name, cause=cause)
+            bound.warning("task_reported", status="failure", error=name)
+        except Exception as send_exc:  # noqa: BLE001
+            bound.error("task_lost", error=str(send_exc)[:300], error_code=error_code(send_exc))
+
+    def wait_for_in_hand(self, timeout: float) -> bool:
+        """Wait until every task taken from Step Functions is recorded (or failed).
+        True if none is left in hand."""
+        deadline = time.monotonic() + timeout
+        with self._in_hand_changed:
+            while self._in_hand:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._in_hand_changed.wait(remaining)
+            return True
 
     # -- checking ------------------------------------------------------------
     def check_all(self) -> CycleReport:
         """One cycle over every record: start what is due, check what runs
         (in batches), heartbeat what needs it, report what ended."""
+        began = time.monotonic()
         report = CycleReport()
+        with self._beat_lock:
+            self._received_since_scan = set()
         records = list(self.store.scan())
         report.records = len(records)
+        self._hold_only(records)
         statuses = self._statuses([r for r in records if r.phase == RUNNING and r.run_id], report)
         for record in records:
             self._safely(self._advance, record, report, statuses.get(record.run_id or ""))
         self._forget_gone({r.task_id for r in records})
+        report.seconds = time.monotonic() - began
+        return report
+
+    def keep_alive(self) -> CycleReport:
+        """Heartbeat every held task that is due, and nothing else: run on its
+        own thread, so slow scans, status calls or starts never make a token
+        expire (a worker that is behind keeps what it holds alive first)."""
+        report = CycleReport()
+        with self._beat_lock:
+            held = [r for r in self._held.values() if r.phase in BEATING_PHASES]
+        report.records = len(held)
+        for record in held:
+            self._safely(self._heartbeat_if_due, record, report)
         return report
 
     def check_prompt(self) -> CycleReport:
@@ -219,7 +300,7 @@ class TaskLifecycle:
         failpoints.hit("after_claim")
         bound = log.bind(task=record.task_id[:12], kind=self.adapter.kind)
         try:
-            request = self.adapter.parse(load_task_input(record.raw_input, self.settings.max_task_input_bytes))
+            request = self.adapter.parse(self._load(record))
             group = self.adapter.group_of(request)
             bound = bound.bind(group=group)
             run_id = None
@@ -233,20 +314,51 @@ class TaskLifecycle:
                 bound.info("run_started", run_id=run_id)
                 report.started += 1
             failpoints.hit("after_start")
-            self.store.advance(record, owner, RUNNING, run_id=run_id, run_group=group, started_at=datetime.fromtimestamp(self.clock(), timezone.utc), lease_until=0)
+            self.store.advance(record, owner, RUNNING, run_id=run_id, run_group=group, started_at=datetime.fromtimestamp(self.clock(), timezone.utc), lease_until=0, start_errors=0)
             self._watch_promptly(record)
+        except Conflict:
+            raise
         except StartDeferred as deferred:
             retry_at = self.clock() + self.settings.start_retry_seconds
             bound.info("start_deferred", reason=deferred.reason, retry_in_seconds=self.settings.start_retry_seconds)
             self.store.advance(record, owner, RECEIVED, not_before=retry_at, lease_until=0)
-        except RunnerError as error:
-            bound.warning("task_failed_to_start", error=error.error_name, reason=error.message)
-            self._finish(record, _failure(error), report, owner)
-        except Exception:
-            # Transient trouble: give the lease back so the next cycle (ours or
-            # another worker's) retries, searching for a run we may have started.
-            self.store.advance(record, owner, STARTING, lease_until=0)
-            raise
+        except Exception as exc:  # noqa: BLE001 - classified below; never retried blindly forever
+            error = self._start_failure(record, exc)
+            if error is not None:
+                bound.warning("task_failed_to_start", error=error.error_name, reason=error.message[:500])
+                self._finish(record, _failure(error), report, owner)
+                return
+            # Transient trouble: back off (holding the lease), then the next
+            # cycle (ours or another worker's) retries, searching for a run an
+            # attempt whose answer was lost may have started.
+            errors = int(record.start_errors) + 1
+            backoff = min(START_BACKOFF_MAX_SECONDS, 2.0 ** (errors - 1)) * random.uniform(0.5, 1.0)
+            bound.warning(
+                "start_failed_will_retry", attempt=errors, of=self.settings.max_start_errors, retry_in_seconds=round(backoff, 2),
+                error=str(exc)[:300], error_type=type(exc).__name__, error_code=error_code(exc),
+            )
+            report.errors += 1
+            self.store.advance(record, owner, STARTING, lease_until=self.clock() + backoff, start_errors=errors)
+
+    def _start_failure(self, record: TaskRecord, exc: Exception) -> RunnerError | None:
+        """The error a failed start reports, or None if it is worth retrying.
+
+        The task's fault or the service's final word fails the task at once;
+        transient trouble is retried, but only ``max_start_errors`` times."""
+        if isinstance(exc, RunnerError):
+            return exc
+        if isinstance(exc, ParamValidationError):
+            return InvalidTaskInputError(f"the {self.adapter.kind} request is invalid: {exc}")
+        code = error_code(exc)
+        if isinstance(exc, ClientError) and not is_transient(exc):
+            message = exc.response.get("Error", {}).get("Message", str(exc))
+            return JobStartFailedError(f"{self.adapter.kind} refused the start: {code}: {message}", errorCode=code)
+        if int(record.start_errors) + 1 >= self.settings.max_start_errors:
+            return JobStartFailedError(
+                f"could not start after {int(record.start_errors) + 1} attempts; last error: {type(exc).__name__}: {str(exc)[:500]}",
+                errorType=type(exc).__name__, errorCode=code,
+            )
+        return None
 
     # -- finishing -----------------------------------------------------------
     def _outcome_of(self, status: RunStatus) -> dict[str, Any]:
@@ -260,6 +372,7 @@ class TaskLifecycle:
         the claim already held on the record (a start that failed), if any."""
         with self._prompt_lock:
             self._prompt.pop(record.task_id, None)
+        self._release(record.task_id)
         try:
             self.store.claim(
                 record, REPORTING, owner or self._claim_id(), self.settings.lease_seconds, self.clock(),
@@ -275,14 +388,10 @@ class TaskLifecycle:
         bound = log.bind(task=record.task_id[:12], kind=self.adapter.kind, run_id=record.run_id)
         try:
             if outcome.get("status") == "success":
-                call_with_retry(
-                    self.sfn.send_task_success, taskToken=record.task_token, output=json.dumps(outcome["output"]),
-                    max_attempts=self.settings.api_max_attempts,
-                )
+                self._cycle_retry.call(self.sfn.send_task_success, taskToken=record.task_token, output=json.dumps(outcome["output"]))
             else:
-                call_with_retry(
-                    self.sfn.send_task_failure, taskToken=record.task_token, error=outcome.get("error", "RunnerError"),
-                    cause=outcome.get("cause", ""), max_attempts=self.settings.api_max_attempts,
+                self._cycle_retry.call(
+                    self.sfn.send_task_failure, taskToken=record.task_token, error=outcome.get("error", "RunnerError"), cause=outcome.get("cause", ""),
                 )
             bound.info("task_reported", status=outcome.get("status"), error=outcome.get("error"))
             report.reported += 1
@@ -297,35 +406,59 @@ class TaskLifecycle:
     # -- heartbeats and lost tokens ------------------------------------------
     def _heartbeat_if_due(self, record: TaskRecord, report: CycleReport) -> bool:
         """Heartbeat when the interval has passed. False if the token is lost
-        (the record is then cleaned up and its run stopped)."""
+        (the record is then cleaned up, and its run stopped if still running)."""
         now = self.clock()
+        interval = self.settings.heartbeat_interval_seconds
         with self._beat_lock:
+            ours = record.task_id in self._last_beat
             last = self._last_beat.setdefault(record.task_id, record.received_at.timestamp())
-        if now - last < self.settings.heartbeat_interval_seconds:
-            return True
+            if now - last < interval or record.task_id in self._beating:
+                return True
+            self._beating.add(record.task_id)
         try:
-            call_with_retry(self.sfn.send_task_heartbeat, taskToken=record.task_token, max_attempts=self.settings.api_max_attempts)
-        except ClientError as exc:
-            if error_code(exc) not in LOST_TOKEN_CODES:
-                raise
-            self._abandon(record, error_code(exc) or "", report)
-            return False
-        with self._beat_lock:
-            self._last_beat[record.task_id] = now
-        report.heartbeats += 1
-        return True
+            late = now - (last + interval)
+            if ours and late > interval * LATE_HEARTBEAT_FRACTION:
+                report.late_heartbeats += 1
+                log.warning("heartbeat_late", task=record.task_id[:12], kind=self.adapter.kind, late_seconds=round(late, 2))
+            try:
+                self._cycle_retry.call(self.sfn.send_task_heartbeat, taskToken=record.task_token)
+            except ClientError as exc:
+                if error_code(exc) not in LOST_TOKEN_CODES:
+                    raise
+                self._abandon(record, error_code(exc) or "", report)
+                return False
+            with self._beat_lock:
+                self._last_beat[record.task_id] = now
+            report.heartbeats += 1
+            return True
+        finally:
+            with self._beat_lock:
+                self._beating.discard(record.task_id)
 
     def _abandon(self, record: TaskRecord, reason: str, report: CycleReport) -> None:
-        bound = log.bind(task=record.task_id[:12], kind=self.adapter.kind, run_id=record.run_id)
-        if record.run_id and self.settings.stop_on_lost_token:
-            try:
-                self.adapter.stop(self._ref(record))
-                bound.warning("run_stopped_token_lost", reason=reason)
-            except ClientError as exc:
-                bound.warning("stop_failed", reason=reason, error_code=error_code(exc))
+        """Step Functions no longer waits for this token. Find out why before
+        acting: a task another worker just reported is not an incident, and a
+        run that has already ended needs no stop."""
+        self._release(record.task_id)
+        bound = log.bind(task=record.task_id[:12], kind=self.adapter.kind, reason=reason)
+        current = self.store.get(record.task_id)
+        if current is None or current.phase == REPORTING:
+            bound.info("task_reported_elsewhere", run_id=record.run_id)
+            return  # its reporter deletes the record
+        bound = bound.bind(run_id=current.run_id)
+        if current.run_id and self.settings.stop_on_lost_token:
+            status = self._statuses([current], report).get(current.run_id)
+            if status is not None and status.terminal:
+                bound.info("token_lost_run_ended", state=status.state)
+            else:
+                try:
+                    self.adapter.stop(self._ref(current))
+                    bound.warning("run_stopped_token_lost")
+                except ClientError as exc:
+                    bound.warning("stop_failed", error_code=error_code(exc))
         else:
-            bound.warning("task_abandoned_token_lost", reason=reason)
-        self.store.delete(record)
+            bound.warning("task_abandoned_token_lost", phase=current.phase)
+        self.store.delete(current)
         report.abandoned += 1
 
     def _reports(self, record: TaskRecord) -> bool:
@@ -342,9 +475,37 @@ class TaskLifecycle:
     def _claim_id(self) -> str:
         return f"{self.worker_id}:{uuid.uuid4().hex[:12]}"
 
+    def _load(self, record: TaskRecord) -> dict[str, Any]:
+        if record.input_error:
+            raise InvalidTaskInputError(record.input_error)
+        return load_task_input(record.raw_input, self.settings.max_task_input_bytes)
+
     def _ref(self, record: TaskRecord) -> RunRef:
-        request = self.adapter.parse(load_task_input(record.raw_input, self.settings.max_task_input_bytes))
+        request = self.adapter.parse(self._load(record))
         return RunRef(record.run_id or "", record.run_group, request)
+
+    # -- held tokens ---------------------------------------------------------
+    def _hold(self, record: TaskRecord) -> None:
+        with self._beat_lock:
+            self._held[record.task_id] = record
+            self._received_since_scan.add(record.task_id)
+
+    def _hold_only(self, records: list[TaskRecord]) -> None:
+        """After a scan: hold exactly what is recorded, plus what was received
+        while the scan ran (it may have missed those)."""
+        scanned = {r.task_id: r for r in records}
+        with self._beat_lock:
+            fresh = {k: self._held[k] for k in self._received_since_scan if k in self._held and k not in scanned}
+            self._held = {**scanned, **fresh}
+
+    def _release(self, task_id: str) -> None:
+        with self._beat_lock:
+            self._held.pop(task_id, None)
+
+    @property
+    def held_count(self) -> int:
+        with self._beat_lock:
+            return len(self._held)
 
     def _forget_gone(self, live: set[str]) -> None:
         """Drop per-task memory (heartbeat times, ended-run sightings) of tasks no longer recorded."""

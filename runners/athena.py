@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from .adapter import RunRef, RunStatus, iso
 from .errors import AthenaQueryFailedError, InvalidTaskInputError, JobStartFailedError, StartDeferred
-from .retry import call_with_retry, error_code
+from .retry import RetryPolicy, error_code
 from .task_input import optional_str, optional_str_list, reject_unknown_keys
 
 SUCCEEDED = "SUCCEEDED"
@@ -52,12 +52,12 @@ class AthenaAdapter:
     kind = "athena"
     failure_error = AthenaQueryFailedError
 
-    def __init__(self, athena_client: Any, max_attempts: int = 8) -> None:
+    def __init__(self, athena_client: Any, retry: RetryPolicy = RetryPolicy()) -> None:
         self._athena = athena_client
-        self._max_attempts = max_attempts
+        self._retry = retry
 
     def _call(self, fn: Any, **kwargs: Any) -> Any:
-        return call_with_retry(fn, **kwargs, max_attempts=self._max_attempts)
+        return self._retry.call(fn, **kwargs)
 
     # -- input ---------------------------------------------------------------
     def parse(self, payload: dict[str, Any]) -> AthenaRequest:

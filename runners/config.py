@@ -12,6 +12,8 @@ import socket
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
 
+from .retry import RetryPolicy
+
 # Environment variable names, in one place.
 ENV_REGION = "AWS_REGION"
 ENV_DEFAULT_REGION = "AWS_DEFAULT_REGION"
@@ -34,6 +36,8 @@ ENV_WORKER_NAME = "ETL_WORKER_NAME"
 ENV_LOG_FORMAT = "ETL_LOG_FORMAT"
 ENV_LOG_LEVEL = "ETL_LOG_LEVEL"
 ENV_MAX_ATTEMPTS = "ETL_API_MAX_ATTEMPTS"
+ENV_CALL_BUDGET = "ETL_CALL_BUDGET_SECONDS"
+ENV_MAX_START_ERRORS = "ETL_MAX_START_ERRORS"
 ENV_RUN_ONCE_BUDGET = "ETL_RUN_ONCE_BUDGET_SECONDS"
 ENV_FAILPOINT = "ETL_FAILPOINT"
 # Build tasks (build.py; read by runners.build.settings).
@@ -84,6 +88,12 @@ class Settings:
     log_format: str = "auto"
     log_level: str = "INFO"
     api_max_attempts: int = 8
+    # Seconds one AWS call made on the check or heartbeat thread may spend
+    # retrying; the next cycle is its retry (no head-of-line blocking).
+    call_budget_seconds: float = 2.0
+    # Transient errors in a row after which a start is given up and the task
+    # fails with JobStartFailedError (with backoff: about two minutes).
+    max_start_errors: int = 8
     run_once_budget_seconds: float = 240.0
 
     @classmethod
@@ -114,11 +124,23 @@ class Settings:
             raise ValueError("check interval must be positive")
         if self.heartbeat_interval_seconds <= 0:
             raise ValueError("heartbeat interval must be positive")
+        if self.call_budget_seconds <= 0:
+            raise ValueError("call budget must be positive")
+        if self.max_start_errors < 1:
+            raise ValueError("max start errors must be at least 1")
         if self.log_format not in {"auto", "json", "console"}:
             raise ValueError("log format must be auto, json or console")
 
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **changes)
+
+    def cycle_retry(self) -> RetryPolicy:
+        """Retries for calls on the check and heartbeat threads: short."""
+        return RetryPolicy(self.api_max_attempts, self.call_budget_seconds)
+
+    def record_retry(self) -> RetryPolicy:
+        """Retries for recording a task we hold the token of: giving up fails it."""
+        return RetryPolicy(self.api_max_attempts, max(10.0, self.call_budget_seconds))
 
     def activity_arn(self, kind: str) -> str | None:
         return {"glue": self.glue_activity_arn, "athena": self.athena_activity_arn, "wait": self.wait_activity_arn}[kind]
@@ -147,6 +169,8 @@ ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "log_format": (ENV_LOG_FORMAT, str),
     "log_level": (ENV_LOG_LEVEL, str),
     "api_max_attempts": (ENV_MAX_ATTEMPTS, int),
+    "call_budget_seconds": (ENV_CALL_BUDGET, float),
+    "max_start_errors": (ENV_MAX_START_ERRORS, int),
     "run_once_budget_seconds": (ENV_RUN_ONCE_BUDGET, float),
 }
 

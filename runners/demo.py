@@ -17,9 +17,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable, TextIO
+from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
-from runners.local.pipeline import LocalPipeline
+if TYPE_CHECKING:  # the emulator is imported only when the demo runs
+    from runners.local.pipeline import LocalPipeline
 
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
@@ -289,6 +290,8 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     with tempfile.TemporaryDirectory(prefix="etl-demo-") as tmp:
         sales, marketing = prepare_inputs(args, Path(tmp))
         print(f"  inputs: {sales.name} ({sales.stat().st_size:,} bytes), {marketing.name} ({marketing.stat().st_size:,} bytes)", file=out, flush=True)
+        from runners.local.pipeline import LocalPipeline
+
         pipeline = LocalPipeline()
         pipeline.start()
         try:

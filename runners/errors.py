@@ -40,6 +40,13 @@ class JobStartFailedError(RunnerError):
     error_name = "JobStartFailedError"
 
 
+class TaskNotRecordedError(RunnerError):
+    """The task could not be recorded in DynamoDB, so it cannot be run safely
+    (exactly once); it is failed at once rather than dropped with its token."""
+
+    error_name = "TaskNotRecordedError"
+
+
 class GlueJobFailedError(RunnerError):
     """The Glue job run ended in a state other than SUCCEEDED."""
 

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from .adapter import RunRef, RunStatus, iso
 from .errors import GlueJobFailedError, InvalidTaskInputError, JobStartFailedError, StartDeferred
-from .retry import call_with_retry, error_code
+from .retry import RetryPolicy, error_code
 from .task_input import optional_int, optional_str, optional_str_map, reject_unknown_keys, required_str
 
 TASK_ID_ARGUMENT = "--etl_runner_task_id"
@@ -49,9 +49,9 @@ class GlueAdapter:
     kind = "glue"
     failure_error = GlueJobFailedError
 
-    def __init__(self, glue_client: Any, max_attempts: int = 8) -> None:
+    def __init__(self, glue_client: Any, retry: RetryPolicy = RetryPolicy()) -> None:
         self._glue = glue_client
-        self._max_attempts = max_attempts
+        self._retry = retry
 
     # -- input ---------------------------------------------------------------
     def parse(self, payload: dict[str, Any]) -> GlueRequest:
@@ -132,7 +132,7 @@ class GlueAdapter:
                     break
         for run_id in sorted(missing):
             try:
-                run = call_with_retry(self._glue.get_job_run, JobName=job_name, RunId=run_id, max_attempts=self._max_attempts)["JobRun"]
+                run = self._retry.call(self._glue.get_job_run, JobName=job_name, RunId=run_id)["JobRun"]
             except ClientError as exc:
                 if error_code(exc) == "EntityNotFoundException":
                     found[run_id] = RunStatus("NOT_FOUND", True, False, error_message=f"Glue job run {run_id} of {job_name} no longer exists")
@@ -147,7 +147,7 @@ class GlueAdapter:
             kwargs: dict[str, Any] = {"JobName": job_name, "MaxResults": GET_JOB_RUNS_PAGE}
             if token:
                 kwargs["NextToken"] = token
-            response = call_with_retry(self._glue.get_job_runs, **kwargs, max_attempts=self._max_attempts)
+            response = self._retry.call(self._glue.get_job_runs, **kwargs)
             yield response.get("JobRuns", [])
             token = response.get("NextToken")
             if not token:
@@ -158,7 +158,7 @@ class GlueAdapter:
             yield from page
 
     def stop(self, run: RunRef) -> None:
-        call_with_retry(self._glue.batch_stop_job_run, JobName=run.group, JobRunIds=[run.run_id], max_attempts=self._max_attempts)
+        self._retry.call(self._glue.batch_stop_job_run, JobName=run.group, JobRunIds=[run.run_id])
 
 
 def to_status(run: dict[str, Any]) -> RunStatus:

@@ -6,11 +6,12 @@ so a bad request fails its task instead of spinning.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
 import structlog
 from botocore.exceptions import ClientError, ConnectionClosedError, ConnectTimeoutError, EndpointConnectionError
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_before_delay, wait_random_exponential
 
 log = structlog.get_logger(__name__)
 
@@ -75,14 +76,37 @@ def call_with_retry(
     max_attempts: int = 8,
     max_wait_seconds: float = 20.0,
     multiplier: float = 0.1,
+    max_seconds: float | None = None,
     **kwargs: Any,
 ) -> T:
-    """Call ``fn`` retrying transient errors with full-jitter exponential backoff."""
+    """Call ``fn`` retrying transient errors with full-jitter exponential backoff.
+
+    ``max_seconds`` bounds the whole call, sleeps included: no retry starts a
+    sleep that would end past it."""
+    stop = stop_after_attempt(max_attempts)
+    if max_seconds is not None:
+        stop = stop | stop_before_delay(max_seconds)
     retrying = Retrying(
         retry=retry_if_exception(is_transient),
         wait=wait_random_exponential(multiplier=multiplier, max=max_wait_seconds),
-        stop=stop_after_attempt(max_attempts),
+        stop=stop,
         before_sleep=_log_before_sleep,
         reraise=True,
     )
     return retrying(fn, *args, **kwargs)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard one AWS call is retried before its caller hears of the error.
+
+    Calls made on a worker's check or heartbeat thread use a short budget: the
+    next cycle is their retry, and one task's trouble must not stall the
+    others (head-of-line blocking). Calls where giving up costs more (recording
+    a task we hold the token of) use a longer one."""
+
+    max_attempts: int = 8
+    max_seconds: float | None = 2.0
+
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return call_with_retry(fn, *args, max_attempts=self.max_attempts, max_seconds=self.max_seconds, **kwargs)

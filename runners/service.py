@@ -22,8 +22,8 @@ def build_arrivals(settings: Settings, clients: AwsClients) -> ArrivalStore:
 
 
 ADAPTERS: dict[str, Callable[[AwsClients, Settings], ServiceAdapter]] = {
-    "glue": lambda clients, settings: GlueAdapter(clients.glue, settings.api_max_attempts),
-    "athena": lambda clients, settings: AthenaAdapter(clients.athena, settings.api_max_attempts),
+    "glue": lambda clients, settings: GlueAdapter(clients.glue, settings.cycle_retry()),
+    "athena": lambda clients, settings: AthenaAdapter(clients.athena, settings.cycle_retry()),
     "wait": lambda clients, settings: S3WaitAdapter(clients.client("s3"), build_arrivals(settings, clients)),
 }
 

@@ -57,12 +57,16 @@ class TaskRecord(Model):
     task_id = UnicodeAttribute(hash_key=True)
     task_token = UnicodeAttribute()
     raw_input = UnicodeAttribute(null=True)
+    #: Why ``raw_input`` could not be stored as received (the task then fails
+    #: with InvalidTaskInputError instead of being lost with its token).
+    input_error = UnicodeAttribute(null=True)
     phase = UnicodeAttribute()
     received_at = UTCDateTimeAttribute()
     owner = UnicodeAttribute(null=True)
     lease_until = NumberAttribute(default=0)
     not_before = NumberAttribute(default=0)
     start_attempts = NumberAttribute(default=0)
+    start_errors = NumberAttribute(default=0)  # transient start failures in a row
     run_group = UnicodeAttribute(null=True)
     run_id = UnicodeAttribute(null=True)
     started_at = UTCDateTimeAttribute(null=True)
@@ -91,10 +95,12 @@ class TaskStore:
         """Record a task, leased to the claim that received it: other workers'
         cycles leave it alone while its receiver starts it (no lease: anyone may)."""
         now = utcnow()
+        raw_input, input_error = storable_input(raw_input)
         record = self.model(
             task_id_for(token),
             task_token=token,
             raw_input=raw_input,
+            input_error=input_error,
             phase=RECEIVED,
             received_at=now,
             owner=owner,
@@ -153,6 +159,19 @@ class TaskStore:
         except DeleteError as exc:
             if not _conditional(exc):
                 raise
+
+
+def storable_input(raw_input: str | None) -> tuple[str | None, str | None]:
+    """The input as it can be stored, and why not if it cannot: DynamoDB (like
+    every AWS API) only carries valid UTF-8, and a JSON input may hold half a
+    surrogate pair."""
+    if raw_input is None:
+        return None, None
+    try:
+        raw_input.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return None, f"task input is not valid Unicode: an unpaired surrogate (U+{ord(raw_input[exc.start]):04X}) at character {exc.start}"
+    return raw_input, None
 
 
 def _conditional(exc: Exception) -> bool:

@@ -8,28 +8,69 @@ message a data engineer can act on.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterable
 
 from .errors import InvalidTaskInputError
 
 
 def load_task_input(raw: str | None, max_bytes: int) -> dict[str, Any]:
-    """Decode the activity input into a dict, rejecting anything else."""
+    """Decode the activity input into a dict, rejecting anything else.
+
+    Every way the text can be wrong is the task's fault, never a transient
+    error: too deep (RecursionError), numbers Python refuses (ValueError),
+    broken Unicode. All of them raise ``InvalidTaskInputError``, so the task
+    fails at once instead of being retried until its timeout."""
     if raw is None or raw.strip() == "":
         raise InvalidTaskInputError("task input is empty; expected a JSON object")
+    _refuse_lone_surrogates(raw, "task input")
     size = len(raw.encode("utf-8"))
     if size > max_bytes:
         raise InvalidTaskInputError(f"task input is {size} bytes; the limit is {max_bytes}", sizeBytes=size, limitBytes=max_bytes)
-    try:
-        value = json.loads(raw)
-        # The sample's state machines sometimes pass the object as a JSON string.
-        if isinstance(value, str):
-            value = json.loads(value)
-    except json.JSONDecodeError as exc:
-        raise InvalidTaskInputError(f"task input is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    value = _decode(raw)
+    # The sample's state machines sometimes pass the object as a JSON string.
+    if isinstance(value, str):
+        value = _decode(value)
     if not isinstance(value, dict):
         raise InvalidTaskInputError(f"task input must be a JSON object, got {type(value).__name__}")
+    _refuse_lone_surrogates_within(value)
     return value
+
+
+def _decode(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidTaskInputError(f"task input is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise InvalidTaskInputError("task input is nested too deeply to decode") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise InvalidTaskInputError(f"task input is not valid JSON: {str(exc)[:200]}") from None
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_lone_surrogates(text: str, where: str) -> None:
+    """JSON may escape half a surrogate pair (``\\ud800``); no AWS API can
+    carry the resulting string, and DynamoDB cannot store it."""
+    match = _LONE_SURROGATE.search(text)
+    if match:
+        raise InvalidTaskInputError(f"{where} holds an unpaired surrogate (U+{ord(match.group()):04X}) at character {match.start()}; it is not valid Unicode")
+
+
+def _refuse_lone_surrogates_within(value: Any) -> None:
+    stack: list[tuple[str, Any]] = [("task input", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            _refuse_lone_surrogates(item, path)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                _refuse_lone_surrogates(key, f"a key of {path}")
+                stack.append((key if path == "task input" else f"{path}.{key}", child))
+        elif isinstance(item, list):
+            stack.extend((f"{path}[{i}]", child) for i, child in enumerate(item))
 
 
 def reject_unknown_keys(payload: dict[str, Any], allowed: Iterable[str]) -> None:

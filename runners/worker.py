@@ -1,10 +1,16 @@
 """Running a lifecycle: as a long-lived service, or one bounded cycle (Lambda).
 
 Signals are not handled here (only the entry point installs handlers); a
-worker is stopped by ``request_shutdown()``. Shutdown order: stop issuing long
-polls -> wait for polls already in flight and record what they return -> one
-last check cycle -> return. Running jobs are not waited for: their records are
-durable and the next worker carries on.
+worker is stopped by ``request_shutdown()`` (warm) or ``stop_now()`` (cold).
+Warm shutdown order: stop issuing long polls -> wait for polls already in
+flight and record what they return -> one last check cycle -> return. Cold:
+wait at most a moment for tasks already taken to be recorded, then the caller
+exits. Running jobs are not waited for: their records are durable and the next
+worker carries on.
+
+Threads of ``serve``, in order of priority when the worker is behind: the
+heartbeat keeper keeps held tokens alive, the checker checks and reports, the
+pollers take new work only while the worker keeps up.
 """
 
 from __future__ import annotations
@@ -23,6 +29,24 @@ log = structlog.get_logger("runners.worker")
 
 # Keep a margin so the last long poll's answer can still be recorded.
 POLL_MARGIN_SECONDS = 10.0
+# A check cycle slower than this many intervals (and than BEHIND_MIN_SECONDS)
+# means the worker is behind.
+BEHIND_CYCLE_INTERVALS = 4
+BEHIND_MIN_SECONDS = 2.0
+# How long a cold stop waits for tasks already taken to be recorded.
+COLD_STOP_SECONDS = 2.0
+
+
+@dataclass
+class WorkerStats:
+    """What a worker says about itself (logs, tests, benchmarks)."""
+
+    cycles: int = 0
+    last_cycle_seconds: float = 0.0
+    heartbeats: int = 0
+    late_heartbeats: int = 0
+    behind: bool = False
+    times_behind: int = 0
 
 
 @dataclass
@@ -45,11 +69,24 @@ class Worker:
         lifecycle.on_run_started = self._wake.set
         self.received = 0
         self._received_lock = threading.Lock()
+        self.stats = WorkerStats()
+        self._keeping_up = threading.Event()  # pollers take new work only while set
+        self._keeping_up.set()
+        self._late_since_cycle = 0
+        self._behind_since = 0.0
 
     def request_shutdown(self) -> None:
         """Warm shutdown: stop polling, drain, return from serve()."""
         self._stopping.set()
         self._wake.set()
+        self._keeping_up.set()  # release paused pollers so they see the stop
+
+    def stop_now(self) -> bool:
+        """Cold shutdown (a second signal): no new polls, and wait a moment for
+        tasks already taken from Step Functions to be recorded, so exiting
+        loses no token it could have kept. True if none was left in hand."""
+        self.request_shutdown()
+        return self.lifecycle.wait_for_in_hand(COLD_STOP_SECONDS)
 
     @property
     def stopping(self) -> bool:
@@ -57,16 +94,18 @@ class Worker:
 
     # -- service mode --------------------------------------------------------
     def serve(self) -> None:
-        """Long polls on their own threads; checks on this one: everything
-        every ``check_interval`` (start to start), just-started runs promptly."""
+        """Long polls on their own threads, heartbeats on another; checks on
+        this one: everything every ``check_interval`` (start to start),
+        just-started runs promptly."""
         threads = [threading.Thread(target=self._poll_loop, name=f"poller-{i}", daemon=True) for i in range(self.pollers)]
-        for thread in threads:
+        keeper = threading.Thread(target=self._keep_alive_loop, name="heartbeats", daemon=True)
+        for thread in [keeper, *threads]:
             thread.start()
         log.info("worker_started", kind=self.lifecycle.adapter.kind, pollers=self.pollers, check_interval=self.check_interval)
         next_cycle = time.monotonic()
         while not self._stopping.is_set():
             if time.monotonic() >= next_cycle:
-                self._check()
+                self._judge(self._check())
                 # Fixed rate, no catch-up burst after a slow cycle.
                 next_cycle = max(next_cycle + self.check_interval, time.monotonic())
             else:
@@ -76,11 +115,16 @@ class Worker:
         for thread in threads:
             thread.join()
         self._check()
+        keeper.join(timeout=5)
         log.info("worker_stopped", received=self.received)
 
     def _poll_loop(self) -> None:
         backoff = 0.0
         while not self._stopping.is_set():
+            # Behind: keep what we hold alive and checked before taking more.
+            self._keeping_up.wait()
+            if self._stopping.is_set():
+                return
             try:
                 log.debug("long_poll_open")
                 if self.lifecycle.poll_once(self.activity_arn):
@@ -91,6 +135,46 @@ class Worker:
                 backoff = min(max(backoff * 2, 0.5), 20.0)
                 log.warning("poll_failed", error=str(exc)[:300], error_code=error_code(exc), retry_in_seconds=backoff)
                 self._stopping.wait(backoff)
+
+    def _keep_alive_loop(self) -> None:
+        """Heartbeats, on time whatever the checker is doing."""
+        tick = min(1.0, self.lifecycle.settings.heartbeat_interval_seconds / 4)
+        while not self._stopping.wait(tick):
+            try:
+                beats = self.lifecycle.keep_alive()
+            except Exception as exc:  # noqa: BLE001
+                log.warning("keep_alive_failed", error=str(exc)[:300], error_code=error_code(exc))
+                continue
+            with self._received_lock:
+                self.stats.heartbeats += beats.heartbeats
+                self.stats.late_heartbeats += beats.late_heartbeats
+                self._late_since_cycle += beats.late_heartbeats
+
+    def _judge(self, report: CycleReport | None) -> None:
+        """After each cycle: is the worker keeping up? While it is not, its
+        pollers take no new work (the tasks stay with Step Functions, where
+        another worker, or this one later, takes them)."""
+        seconds = report.seconds if report else 0.0
+        with self._received_lock:
+            late = self._late_since_cycle + (report.late_heartbeats if report else 0)
+            self._late_since_cycle = 0
+            self.stats.cycles += 1
+            self.stats.last_cycle_seconds = seconds
+            self.stats.late_heartbeats += report.late_heartbeats if report else 0
+        slow = seconds > max(BEHIND_MIN_SECONDS, BEHIND_CYCLE_INTERVALS * self.check_interval)
+        behind = slow or late > 0
+        if behind and not self.stats.behind:
+            self.stats.behind, self.stats.times_behind = True, self.stats.times_behind + 1
+            self._behind_since = time.monotonic()
+            self._keeping_up.clear()
+            log.warning(
+                "worker_behind", cycle_seconds=round(seconds, 2), late_heartbeats=late,
+                active_tasks=report.records if report else None, held_tasks=self.lifecycle.held_count, polling="paused",
+            )
+        elif not behind and self.stats.behind:
+            self.stats.behind = False
+            self._keeping_up.set()
+            log.info("worker_caught_up", behind_seconds=round(time.monotonic() - self._behind_since, 2), cycle_seconds=round(seconds, 2))
 
     def _sleep_until(self, next_cycle: float) -> None:
         """Sleep until the next cycle or the next prompt check, whichever is

@@ -529,6 +529,18 @@ def list_query_executions(self: AthenaResponse) -> ActionResult:
     return ActionResult(result)
 
 
+_MOTO_GET_NAMED_QUERY = AthenaResponse.get_named_query
+
+
+def get_named_query(self: AthenaResponse) -> Any:
+    """GetNamedQuery of an id that does not exist: AWS's InvalidRequestException
+    (moto answers HTTP 500 with an AttributeError)."""
+    query_id = self._get_param("NamedQueryId")
+    if self.athena_backend.get_named_query(query_id) is None:
+        raise InvalidRequestException(f"NamedQuery {query_id} was not found")
+    return _MOTO_GET_NAMED_QUERY(self)
+
+
 def install() -> AthenaEngine:
     """Bind DuckDB-backed query executions onto moto's Athena API (idempotent)."""
     global _ENGINE
@@ -539,5 +551,6 @@ def install() -> AthenaEngine:
         AthenaResponse.get_query_results = get_query_results  # type: ignore[method-assign]
         AthenaResponse.stop_query_execution = stop_query_execution  # type: ignore[method-assign]
         AthenaResponse.list_query_executions = list_query_executions  # type: ignore[method-assign]
+        AthenaResponse.get_named_query = get_named_query  # type: ignore[method-assign]
         _ENGINE = AthenaEngine()
     return _ENGINE

@@ -35,10 +35,12 @@ and moto's TaskTimedOut carried no error code.
 from __future__ import annotations
 
 import inspect
+import select
+import socket
 import threading
 import time
 import weakref
-from typing import Any
+from typing import Any, Callable
 
 from moto.core.responses import ActionResult, EmptyResult
 from moto.stepfunctions import responses as sfn_responses
@@ -63,6 +65,8 @@ from moto.stepfunctions.parser.backend.activity import Activity, ActivityTask
 from runners.local.backend_state import backend_state
 
 DEFAULT_POLL_SECONDS = 60.0  # GetActivityTask's long-poll on AWS
+# How often a waiting long poll looks whether its client is still there.
+CLIENT_CHECK_SECONDS = 0.2
 
 
 class ActivitySettings:
@@ -208,15 +212,19 @@ class LiveActivity(Activity):
         with self._ready:
             return self._tasks.popleft() if self._tasks else None
 
-    def poll(self, timeout: float, worker_name: str | None) -> LiveActivityTask | None:
+    def poll(self, timeout: float, worker_name: str | None, client_alive: Callable[[], bool] = lambda: True) -> LiveActivityTask | None:
         """Wait up to ``timeout`` seconds for a task whose attempt is still live.
 
         Tasks whose state attempt ended while queued (timed out, execution
-        stopped) are dropped, as AWS never delivers them.
+        stopped) are dropped, as AWS never delivers them. A poll whose client
+        has gone (a killed worker's open connection) gives up and takes no
+        task, so the task waits for a live poller instead of being lost.
         """
         deadline = time.monotonic() + timeout
         with self._ready:
             while True:
+                if not client_alive():
+                    return None
                 while self._tasks:
                     task = self._tasks.popleft()
                     if isinstance(task, LiveActivityTask) and task.endpoint.try_start(worker_name):
@@ -224,7 +232,7 @@ class LiveActivity(Activity):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self._closed:
                     return None
-                self._ready.wait(remaining)
+                self._ready.wait(min(remaining, CLIENT_CHECK_SECONDS))
 
     def close(self) -> None:
         """Release every waiting poller with no task (server stop or reset)."""
@@ -342,10 +350,27 @@ def get_activity_task(self: sfn_responses.StepFunctionResponse) -> ActionResult:
     worker_name = self._get_param("workerName")
     self.stepfunction_backend.describe_activity(arn)  # validates; ActivityDoesNotExist
     activity = activity_store_for(self.current_account, self.region).resolve(arn)
-    task = activity.poll(ActivitySettings.poll_seconds, worker_name) if activity else None
+    alive = _client_watch(getattr(getattr(self, "normalized_request", None), "environ", {}).get("werkzeug.socket"))
+    task = activity.poll(ActivitySettings.poll_seconds, worker_name, alive) if activity else None
     if task is None:
         return ActionResult({})
     return ActionResult({"taskToken": task.task_token, "input": task.task_input})
+
+
+def _client_watch(connection: socket.socket | None) -> Callable[[], bool]:
+    """Whether the client of this request is still connected: a closed peer
+    makes its socket readable with nothing to read."""
+    if connection is None:
+        return lambda: True
+
+    def alive() -> bool:
+        try:
+            readable, _, _ = select.select([connection], [], [], 0)
+            return not readable or connection.recv(1, socket.MSG_PEEK) != b""
+        except (OSError, ValueError):
+            return False
+
+    return alive
 
 
 def _refuse_ended_token(response: sfn_responses.StepFunctionResponse) -> None:

@@ -175,3 +175,8 @@ def test_named_queries_are_still_moto_s(athena):
     query_id = athena.create_named_query(Name="daily", Database="default", QueryString="SELECT 7 AS n")["NamedQueryId"]
     assert athena.get_named_query(NamedQueryId=query_id)["NamedQuery"]["QueryString"] == "SELECT 7 AS n"
     assert query_id in athena.list_named_queries()["NamedQueryIds"]
+
+
+def test_an_unknown_named_query_id_is_an_invalid_request_as_on_aws(athena):
+    with pytest.raises(athena.exceptions.InvalidRequestException, match="was not found"):
+        athena.get_named_query(NamedQueryId="0b6c8a0e-1b2c-4d5e-8f90-123456789abc")

@@ -211,3 +211,48 @@ def test_execution_of_a_deleted_activity_fails(sfn, name):
     sfn.delete_activity(activityArn=activity)
     execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
     assert _wait_done(sfn, execution)["status"] == "FAILED"
+
+
+def _open_long_poll(emulator, activity_arn: str, worker_name: str):
+    """A GetActivityTask request on a raw socket, left waiting for its answer
+    (as a worker's poll is when the worker is SIGKILLed)."""
+    import socket
+    from urllib.parse import urlparse
+
+    import botocore.session
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+
+    endpoint = urlparse(emulator.endpoint_url)
+    body = json.dumps({"activityArn": activity_arn, "workerName": worker_name})
+    request = AWSRequest(
+        method="POST", url=f"{emulator.endpoint_url}/", data=body,
+        headers={"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AWSStepFunctions.GetActivityTask"},
+    )
+    credentials = botocore.session.Session().get_credentials() or botocore.credentials.Credentials("testing", "testing")
+    SigV4Auth(credentials, "states", "us-east-1").add_auth(request)
+    prepared = request.prepare()
+    conn = socket.create_connection((endpoint.hostname, endpoint.port))
+    head = f"POST / HTTP/1.1\r\nHost: {endpoint.netloc}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in prepared.headers.items())
+    conn.sendall((head + f"Content-Length: {len(body)}\r\n\r\n{body}").encode())
+    return conn
+
+
+def test_a_task_is_never_handed_to_a_poll_whose_client_has_gone(emulator, sfn, name):
+    """A SIGKILLed worker's open long polls must not swallow tasks: the client
+    is gone, so the task stays queued for a live poller (AWS itself may hand it
+    out; HeartbeatSeconds and Retry cover that there)."""
+    activity = sfn.create_activity(name=name)["activityArn"]
+    dead = [_open_long_poll(emulator, activity, f"dead-{i}") for i in range(3)]
+    time.sleep(0.3)  # the polls are waiting in the server
+    for conn in dead:
+        conn.close()
+    time.sleep(0.3)
+    machine = _machine(sfn, name, {"StartAt": "Work", "States": {"Work": _task(activity, TimeoutSeconds=30)}})
+    execution = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+    task = sfn.get_activity_task(activityArn=activity, workerName="alive")
+    assert "taskToken" in task, "the task went to a poll whose client had gone"
+    sfn.send_task_success(taskToken=task["taskToken"], output="{}")
+    assert _wait_done(sfn, execution)["status"] == "SUCCEEDED"
+    workers = [e["activityStartedEventDetails"]["workerName"] for e in _events(sfn, execution) if e["type"] == "ActivityStarted"]
+    assert workers == ["alive"]

@@ -88,3 +88,27 @@ def test_athena_sample_shape_and_rich_shape():
 def test_athena_rejects_bad_input(payload, fragment):
     with pytest.raises(InvalidTaskInputError, match=fragment):
         athena(payload)
+
+
+@pytest.mark.parametrize(
+    "raw, fragment",
+    [
+        ("[" * 5000 + "]" * 5000, "nested too deeply"),
+        (json.dumps("[" * 5000 + "]" * 5000), "nested too deeply"),
+        ('{"GlueJobName": "J", "NumberOfWorkers": ' + "9" * 5000 + "}", "not valid JSON"),
+        ('{"GlueJobName": "J\\ud800"}', "unpaired surrogate"),
+        ('{"GlueJobName": "J\ud800"}', "unpaired surrogate"),
+        (json.dumps('{"GlueJobName": "J\\udfff"}'), "unpaired surrogate"),
+    ],
+    ids=["deep nesting", "deep nesting in a string", "huge integer", "escaped lone surrogate", "raw lone surrogate", "surrogate in a string"],
+)
+def test_every_parse_failure_is_invalid_input_not_a_crash(raw, fragment):
+    """RecursionError, ValueError and broken Unicode are the task's fault, never
+    transient: they must fail the task at once instead of being retried."""
+    with pytest.raises(InvalidTaskInputError, match=fragment):
+        load_task_input(raw, LIMIT)
+
+
+def test_a_lone_surrogate_anywhere_in_the_object_is_refused():
+    with pytest.raises(InvalidTaskInputError, match=r"Arguments.--x holds an unpaired surrogate"):
+        load_task_input(json.dumps({"GlueJobName": "J", "Arguments": {"--x": "a\udc00"}}), LIMIT)
