@@ -60,6 +60,7 @@ from moto.stepfunctions.parser.asl.eval.callback.callback import (
     HeartbeatEndpoint,
 )
 from moto.stepfunctions.parser.asl.eval.environment import Environment
+from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 from moto.stepfunctions.parser.backend.activity import Activity, ActivityTask
 
 from runners.local.backend_state import backend_state
@@ -329,6 +330,13 @@ class _AttemptPool(CallbackPoolManager):
 
 class LiveStateTaskActivity(StateTaskActivity):
     """An activity Task state that publishes to the live activity store."""
+
+    def _eval_parameters(self, env: Environment) -> Any:
+        # A task's input is the JSON text of the state's effective input, also
+        # when that input is a JSON string: AWS delivers "abc" quoted, moto
+        # would hand the bare characters to the worker.
+        value = super()._eval_parameters(env)
+        return to_json_str(value) if isinstance(value, str) else value
 
     def _eval_execution(self, env: Environment) -> None:
         details = env.aws_execution_details

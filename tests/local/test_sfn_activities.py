@@ -256,3 +256,15 @@ def test_a_task_is_never_handed_to_a_poll_whose_client_has_gone(emulator, sfn, n
     assert _wait_done(sfn, execution)["status"] == "SUCCEEDED"
     workers = [e["activityStartedEventDetails"]["workerName"] for e in _events(sfn, execution) if e["type"] == "ActivityStarted"]
     assert workers == ["alive"]
+
+
+def test_a_string_state_input_reaches_the_worker_as_json_text(sfn, name):
+    """GetActivityTask's input is the JSON text of the state's input, so a JSON
+    string arrives quoted (a worker decoding it gets the string back)."""
+    activity = sfn.create_activity(name=name)["activityArn"]
+    machine = _machine(sfn, name, {"StartAt": "Work", "States": {"Work": _task(activity, InputPath="$.payload", TimeoutSeconds=30)}})
+    for payload in ["not json", '{"GlueJobName": "J"}']:
+        sfn.start_execution(stateMachineArn=machine, input=json.dumps({"payload": payload}))
+        task = sfn.get_activity_task(activityArn=activity, workerName="w")
+        assert json.loads(task["input"]) == payload
+        sfn.send_task_success(taskToken=task["taskToken"], output="{}")
