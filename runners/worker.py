@@ -152,8 +152,9 @@ class Worker:
 
     def _judge(self, report: CycleReport | None) -> None:
         """After each cycle: is the worker keeping up? While it is not, its
-        pollers take no new work (the tasks stay with Step Functions, where
-        another worker, or this one later, takes them)."""
+        pollers open no new long polls (polls already open finish; the tasks
+        stay with Step Functions, where another worker, or this one later,
+        takes them)."""
         seconds = report.seconds if report else 0.0
         with self._received_lock:
             late = self._late_since_cycle + (report.late_heartbeats if report else 0)
@@ -162,7 +163,9 @@ class Worker:
             self.stats.last_cycle_seconds = seconds
             self.stats.late_heartbeats += report.late_heartbeats if report else 0
         slow = seconds > max(BEHIND_MIN_SECONDS, BEHIND_CYCLE_INTERVALS * self.check_interval)
-        behind = slow or late > 0
+        # A worker holding nothing has nothing to protect: it always polls, so
+        # pausing can never stall it (finished runs shrink the work it holds).
+        behind = (slow or late > 0) and self.lifecycle.held_count > 0
         if behind and not self.stats.behind:
             self.stats.behind, self.stats.times_behind = True, self.stats.times_behind + 1
             self._behind_since = time.monotonic()
