@@ -35,6 +35,7 @@ BEHIND_CYCLE_INTERVALS = 4
 BEHIND_MIN_SECONDS = 2.0
 # How long a cold stop waits for tasks already taken to be recorded.
 COLD_STOP_SECONDS = 2.0
+COLD_STOP_GRACE_SECONDS = 0.1
 
 
 @dataclass
@@ -86,6 +87,9 @@ class Worker:
         tasks already taken from Step Functions to be recorded, so exiting
         loses no token it could have kept. True if none was left in hand."""
         self.request_shutdown()
+        # A poll whose answer is on the wire now is recorded within
+        # milliseconds; give those a moment to reach the record write.
+        time.sleep(COLD_STOP_GRACE_SECONDS)
         return self.lifecycle.wait_for_in_hand(COLD_STOP_SECONDS)
 
     @property

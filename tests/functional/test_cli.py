@@ -102,3 +102,45 @@ def test_second_signal_exits_at_once(aws):
     finally:
         aws.activity_poll_seconds = 1.0
     assert code == 128 + signal.SIGTERM and time.monotonic() - began < 2
+
+
+def test_a_double_sigterm_while_tasks_arrive_loses_no_token(aws):
+    """The second signal exits at once, but first records what the polls have
+    already returned, and the embedded AWS hands nothing to the dead process's
+    open polls: every execution finishes with the next worker, none waits
+    for a timeout."""
+    import threading
+
+    activity = make_activity()
+    settings = settings_for("glue", activity, pollers=4)
+    job = make_glue_job(SLEEP_SCRIPT, max_concurrent_runs=50)
+    machine = single_task_machine(activity, timeout=300)
+    aws.activity_poll_seconds = 6.0
+    executions: list[str] = []
+    try:
+        worker = spawn_worker("glue", settings)
+        _wait_for_log(worker, "worker_started")
+
+        def feed() -> None:
+            for _ in range(16):
+                executions.append(start(machine, {"GlueJobName": job}))
+                time.sleep(0.04)
+
+        time.sleep(0.5)  # its four long polls are open
+        worker.send_signal(signal.SIGTERM)  # draining: the open polls wait on
+        time.sleep(0.2)
+        feeder = threading.Thread(target=feed)
+        feeder.start()
+        time.sleep(0.1)  # tasks are being handed to the open polls
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=10) == 128 + signal.SIGTERM
+        feeder.join()
+    finally:
+        aws.activity_poll_seconds = 1.0
+    successor = spawn_worker("glue", settings)
+    try:
+        statuses = [wait_execution(e, timeout=60)["status"] for e in executions]
+    finally:
+        successor.terminate()
+        successor.wait(timeout=60)
+    assert statuses == ["SUCCEEDED"] * len(executions)
