@@ -45,9 +45,11 @@ PROMPT_FIRST_CHECK_FRACTION = 1 / 8
 
 # Phases whose token a worker keeps alive with heartbeats.
 BEATING_PHASES = (RECEIVED, STARTING, RUNNING)
-# A heartbeat sent more than this share of the interval past its due time is
-# late: the worker is behind (it logs it and takes no new work until it is not).
+# A heartbeat sent more than this share of the interval (and at least
+# LATE_HEARTBEAT_MIN_SECONDS) past its due time is late: the worker is behind
+# (it logs it and takes no new work until it is not).
 LATE_HEARTBEAT_FRACTION = 0.25
+LATE_HEARTBEAT_MIN_SECONDS = 1.0
 # Backoff between transient start failures of one task: 1, 2, 4 ... 30 s.
 START_BACKOFF_MAX_SECONDS = 30.0
 
@@ -417,7 +419,7 @@ class TaskLifecycle:
             self._beating.add(record.task_id)
         try:
             late = now - (last + interval)
-            if ours and late > interval * LATE_HEARTBEAT_FRACTION:
+            if ours and late > max(interval * LATE_HEARTBEAT_FRACTION, LATE_HEARTBEAT_MIN_SECONDS):
                 report.late_heartbeats += 1
                 log.warning("heartbeat_late", task=record.task_id[:12], kind=self.adapter.kind, late_seconds=round(late, 2))
             try:

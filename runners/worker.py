@@ -71,6 +71,7 @@ class Worker:
         self.received = 0
         self._received_lock = threading.Lock()
         self.stats = WorkerStats()
+        self._keeper_done = threading.Event()  # set once the pollers have drained
         self._keeping_up = threading.Event()  # pollers take new work only while set
         self._keeping_up.set()
         self._late_since_cycle = 0
@@ -87,6 +88,7 @@ class Worker:
         tasks already taken from Step Functions to be recorded, so exiting
         loses no token it could have kept. True if none was left in hand."""
         self.request_shutdown()
+        self._keeper_done.set()
         # A poll whose answer is on the wire now is recorded within
         # milliseconds; give those a moment to reach the record write.
         time.sleep(COLD_STOP_GRACE_SECONDS)
@@ -119,6 +121,8 @@ class Worker:
         for thread in threads:
             thread.join()
         self._check()
+        # Heartbeats went on while the last long polls (up to 60 s) drained.
+        self._keeper_done.set()
         keeper.join(timeout=5)
         log.info("worker_stopped", received=self.received)
 
@@ -143,7 +147,7 @@ class Worker:
     def _keep_alive_loop(self) -> None:
         """Heartbeats, on time whatever the checker is doing."""
         tick = min(1.0, self.lifecycle.settings.heartbeat_interval_seconds / 4)
-        while not self._stopping.wait(tick):
+        while not self._keeper_done.wait(tick):
             try:
                 beats = self.lifecycle.keep_alive()
             except Exception as exc:  # noqa: BLE001

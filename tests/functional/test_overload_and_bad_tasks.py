@@ -134,7 +134,7 @@ def test_a_worker_whose_checks_are_slow_keeps_heartbeats_on_time_and_takes_no_ne
     job = make_glue_job(SLEEP_SCRIPT, max_concurrent_runs=10)
     machine = single_task_machine(activity, heartbeat=3, timeout=60)
     with serving("glue", settings) as worker:
-        first = start(machine, {"GlueJobName": job, "Arguments": {"--seconds": "8"}})
+        first = start(machine, {"GlueJobName": job, "Arguments": {"--seconds": "20"}})  # outlives the slow phase
         wait_for(lambda: glue_runs(job), timeout=15, message="the first run")
         # Overload: every scan now takes 4 s, longer than HeartbeatSeconds.
         store = worker.lifecycle.store
