@@ -140,6 +140,7 @@ class TaskLifecycle:
         with self._in_hand_changed:
             self._in_hand += 1
         try:
+            failpoints.hit("before_record")
             try:
                 record = self._record_retry.call(self.store.create, token, raw_input, owner, lease_until)
             except Conflict:

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from support import (
-    SLEEP_SCRIPT, lifecycle_for, make_activity, make_glue_job, run_once_process, settings_for, single_task_machine,
+    SLEEP_SCRIPT, event_counts, lifecycle_for, make_activity, make_glue_job, run_once_process, settings_for, single_task_machine,
     spawn_worker, start, wait_execution, wait_for,
 )
 
@@ -104,43 +104,27 @@ def test_second_signal_exits_at_once(aws):
     assert code == 128 + signal.SIGTERM and time.monotonic() - began < 2
 
 
-def test_a_double_sigterm_while_tasks_arrive_loses_no_token(aws):
+def test_a_second_signal_still_records_the_task_its_poll_has_returned(aws):
     """The second signal exits at once, but first records what the polls have
-    already returned, and the embedded AWS hands nothing to the dead process's
-    open polls: every execution finishes with the next worker, none waits
-    for a timeout."""
-    import threading
-
+    already returned: here the worker holds a task it has not yet written
+    (stalled at that instant) when both signals arrive."""
     activity = make_activity()
-    settings = settings_for("glue", activity, pollers=4)
-    job = make_glue_job(SLEEP_SCRIPT, max_concurrent_runs=50)
-    machine = single_task_machine(activity, timeout=300)
-    aws.activity_poll_seconds = 6.0
-    executions: list[str] = []
-    try:
-        worker = spawn_worker("glue", settings)
-        _wait_for_log(worker, "worker_started")
+    settings = settings_for("glue", activity, pollers=1)
+    job = make_glue_job(SLEEP_SCRIPT)
+    worker = spawn_worker("glue", settings, ETL_FAILPOINT="before_record:sleep=1.0")
+    _wait_for_log(worker, "worker_started")
+    execution = start(single_task_machine(activity, timeout=300), {"GlueJobName": job})
+    wait_for(lambda: event_counts(execution)["ActivityStarted"], timeout=15, message="the worker to take the task")
+    worker.send_signal(signal.SIGTERM)
+    _wait_for_log(worker, "worker_draining")  # signals do not queue: let the first be handled
+    worker.send_signal(signal.SIGTERM)
+    code = worker.wait(timeout=10)
+    assert code == 128 + signal.SIGTERM, worker.stderr.read()[-3000:]
+    assert list(lifecycle_for("glue", settings).store.scan()), "the task in hand was recorded before the exit"
 
-        def feed() -> None:
-            for _ in range(16):
-                executions.append(start(machine, {"GlueJobName": job}))
-                time.sleep(0.04)
-
-        time.sleep(0.5)  # its four long polls are open
-        worker.send_signal(signal.SIGTERM)  # draining: the open polls wait on
-        time.sleep(0.2)
-        feeder = threading.Thread(target=feed)
-        feeder.start()
-        time.sleep(0.1)  # tasks are being handed to the open polls
-        worker.send_signal(signal.SIGTERM)
-        assert worker.wait(timeout=10) == 128 + signal.SIGTERM
-        feeder.join()
-    finally:
-        aws.activity_poll_seconds = 1.0
     successor = spawn_worker("glue", settings)
     try:
-        statuses = [wait_execution(e, timeout=60)["status"] for e in executions]
+        assert wait_execution(execution, timeout=60)["status"] == "SUCCEEDED"
     finally:
         successor.terminate()
         successor.wait(timeout=60)
-    assert statuses == ["SUCCEEDED"] * len(executions)
