@@ -80,8 +80,8 @@ def start_embedded_aws() -> Any:
     """One in-process emulator; everything below talks to it over HTTP."""
     os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"})
     os.environ.pop("AWS_PROFILE", None)
-    from runners.local import EmbeddedAws
-    from runners.local.glue_executors import JobExecutor, RunLaunch
+    from embedded_aws import EmbeddedAws
+    from embedded_aws.glue.launch import JobExecutor, RunLaunch
 
     class SleepExecutor(JobExecutor):
         """A Glue run that is one idle `sleep` process (no interpreter start)."""
@@ -143,8 +143,8 @@ def held_athena_queries(aws: Any, count: int) -> list[tuple[dict, None, str]]:
     instead; the Athena APIs then answer for them like for any other query."""
     from moto.athena.models import athena_backends
 
-    from runners.local.athena_engine import RUNNING, QueryRun, query_book
-    from runners.local.s3_objects import S3Uri
+    from embedded_aws.athena.engine import RUNNING, QueryRun, query_book
+    from embedded_aws.s3.objects import S3Uri
 
     book = query_book(athena_backends[aws.account_id][aws.region])
     output = f"s3://{BUCKET}/held/"

@@ -126,7 +126,7 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 def measure_steps(runs: int, tasks: int) -> dict[str, list[list[tuple[float, float]]]]:
-    from runners.local import EmbeddedAws
+    from embedded_aws import EmbeddedAws
 
     os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"})
     rng = random.Random(5)

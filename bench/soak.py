@@ -422,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[name] = ",".join(filter(None, (os.environ.get(name), local)))
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))  # so every `finally` runs
     logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)  # timed-out attempts are expected here
-    from runners.local import EmbeddedAws
+    from embedded_aws import EmbeddedAws
 
     aws = EmbeddedAws(activity_poll_seconds=sizes.poll_seconds, glue_minute_seconds=60.0).start()
     os.environ["AWS_ENDPOINT_URL"] = aws.endpoint_url

@@ -308,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(CREDENTIALS)
     os.environ.pop("AWS_PROFILE", None)
     from runners.config import Settings
-    from runners.local import EmbeddedAws
+    from embedded_aws import EmbeddedAws
 
     tap = ServerTap()
     tap.install()

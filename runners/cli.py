@@ -102,7 +102,7 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
 
 
 def cmd_local_up(args: argparse.Namespace) -> int:
-    from .local.server import serve_forever
+    from embedded_aws import serve_forever
 
     serve_forever(port=args.port, activity_poll_seconds=args.activity_poll_seconds)
     return 0

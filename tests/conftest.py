@@ -21,7 +21,7 @@ os.environ.pop("AWS_PROFILE", None)
 
 @pytest.fixture(scope="session")
 def embedded_aws():
-    from runners.local import EmbeddedAws
+    from embedded_aws import EmbeddedAws
 
     aws = EmbeddedAws(activity_poll_seconds=1.0, glue_minute_seconds=1.0)
     aws.start()

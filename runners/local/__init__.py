@@ -1,12 +1,3 @@
-"""Embedded AWS for local runs and tests: moto's server plus our extensions.
-
-Start it with ``EmbeddedAws().start()`` (or as a context manager) and point
-boto3 at ``endpoint_url``. See ``server`` for the settings and
-``sfn_activities``, ``glue_engine`` and ``athena_engine`` for what is added
-to moto.
-"""
-
-from runners.local.compat import EmulatorCompatibilityError
-from runners.local.server import EmbeddedAws, GlueControl, serve_forever
-
-__all__ = ["EmbeddedAws", "EmulatorCompatibilityError", "GlueControl", "serve_forever"]
+"""The runner's local tooling: deploy the sample pipeline to the embedded AWS
+and run it with in-process workers (``etl-runner demo``). It uses the
+emulator (``embedded_aws``); the emulator never uses it."""

@@ -18,8 +18,8 @@ from typing import Any
 from runners.aws import AwsClients
 from runners.config import Settings
 from runners.local.deploy import Deployment, deploy_pipeline
-from runners.local.event_pump import EventPump
-from runners.local.server import EmbeddedAws
+from embedded_aws.lambda_local.event_sources import EventPump
+from embedded_aws.server import EmbeddedAws
 from runners.service import KINDS, build_lifecycle, on_objects_created
 from runners.worker import Worker
 

@@ -12,7 +12,7 @@ from support import (
 )
 from runners.aws import AwsClients
 from runners.errors import InvalidTaskInputError
-from runners.local.event_pump import EventPump
+from embedded_aws.lambda_local.event_sources import EventPump
 from runners.s3_waiter import S3WaitAdapter, objects_from_event
 from runners.service import build_lifecycle, ensure_tables, on_objects_created
 

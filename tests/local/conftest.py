@@ -8,7 +8,7 @@ from typing import Iterator
 
 import pytest
 
-from runners.local import EmbeddedAws
+from embedded_aws import EmbeddedAws
 
 DUMMY_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",

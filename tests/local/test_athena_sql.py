@@ -367,7 +367,7 @@ def test_queries_bind_parameters_and_follow_trino_semantics(names, athena, tmp_p
 
 
 def test_repeated_queries_read_the_cached_copy_until_the_object_changes(names, athena, tmp_path):
-    from runners.local import athena_engine
+    from embedded_aws.athena import engine as athena_engine
 
     db, bucket = names["db"], names["bucket"]
     s3 = client("s3")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from runners.local import athena_ddl, athena_sql
-from runners.local import catalog as cat
-from runners.local.athena_results import SqlError
-from runners.local.athena_s3 import is_hidden
+from embedded_aws.athena import ddl as athena_ddl
+from embedded_aws.athena import sql as athena_sql
+from embedded_aws.glue import catalog as cat
+from embedded_aws.athena.results import SqlError
+from embedded_aws.athena.s3_tables import is_hidden
 
 
 class FakeCatalog:

@@ -8,7 +8,9 @@ from moto.glue.responses import GlueResponse
 from moto.stepfunctions.parser.asl.eval.callback.callback import HeartbeatEndpoint
 from moto.stepfunctions.responses import StepFunctionResponse
 
-from runners.local import EmulatorCompatibilityError, compat, extensions
+from embedded_aws import EmulatorCompatibilityError
+from embedded_aws import compat
+from embedded_aws import extensions
 
 
 def test_the_pinned_moto_passes_even_after_install():

@@ -11,11 +11,11 @@ import time
 import boto3
 import pytest
 
-from runners.local import EmbeddedAws
+from embedded_aws import EmbeddedAws
 
 
 RESET_SCRIPT = """
-from runners.local import EmbeddedAws
+from embedded_aws import EmbeddedAws
 with EmbeddedAws() as aws:
     sfn, glue = aws.client("stepfunctions"), aws.client("glue")
     sfn.create_activity(name="before-reset")
@@ -65,7 +65,7 @@ def test_stop_releases_the_port():
 
 def test_serve_forever_prints_the_endpoint_and_stops_on_sigterm():
     process = subprocess.Popen(
-        [sys.executable, "-c", "from runners.local.server import serve_forever; serve_forever()"],
+        [sys.executable, "-c", "from embedded_aws.server import serve_forever; serve_forever()"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

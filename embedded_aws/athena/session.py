@@ -28,8 +28,9 @@ import duckdb
 import sqlglot
 from sqlglot.errors import ParseError, TokenError
 
-from runners.local import athena_ddl, athena_sql
-from runners.local.athena_results import (
+from embedded_aws.athena import ddl as athena_ddl
+from embedded_aws.athena import sql as athena_sql
+from embedded_aws.athena.results import (
     Column,
     ResultTable,
     SqlCancelled,
@@ -38,8 +39,8 @@ from runners.local.athena_results import (
     athena_text,
     parse_literal,
 )
-from runners.local.athena_s3 import ObjectCache
-from runners.local.catalog import DEFAULT_DATABASE, Catalog
+from embedded_aws.athena.s3_tables import ObjectCache
+from embedded_aws.glue.catalog import DEFAULT_DATABASE, Catalog
 
 __all__ = [
     "Column",

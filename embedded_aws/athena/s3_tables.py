@@ -26,7 +26,7 @@ from pathlib import Path
 from moto.s3.models import FakeDeleteMarker, s3_backends
 from moto.utilities.utils import get_partition
 
-from runners.local.s3_objects import S3LocationError, S3Uri
+from embedded_aws.s3.objects import S3LocationError, S3Uri
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import structlog
 
-log = structlog.get_logger("runners.local.event_pump")
+log = structlog.get_logger("embedded_aws.lambda_local.event_sources")
 
 
 class EventPump:

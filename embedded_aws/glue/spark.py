@@ -587,7 +587,7 @@ if __name__ == "__main__":
 import atexit  # noqa: E402
 import signal  # noqa: E402
 
-from runners.local.glue_executors import JobExecutor, RunLaunch  # noqa: E402
+from embedded_aws.glue.launch import JobExecutor, RunLaunch  # noqa: E402
 
 
 class SparkScriptExecutor(JobExecutor):

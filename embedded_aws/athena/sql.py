@@ -32,10 +32,10 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
-from runners.local import catalog as cat
-from runners.local.athena_results import SqlCancelled, SqlError
-from runners.local.athena_s3 import ObjectCache, S3Object, data_files
-from runners.local.s3_objects import S3LocationError
+from embedded_aws.glue import catalog as cat
+from embedded_aws.athena.results import SqlCancelled, SqlError
+from embedded_aws.athena.s3_tables import ObjectCache, S3Object, data_files
+from embedded_aws.s3.objects import S3LocationError
 
 CATALOG_NAME = "awsdatacatalog"
 VIEW_PREFIX = "__athena_t"

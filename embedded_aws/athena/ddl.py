@@ -34,10 +34,10 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from runners.local import catalog as cat
-from runners.local.athena_s3 import folder_prefix, is_hidden, list_objects
-from runners.local.s3_objects import S3LocationError, S3Uri
-from runners.local.athena_results import Column, ResultTable, SqlError
+from embedded_aws.glue import catalog as cat
+from embedded_aws.athena.s3_tables import folder_prefix, is_hidden, list_objects
+from embedded_aws.s3.objects import S3LocationError, S3Uri
+from embedded_aws.athena.results import Column, ResultTable, SqlError
 
 # --- errors -------------------------------------------------------------------------
 

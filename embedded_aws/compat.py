@@ -1,4 +1,4 @@
-"""Guard rail for the moto internals that ``runners.local`` extends.
+"""Guard rail for the moto internals that the embedded AWS (``embedded_aws``) extends.
 
 The emulator subclasses and patches private parts of moto (the Step
 Functions interpreter, the Glue and Athena response classes, the S3
@@ -17,13 +17,13 @@ EXPECTED_MOTO_VERSION = "5.2.5"
 
 
 class EmulatorCompatibilityError(RuntimeError):
-    """moto is not the version, or not the shape, that runners.local was built on."""
+    """moto is not the version, or not the shape, that embedded_aws was built on."""
 
     def __init__(self, problems: list[str]):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(
-            f"runners.local needs moto=={EXPECTED_MOTO_VERSION} internals as they were; found:\n{lines}"
+            f"embedded_aws needs moto=={EXPECTED_MOTO_VERSION} internals as they were; found:\n{lines}"
         )
 
 
@@ -198,7 +198,7 @@ def _check_s3_and_server(problems: Problems) -> None:
 
 
 def _check_cloudformation(problems: Problems) -> None:
-    """What runners.local.cfn_* rely on: type discovery, lifecycle calls, backend methods."""
+    """What embedded_aws.cloudformation relies on: type discovery, lifecycle calls, backend methods."""
     from moto.cloudformation import models as cfn_models
     from moto.cloudformation import parsing
     from moto.glue.models import FakeJob, GlueBackend

@@ -48,7 +48,9 @@ from moto.stepfunctions import models as _sfn_models  # noqa: F401  (moto's Stat
 from moto.stepfunctions import responses as sfn_responses
 from moto.utilities.utils import get_partition
 
-from runners.local import cfn_policy_conditions, cfn_stack_fixes, glue_engine
+from embedded_aws.cloudformation import policy_conditions as cfn_policy_conditions
+from embedded_aws.cloudformation import stack_fixes as cfn_stack_fixes
+from embedded_aws.glue import engine as glue_engine
 
 _NOT_FOUND_NAMES = ("NotFound", "DoesNotExist", "NoSuch", "Unknown")
 
@@ -811,5 +813,5 @@ def install() -> None:
     model_map = parsing.get_model_map()
     wrong = [m.cloudformation_type() for m in MODELS if model_map.get(m.cloudformation_type()) is not m]
     if wrong:
-        raise RuntimeError(f"moto's CloudFormation does not resolve {wrong} to runners.local.cfn_resources")
+        raise RuntimeError(f"moto's CloudFormation does not resolve {wrong} to embedded_aws.cloudformation.resources")
     _INSTALLED = True

@@ -1,4 +1,4 @@
-"""The embedded AWS: moto's threaded HTTP server plus the runners.local extensions.
+"""The embedded AWS: moto's threaded HTTP server plus the embedded_aws extensions.
 
 Workers and tests talk to it with ordinary boto3 clients pointed at
 ``endpoint_url``. moto's backends are process-wide, so every EmbeddedAws in
@@ -23,8 +23,11 @@ from moto.core.config import default_user_config
 from moto.glue.models import glue_backends
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from runners.local import athena_engine, extensions, glue_engine, sfn_activities
-from runners.local.glue_executors import JobExecutor
+from embedded_aws.athena import engine as athena_engine
+from embedded_aws import extensions
+from embedded_aws.glue import engine as glue_engine
+from embedded_aws.stepfunctions import activities as sfn_activities
+from embedded_aws.glue.launch import JobExecutor
 
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 

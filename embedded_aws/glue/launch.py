@@ -1,15 +1,15 @@
-"""How a Glue job run becomes a local OS process: one executor per Command.Name.
+"""The executor contract: how a Glue job run becomes a local OS process.
 
-The run engine (``glue_engine``) owns states, timeouts and stopping; an
-executor only knows how to launch the job's script: ``pythonshell`` runs it
-with this Python interpreter, ``glueetl`` in local PySpark
-(``spark_executor``). Others plug in with ``GlueEngine.register_executor``.
+The run engine (``glue.engine``) owns states, timeouts and stopping; an
+executor only knows how to launch the job's script. This module holds the
+contract (``RunLaunch``, ``JobExecutor``) and the Python shell executor;
+``glue.spark`` implements it for ``glueetl`` and ``glue.executors`` picks one
+per Command.Name. Imports run one way: executors -> spark -> launch.
 """
 
 from __future__ import annotations
 
 import abc
-import importlib.util
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -62,14 +62,3 @@ class PythonScriptExecutor(JobExecutor):
             stderr=launch.stderr,
             start_new_session=True,
         )
-
-
-def default_executors() -> dict[str, JobExecutor]:
-    """Executors by Command.Name: Python shell scripts as plain processes, glueetl
-    scripts in a warm local Spark driver (a plain Python run if pyspark is missing)."""
-    python = PythonScriptExecutor()
-    if importlib.util.find_spec("pyspark") is None:
-        return {"pythonshell": python, "glueetl": python}
-    from runners.local.spark_executor import SparkScriptExecutor
-
-    return {"pythonshell": python, "glueetl": SparkScriptExecutor()}

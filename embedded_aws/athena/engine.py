@@ -36,9 +36,9 @@ from moto.athena.responses import AthenaResponse
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 
-from runners.local.backend_state import backend_state
-from runners.local.s3_objects import S3LocationError, S3Uri, write_object
-from runners.local.sql_engine import (
+from embedded_aws.backend_state import backend_state
+from embedded_aws.s3.objects import S3LocationError, S3Uri, write_object
+from embedded_aws.athena.session import (
     ResultTable,
     SqlCancelled,
     SqlEngine,
@@ -473,7 +473,7 @@ _ENGINE: AthenaEngine | None = None
 def engine() -> AthenaEngine:
     """The process-wide engine (created by ``install``)."""
     if _ENGINE is None:
-        raise RuntimeError("runners.local.athena_engine.install() has not been called")
+        raise RuntimeError("embedded_aws.athena.engine.install() has not been called")
     return _ENGINE
 
 

@@ -63,7 +63,7 @@ from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 from moto.stepfunctions.parser.backend.activity import Activity, ActivityTask
 
-from runners.local.backend_state import backend_state
+from embedded_aws.backend_state import backend_state
 
 DEFAULT_POLL_SECONDS = 60.0  # GetActivityTask's long-poll on AWS
 # How often a waiting long poll looks whether its client is still there.

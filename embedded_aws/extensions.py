@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import threading
 
-from runners.local import athena_engine, cfn_resources, compat, glue_engine, sfn_activities, sfn_fixes
+from embedded_aws.athena import engine as athena_engine
+from embedded_aws.cloudformation import resources as cfn_resources
+from embedded_aws import compat
+from embedded_aws.glue import engine as glue_engine
+from embedded_aws.stepfunctions import activities as sfn_activities
+from embedded_aws.stepfunctions import fixes as sfn_fixes
 
 _LOCK = threading.Lock()
 _INSTALLED = False

@@ -2,7 +2,7 @@
 
 moto's job runs are fakes that report SUCCEEDED without running anything.
 Here StartJobRun loads the job's script from the embedded S3 and runs it as
-a real process (see ``glue_executors``), and the run moves through the
+a real process (see ``glue.launch`` and ``glue.executors``), and the run moves through the
 states AWS uses:
 
     WAITING (queued) -> STARTING -> RUNNING -> SUCCEEDED | FAILED | TIMEOUT
@@ -40,9 +40,10 @@ from moto.glue.exceptions import (
 from moto.glue.models import FakeJob, GlueBackend
 from moto.glue.responses import GlueResponse
 
-from runners.local.backend_state import backend_state
-from runners.local.glue_executors import JobExecutor, RunLaunch, default_executors
-from runners.local.s3_objects import S3LocationError, S3Uri, read_object
+from embedded_aws.backend_state import backend_state
+from embedded_aws.glue.executors import default_executors
+from embedded_aws.glue.launch import JobExecutor, RunLaunch
+from embedded_aws.s3.objects import S3LocationError, S3Uri, read_object
 
 WAITING = "WAITING"
 STARTING = "STARTING"
@@ -549,7 +550,7 @@ _ENGINE: GlueEngine | None = None
 def engine() -> GlueEngine:
     """The process-wide engine (created by ``install``)."""
     if _ENGINE is None:
-        raise RuntimeError("runners.local.glue_engine.install() has not been called")
+        raise RuntimeError("embedded_aws.glue.engine.install() has not been called")
     return _ENGINE
 
 

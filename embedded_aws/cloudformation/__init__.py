@@ -1,0 +1,1 @@
+"""CloudFormation: the resource types and stack behaviour moto lacks."""

@@ -1,0 +1,1 @@
+"""Lambda: event source mappings that deliver queue messages to a Python handler."""

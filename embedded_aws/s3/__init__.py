@@ -1,0 +1,1 @@
+"""S3: reading objects of the embedded backend in-process."""
