@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import threading
 
+from embedded_aws import compat, server_errors
 from embedded_aws.athena import engine as athena_engine
+from embedded_aws.athena import metadata as athena_metadata
 from embedded_aws.cloudformation import resources as cfn_resources
-from embedded_aws import compat
 from embedded_aws.glue import engine as glue_engine
+from embedded_aws.glue import logs as glue_logs
 from embedded_aws.stepfunctions import activities as sfn_activities
+from embedded_aws.stepfunctions import executions as sfn_executions
 from embedded_aws.stepfunctions import fixes as sfn_fixes
 
 _LOCK = threading.Lock()
@@ -31,4 +34,8 @@ def install() -> None:
         glue_engine.install()
         athena_engine.install()
         cfn_resources.install()
+        sfn_executions.install()
+        athena_metadata.install()
+        glue_logs.install()
+        server_errors.install()
         _INSTALLED = True

@@ -11,11 +11,12 @@ last running EmbeddedAws stops.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
 from types import FrameType, TracebackType
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO
 
 import boto3
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -210,11 +211,19 @@ def serve_forever(
     activity_poll_seconds: float = sfn_activities.DEFAULT_POLL_SECONDS,
     glue_minute_seconds: float = 60.0,
     out: TextIO | None = None,
+    on_ready: Callable[[EmbeddedAws], Callable[[], None] | None] | None = None,
 ) -> None:
     """Run the embedded AWS until SIGINT/SIGTERM (entry point of ``etl-runner local up``).
 
     Prints ``AWS_ENDPOINT_URL=http://HOST:PORT`` as soon as it listens, so a
-    caller can read the endpoint from the first line of output.
+    caller can read the endpoint from the first line of output, then one
+    ``export`` line with everything an AWS CLI or SDK needs to use it.
+
+    This process is the emulator's own, so its environment points at itself:
+    service integrations a state machine calls from inside the server
+    (``sns:publish``, ``aws-sdk:*``) reach the same embedded AWS.
+    ``on_ready`` runs once it listens (e.g. to deploy a pipeline); what it
+    returns is called on the way out.
     """
     out = out or sys.stdout
     stop = threading.Event()
@@ -223,6 +232,7 @@ def serve_forever(
         stop.set()
 
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    cleanup: Callable[[], None] | None = None
     try:
         with EmbeddedAws(
             region=region,
@@ -231,9 +241,17 @@ def serve_forever(
             activity_poll_seconds=activity_poll_seconds,
             glue_minute_seconds=glue_minute_seconds,
         ) as aws:
+            environment = aws.environment()
+            os.environ.update(environment)
+            os.environ["MOTO_PORT"] = aws.endpoint_url.rsplit(":", 1)[-1]
             print(f"AWS_ENDPOINT_URL={aws.endpoint_url}", file=out, flush=True)
+            print("export " + " ".join(f"{k}={v}" for k, v in environment.items()), file=out, flush=True)
+            if on_ready is not None:
+                cleanup = on_ready(aws)
             while not stop.wait(1.0):  # wake up now and then so signals are handled promptly
                 pass
+            if cleanup is not None:
+                cleanup()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

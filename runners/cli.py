@@ -104,8 +104,33 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
 def cmd_local_up(args: argparse.Namespace) -> int:
     from embedded_aws import serve_forever
 
-    serve_forever(port=args.port, activity_poll_seconds=args.activity_poll_seconds)
+    on_ready = _start_sample_pipeline if args.with_pipeline else None
+    serve_forever(port=args.port, activity_poll_seconds=args.activity_poll_seconds, on_ready=on_ready)
     return 0
+
+
+def _start_sample_pipeline(aws: Any) -> Any:
+    """Deploy the sample pipeline to the running embedded AWS, start its three
+    workers, and say how to drive it with the AWS CLI."""
+    from .local.pipeline import LocalPipeline
+
+    logging_setup.configure("WARNING", "json")
+    pipeline = LocalPipeline(aws=aws).start()
+    deployment = pipeline.deployment
+    assert deployment is not None
+    run_date = "2026-11-16"
+    print(
+        "sample pipeline deployed, workers running:\n"
+        f"  state machine  {deployment.state_machine_arn}\n"
+        f"  data bucket    s3://{deployment.data_bucket}/\n"
+        "try:\n"
+        f"  aws stepfunctions start-execution --state-machine-arn {deployment.state_machine_arn} --input '{{\"runDate\": \"{run_date}\"}}'\n"
+        f"  aws s3 cp sales.csv s3://{deployment.data_bucket}/{pipeline.input_key('sales', run_date)}\n"
+        f"  aws s3 cp marketing.csv s3://{deployment.data_bucket}/{pipeline.input_key('marketing', run_date)}\n"
+        "  (etl-runner sample-data --out . writes the two CSVs)",
+        flush=True,
+    )
+    return pipeline.stop_workers
 
 
 def _add_worker_options(parser: argparse.ArgumentParser, *, service: bool) -> None:
@@ -153,9 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     local = sub.add_parser("local", help="the embedded AWS for local runs and tests", description="Embedded AWS: moto server with Step Functions activities, Glue job runs and Athena queries that really run.")
     local_sub = local.add_subparsers(dest="local_command", required=True)
-    up = local_sub.add_parser("up", help="start the embedded AWS and print its endpoint", description="Start the embedded AWS on 127.0.0.1 and block until interrupted. Export the printed AWS_ENDPOINT_URL to point the runners at it.")
+    up = local_sub.add_parser("up", help="start the embedded AWS and print its endpoint", description="Start the embedded AWS on 127.0.0.1 and block until interrupted. It prints AWS_ENDPOINT_URL=... and one export line (endpoint, region, dummy credentials) for the AWS CLI, SDKs and the runners.")
     up.add_argument("--port", type=int, default=4566, help="port to listen on (default 4566)")
     up.add_argument("--activity-poll-seconds", type=float, default=60.0, help="how long GetActivityTask waits for a task (AWS: 60)")
+    up.add_argument("--with-pipeline", action="store_true", help="also deploy the sample pipeline and start its Glue, Athena and wait-for-data workers")
     up.set_defaults(func=cmd_local_up)
     return parser
 

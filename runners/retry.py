@@ -54,7 +54,9 @@ def is_transient(exc: BaseException) -> bool:
         if error_code(exc) in RETRYABLE_ERROR_CODES:
             return True
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return isinstance(status, int) and status >= 500
+        # 501 Not Implemented is a final answer (the embedded AWS says so for an
+        # action it does not support); other 5xx are worth another try.
+        return isinstance(status, int) and status >= 500 and status != 501
     return False
 
 

@@ -19,6 +19,7 @@ its run books live on each moto Glue backend, so moto's reset drops them.
 from __future__ import annotations
 
 import datetime
+import logging
 import os
 import shutil
 import signal
@@ -29,7 +30,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from moto.core.responses import ActionResult
 from moto.glue.exceptions import (
@@ -232,6 +233,10 @@ class GlueEngine:
         self._lock = threading.RLock()
         self._drivers: dict[threading.Thread, GlueRun] = {}
         self._workdir: Path | None = None
+        #: Called as hook(run, "started") once a run's process is running and
+        #: hook(run, "ended") once it has exited, before its final state is set
+        #: (``glue.logs`` ships the run's output to Logs). Errors are logged.
+        self.run_hooks: list[Callable[[GlueRun, str], None]] = []
 
     def register_executor(self, command_name: str, executor: JobExecutor) -> None:
         """Use ``executor`` for jobs whose Command.Name is ``command_name``."""
@@ -433,6 +438,7 @@ class GlueEngine:
     def _drive(self, run: GlueRun) -> None:
         try:
             if self._launch(run):
+                self._notify(run, "started")
                 self._supervise(run)
         except Exception as exc:  # an engine fault must still end the run
             with self._lock:
@@ -503,13 +509,22 @@ class GlueEngine:
                     run.set_state(TIMEOUT, f"Job run timed out after {run.timeout_minutes} minute(s)")
                 _kill(process)
             process.wait()
+            self._notify(run, "ended")
             return
+        self._notify(run, "ended")
         if code == 0:
             self._finish_unless_ended(run, SUCCEEDED)
         else:
             assert run.log_dir is not None
             reason = _last_line(run.log_dir / "stderr.log") or f"Command failed with exit code {code}"
             self._finish_unless_ended(run, FAILED, reason)
+
+    def _notify(self, run: GlueRun, event: str) -> None:
+        for hook in list(self.run_hooks):
+            try:
+                hook(run, event)
+            except Exception:  # a hook must never break the run
+                logging.getLogger(__name__).exception("Glue run hook %r failed on %s", hook, event)
 
     def _promote(self, job_runs: JobRuns) -> None:
         # Caller holds the lock: start WAITING runs while there is a free slot.
