@@ -186,3 +186,21 @@ def test_a_glue_runs_driver_output_is_in_cloudwatch_logs(local_up):
     errors = logs.get_log_events(logGroupName="/aws-glue/jobs/error", logStreamName=run_id, startFromHead=True)["events"]
     assert "rows written: 42" in [e["message"] for e in output]
     assert "careful: 3 rows skipped" in [e["message"] for e in errors]
+
+
+def test_stop_execution_aborts_an_execution_waiting_on_an_activity_task(local_up):
+    sfn = local_up.client("stepfunctions")
+    activity = sfn.create_activity(name=_name("act"))["activityArn"]
+    definition = {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": activity, "HeartbeatSeconds": 60, "End": True}}}
+    machine = sfn.create_state_machine(name=_name("stop"), definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+    task = sfn.get_activity_task(activityArn=activity, workerName="worker")
+    stopped = sfn.stop_execution(executionArn=execution, error="Operator.Stop", cause="bad input file")
+    described = sfn.describe_execution(executionArn=execution)
+    assert described["status"] == "ABORTED" and described["stopDate"] == stopped["stopDate"]
+    last = sfn.get_execution_history(executionArn=execution, maxResults=1000)["events"][-1]
+    assert last["type"] == "ExecutionAborted"
+    assert last["executionAbortedEventDetails"] == {"error": "Operator.Stop", "cause": "bad input file"}
+    with pytest.raises(ClientError) as raised:
+        sfn.send_task_heartbeat(taskToken=task["taskToken"])
+    assert raised.value.response["Error"]["Code"] == "TaskTimedOut"  # the worker stops its job
