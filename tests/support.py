@@ -19,6 +19,7 @@ from collections import Counter
 from typing import Any, Iterator
 
 import boto3
+from botocore.awsrequest import AWSResponse
 
 from runners.aws import AwsClients
 from runners.config import Settings
@@ -231,3 +232,35 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1, message: s
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out waiting for {message}")
+
+
+class CannedError:
+    """A botocore ``before-send`` hook that answers matching requests with a real
+    AWS-shaped error instead of sending them: the first ``times`` calls of
+    ``operation`` (all of them if None) whose body holds ``marker``."""
+
+    def __init__(self, operation: str, code: str, status: int = 400, times: int | None = None, marker: str = "") -> None:
+        self.operation, self.code, self.status, self.left, self.marker = operation, code, status, times, marker.encode()
+        self.answered = 0
+
+    def __call__(self, request, **kwargs):
+        target = request.headers.get("X-Amz-Target", b"")
+        target = target.decode() if isinstance(target, bytes) else target
+        if not target.endswith(self.operation) or self.marker not in (request.body or b"") or self.left == 0:
+            return None
+        if self.left is not None:
+            self.left -= 1
+        self.answered += 1
+        body = json.dumps({"__type": self.code, "message": f"canned {self.code}"}).encode()
+        return AWSResponse(request.url, self.status, {"Content-Type": "application/x-amz-json-1.1"}, _RawBody(body))
+
+
+class _RawBody:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **kwargs):
+        yield self._body
+
+    def read(self, *a, **k):
+        return self._body

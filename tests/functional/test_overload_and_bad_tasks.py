@@ -9,10 +9,8 @@ import statistics
 import threading
 import time
 
-from botocore.awsrequest import AWSResponse
-
 from support import (
-    SLEEP_SCRIPT, client, event_counts, failure_of, glue_runs, history, lifecycle_for, make_activity, make_glue_job,
+    SLEEP_SCRIPT, CannedError, client, event_counts, failure_of, glue_runs, history, lifecycle_for, make_activity, make_glue_job,
     results_location, serving, settings_for, single_task_machine, start, wait_execution, wait_for,
 )
 from runners.activity import CycleReport
@@ -69,33 +67,6 @@ def test_a_task_that_cannot_be_recorded_at_all_is_failed_not_dropped(aws):
 # -- item 3: no head-of-line blocking --------------------------------------------------
 
 
-class FailingStarts:
-    """Answers StartQueryExecution with HTTP 500 for queries holding a marker."""
-
-    def __init__(self, marker: str) -> None:
-        self.marker, self.answered = marker, 0
-
-    def __call__(self, request, **kwargs):
-        target = request.headers.get("X-Amz-Target", b"")
-        target = target.decode() if isinstance(target, bytes) else target
-        if target.endswith("StartQueryExecution") and self.marker.encode() in (request.body or b""):
-            self.answered += 1
-            body = json.dumps({"__type": "InternalServerException", "message": "try again"}).encode()
-            return AWSResponse(request.url, 500, {"Content-Type": "application/x-amz-json-1.1"}, _Raw(body))
-        return None
-
-
-class _Raw:
-    def __init__(self, body):
-        self._body = body
-
-    def stream(self, **kwargs):
-        yield self._body
-
-    def read(self, *a, **k):
-        return self._body
-
-
 def _seconds(execution: str) -> float:
     events = history(execution)
     return (events[-1]["timestamp"] - events[0]["timestamp"]).total_seconds()
@@ -105,7 +76,7 @@ def test_tasks_whose_starts_keep_failing_do_not_stall_healthy_ones_and_fail_in_t
     activity = make_activity()
     settings = settings_for("athena", activity, max_start_errors=4, call_budget_seconds=1.0, pollers=4)
     clients = AwsClients(settings)
-    failing = FailingStarts("FLAKY")
+    failing = CannedError("StartQueryExecution", "InternalServerException", status=500, marker="FLAKY")
     clients.athena.meta.events.register("before-send.athena.*", failing)
     machine = single_task_machine(activity, heartbeat=4, timeout=60)
     where = results_location("hol")

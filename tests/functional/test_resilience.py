@@ -4,41 +4,16 @@ paced, bad input fails alone."""
 import json
 import time
 
-from botocore.awsrequest import AWSResponse
-
 from support import (
-    SLEEP_SCRIPT, event_counts, failure_of, glue_runs, make_activity, make_glue_job, results_location, serving, settings_for,
+    SLEEP_SCRIPT, CannedError, event_counts, failure_of, glue_runs, make_activity, make_glue_job, results_location, serving, settings_for,
     single_task_machine, start, wait_execution,
 )
 from runners.aws import AwsClients
 
 
-class Throttle:
-    """Answers the first N matching requests with a real 400 ThrottlingException."""
-
-    def __init__(self, operation: str, times: int) -> None:
-        self.operation, self.left, self.answered = operation, times, 0
-
-    def __call__(self, request, **kwargs):
-        target = request.headers.get("X-Amz-Target", b"")
-        target = target.decode() if isinstance(target, bytes) else target
-        if self.left and target.endswith(self.operation):
-            self.left -= 1
-            self.answered += 1
-            body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
-            return AWSResponse(request.url, 400, {"Content-Type": "application/x-amz-json-1.1"}, _Raw(body))
-        return None
-
-
-class _Raw:
-    def __init__(self, body):
-        self._body = body
-
-    def stream(self, **kwargs):
-        yield self._body
-
-    def read(self, *a, **k):
-        return self._body
+def Throttle(operation: str, times: int) -> CannedError:
+    """Answers the first N calls of ``operation`` with a real 400 ThrottlingException."""
+    return CannedError(operation, "ThrottlingException", times=times)
 
 
 def test_throttled_calls_are_retried_and_the_task_succeeds(aws):
