@@ -10,6 +10,8 @@ from embedded_aws.athena import metadata as athena_metadata
 from embedded_aws.cloudformation import resources as cfn_resources
 from embedded_aws.glue import engine as glue_engine
 from embedded_aws.glue import logs as glue_logs
+from embedded_aws.lambda_local import event_sources as lambda_event_sources
+from embedded_aws.lambda_local import functions as lambda_functions
 from embedded_aws.stepfunctions import activities as sfn_activities
 from embedded_aws.stepfunctions import executions as sfn_executions
 from embedded_aws.stepfunctions import fixes as sfn_fixes
@@ -38,4 +40,6 @@ def install() -> None:
         athena_metadata.install()
         glue_logs.install()
         server_errors.install()
+        lambda_functions.install()
+        lambda_event_sources.install()
         _INSTALLED = True

@@ -29,6 +29,8 @@ from embedded_aws import extensions
 from embedded_aws.glue import engine as glue_engine
 from embedded_aws.stepfunctions import activities as sfn_activities
 from embedded_aws.glue.launch import JobExecutor
+from embedded_aws.lambda_local import event_sources as lambda_event_sources
+from embedded_aws.lambda_local.functions import LambdaSettings
 
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
@@ -195,10 +197,12 @@ class EmbeddedAws:
         glue = glue_engine.engine()
         glue.minute_seconds = self._glue_minute_seconds
         glue.endpoint_url = self._endpoint_url
+        LambdaSettings.endpoint_url = self._endpoint_url
 
     @staticmethod
     def _end_live_work() -> None:
         sfn_activities.close_all_pollers()
+        lambda_event_sources.stop_all()
         glue_engine.engine().shutdown()
         athena_engine.engine().shutdown()
 

@@ -1,58 +1,132 @@
-"""Delivers S3 object-created notifications to the waiter handler, locally.
+"""Lambda event source mappings from SQS queues, as Lambda's pollers run them.
 
-On AWS, S3 sends object-created events to an SQS queue that triggers the
-``object_created`` Lambda. Locally the same queue exists on the embedded
-server and this thread plays Lambda's event source mapping: it long-polls the
-queue and calls the same handler code with the same SQS event shape. A message
-is deleted only after the handler succeeded, so nothing is lost if it fails.
+moto delivers to a mapped function only at the instant a message is sent, from
+inside the SendMessage request, and never again (a message sent before the
+mapping existed, or one whose invocation failed, waits forever). Here each
+enabled SQS mapping gets a poller, as on AWS: it long-polls the queue, invokes
+the function with up to ``BatchSize`` records in the SQS event shape, deletes
+the batch only when the invocation succeeded, and otherwise lets the messages
+reappear after the queue's visibility timeout. Disabling or deleting the
+mapping stops its poller.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+import time
+from typing import Any
 
-import structlog
+from moto.awslambda.models import EventSourceMapping, LambdaBackend
+from moto.awslambda.utils import get_backend as lambda_backend
+from moto.sqs.models import sqs_backends
 
-log = structlog.get_logger("embedded_aws.lambda_local.event_sources")
+from embedded_aws.compat import EmulatorCompatibilityError
+
+POLL_WAIT_SECONDS = 1
+IDLE_SECONDS = 0.5
 
 
-class EventPump:
-    def __init__(self, sqs_client: Any, queue_url: str, handler: Callable[[dict], Any], wait_seconds: int = 1) -> None:
-        self._sqs = sqs_client
-        self._queue_url = queue_url
-        self._handler = handler
-        self._wait_seconds = wait_seconds
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="s3-event-pump", daemon=True)
-        self.delivered = 0
+class SqsEventSource:
+    """The poller of one SQS event source mapping."""
 
-    def start(self) -> "EventPump":
+    def __init__(self, esm: EventSourceMapping) -> None:
+        self.esm = esm
+        self.queue_name = esm.event_source_arn.rsplit(":", 1)[-1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"esm-{esm.uuid[:8]}", daemon=True)
+        self.invocations = 0
+
+    def start(self) -> "SqsEventSource":
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        self._stopping.set()
-        self._thread.join(timeout=self._wait_seconds + 10)
+        self._stop.set()
+
+    def _mapping_live(self) -> bool:
+        backend = lambda_backend(self.esm.account_id, self.esm.region)
+        return self.esm.uuid in backend._event_source_mappings
 
     def _run(self) -> None:
-        while not self._stopping.is_set():
+        while not self._stop.is_set() and self._mapping_live():
+            if not self.esm.enabled:
+                self._stop.wait(IDLE_SECONDS)
+                continue
             try:
-                self.pump_once()
-            except Exception as exc:  # noqa: BLE001 - keep delivering; messages stay queued
-                log.warning("event_pump_failed", error=str(exc)[:300])
-                self._stopping.wait(1.0)
+                self.poll_once()
+            except Exception:  # noqa: BLE001 - a poller never dies; the messages stay queued
+                self._stop.wait(IDLE_SECONDS)
 
-    def pump_once(self) -> int:
-        response = self._sqs.receive_message(QueueUrl=self._queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=self._wait_seconds)
-        messages = response.get("Messages", [])
+    def poll_once(self) -> int:
+        sqs = sqs_backends[self.esm.account_id][self.esm.region]
+        queue = sqs.get_queue(self.queue_name)
+        messages = sqs.receive_message(self.queue_name, int(self.esm.batch_size or 10), POLL_WAIT_SECONDS, int(queue.visibility_timeout))
         if not messages:
             return 0
-        event = {"Records": [{"messageId": m["MessageId"], "body": m["Body"], "eventSource": "aws:sqs"} for m in messages]}
-        self._handler(event)
-        self._sqs.delete_message_batch(
-            QueueUrl=self._queue_url,
-            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
-        )
-        self.delivered += len(messages)
+        event = {"Records": [_record(message, queue.queue_arn, self.esm.region) for message in messages]}
+        function = lambda_backend(self.esm.account_id, self.esm.region).get_function(self.esm.function_arn)
+        _, errored, _ = function._invoke_lambda(event=event)
+        self.invocations += 1
+        if not errored:
+            for message in messages:
+                sqs.delete_message(self.queue_name, message.receipt_handle)
         return len(messages)
+
+
+def _record(message: Any, queue_arn: str, region: str) -> dict[str, Any]:
+    return {
+        "messageId": message.id,
+        "receiptHandle": message.receipt_handle,
+        "body": message.body,
+        "attributes": {
+            "ApproximateReceiveCount": str(getattr(message, "approximate_receive_count", 1)),
+            "SentTimestamp": str(getattr(message, "sent_timestamp", int(time.time() * 1000))),
+            "SenderId": "embedded-aws",
+            "ApproximateFirstReceiveTimestamp": str(getattr(message, "approximate_first_receive_timestamp", int(time.time() * 1000))),
+        },
+        "messageAttributes": {},
+        "md5OfBody": message.body_md5,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+
+
+_POLLERS: dict[str, SqsEventSource] = {}
+_LOCK = threading.Lock()
+
+
+def stop_all() -> None:
+    """Stop every poller (the embedded AWS stops or resets)."""
+    with _LOCK:
+        for poller in _POLLERS.values():
+            poller.stop()
+        _POLLERS.clear()
+
+
+def _create_event_source_mapping(original: Any) -> Any:
+    def create(self: LambdaBackend, spec: dict[str, Any]) -> EventSourceMapping:
+        esm = original(self, spec)
+        if ":sqs:" in esm.event_source_arn:
+            # Take delivery away from moto's send-time path; our poller owns it.
+            queue = sqs_backends[esm.account_id][esm.region].get_queue(esm.event_source_arn.rsplit(":", 1)[-1])
+            queue.lambda_event_source_mappings.pop(esm.function_arn, None)
+            with _LOCK:
+                _POLLERS[esm.uuid] = SqsEventSource(esm).start()
+        return esm
+
+    create.__wrapped__ = original  # type: ignore[attr-defined]
+    return create
+
+
+def _check() -> None:
+    missing = [f"moto.awslambda.models.LambdaBackend.{n} (embedded_aws.lambda_local)" for n in ("create_event_source_mapping", "get_function") if not hasattr(LambdaBackend, n)]
+    if missing:
+        raise EmulatorCompatibilityError(missing)
+
+
+def install() -> None:
+    """SQS event source mappings get pollers (idempotent)."""
+    _check()
+    if not hasattr(LambdaBackend.create_event_source_mapping, "__wrapped__"):
+        LambdaBackend.create_event_source_mapping = _create_event_source_mapping(LambdaBackend.create_event_source_mapping)  # type: ignore[method-assign]

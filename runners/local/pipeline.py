@@ -1,5 +1,5 @@
 """The whole sample pipeline on one machine: embedded AWS, deployment, the
-three workers (Glue, Athena, wait-for-data) and the S3 event pump.
+three workers (Glue, Athena, wait-for-data) and the object-created Lambda function.
 
 Used by `etl-runner demo` and by the end-to-end tests. The workers are the
 same ``Worker`` objects `etl-runner serve` runs, on threads of this process.
@@ -18,9 +18,9 @@ from typing import Any
 from runners.aws import AwsClients
 from runners.config import Settings
 from runners.local.deploy import Deployment, deploy_pipeline
-from embedded_aws.lambda_local.event_sources import EventPump
+from runners.local.object_created import deploy_object_created_function
 from embedded_aws.server import EmbeddedAws
-from runners.service import KINDS, build_lifecycle, on_objects_created
+from runners.service import KINDS, build_lifecycle
 from runners.worker import Worker
 
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -39,7 +39,7 @@ class LocalPipeline:
     deployment: Deployment | None = None
     settings: Settings | None = None
     _workers: list[tuple[Worker, threading.Thread]] = field(default_factory=list)
-    _pump: EventPump | None = None
+    _handler_deployed: bool = False
     _owns_aws: bool = False
 
     def start(self) -> "LocalPipeline":
@@ -67,29 +67,22 @@ class LocalPipeline:
 
     def start_workers(self, kinds: tuple[str, ...]) -> None:
         assert self.settings is not None
-        wait_lifecycle = None
         for kind in kinds:
             # One client set per worker: each keeps its own connection pool for its long polls.
             clients = AwsClients(self.settings)
             lifecycle = build_lifecycle(kind, self.settings, clients)
-            if kind == "wait":
-                wait_lifecycle = lifecycle
             worker = Worker(lifecycle, self.settings.activity_arn(kind) or "", self.settings.pollers, self.settings.check_interval_seconds)
             thread = threading.Thread(target=worker.serve, name=f"worker-{kind}", daemon=True)
             thread.start()
             self._workers.append((worker, thread))
-        if wait_lifecycle is not None and self.deployment is not None:
-            settings, clients = self.settings, AwsClients(self.settings)
-            self._pump = EventPump(
-                clients.client("sqs"),
-                self.deployment.arrivals_queue_url,
-                lambda event: on_objects_created(event, settings, clients, wait_lifecycle),
-            ).start()
+        if "wait" in kinds and self.deployment is not None and not self._handler_deployed:
+            # S3 -> SQS -> the object_created Lambda, as on AWS (the embedded
+            # AWS runs the function and polls the queue for it).
+            clients = AwsClients(self.settings)
+            deploy_object_created_function(clients.client, self.settings, self.deployment.arrivals_queue_url, f"{self.prefix}-object-created")
+            self._handler_deployed = True
 
     def stop_workers(self) -> None:
-        if self._pump:
-            self._pump.stop()
-            self._pump = None
         for worker, _ in self._workers:
             worker.request_shutdown()
         for _, thread in self._workers:

@@ -12,7 +12,7 @@ from support import (
 )
 from runners.aws import AwsClients
 from runners.errors import InvalidTaskInputError
-from embedded_aws.lambda_local.event_sources import EventPump
+from runners.local.object_created import deploy_object_created_function
 from runners.s3_waiter import S3WaitAdapter, objects_from_event
 from runners.service import build_lifecycle, ensure_tables, on_objects_created
 
@@ -33,9 +33,11 @@ def data(aws):
     settings = settings_for("wait", activity, arrivals_table=unique("arrivals"))
     clients = AwsClients(settings)
     ensure_tables("wait", settings, clients)
-    pump = EventPump(sqs, queue_url, lambda event: on_objects_created(event, settings, clients)).start()
+    # The object_created handler as a Lambda function fed by the queue, as on AWS.
+    function = unique("object-created")
+    deploy_object_created_function(client, settings, queue_url, function)
     yield bucket, activity, settings
-    pump.stop()
+    client("lambda").delete_function(FunctionName=function)
 
 
 def put(bucket, key, body=b"Date,Salesperson\n1/2/2011,Gerri Hinds\n"):
