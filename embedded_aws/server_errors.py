@@ -10,8 +10,12 @@ format (JSON or XML, as botocore expects for that service) with the code
 
 from __future__ import annotations
 
+import functools
+import json
+import re
 import warnings
 from typing import Any
+from xml.sax.saxutils import escape
 
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
@@ -50,6 +54,65 @@ def _call_action(original: Any) -> Any:
 
 
 def install() -> None:
-    """Wrap moto's dispatch once (idempotent)."""
+    """Wrap moto's dispatch and its REST routing once (idempotent)."""
     if not hasattr(BaseResponse.call_action, "__wrapped__"):
         BaseResponse.call_action = _call_action(BaseResponse.call_action)  # type: ignore[method-assign]
+    install_routes()
+
+
+# --- REST services: a path no route knows ---------------------------------------
+# For REST protocols (Lambda, S3, ...) an unimplemented action is a URL moto has
+# no route for, and Flask answers an HTML 404. Requests signed for an AWS
+# service get the same NotImplemented error as above, in the service's format.
+
+_SIGNING_NAME = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+
+
+@functools.lru_cache(maxsize=None)
+def _protocol(signing_name: str) -> str | None:
+    import botocore.session
+
+    session = botocore.session.get_session()
+    for service in session.get_available_services():
+        model = session.get_service_model(service)
+        if model.signing_name == signing_name or service == signing_name:
+            return model.protocol
+    return None
+
+
+def _unrouted(error: Exception) -> Any:
+    from flask import Response, request
+
+    match = _SIGNING_NAME.search(request.headers.get("Authorization", ""))
+    if not match:
+        return error  # not an AWS SDK call: Flask's own 404
+    service = match.group(1)
+    message = (
+        f"{service}: {request.method} {request.path} is not supported locally by the embedded AWS "
+        "(no such action here); it works on AWS. Report it if your pipeline needs it."
+    )
+    protocol = _protocol(service)
+    if protocol in ("rest-xml", "query", "ec2"):
+        body = f"<Error><Code>{ERROR_CODE}</Code><Message>{escape(message)}</Message></Error>"
+        return Response(body, status=501, content_type="application/xml")
+    body = json.dumps({"__type": ERROR_CODE, "message": message})
+    return Response(body, status=501, content_type="application/json", headers={"x-amzn-ErrorType": ERROR_CODE})
+
+
+def _create_backend_app(original: Any) -> Any:
+    def create(service: Any) -> Any:
+        app = original(service)
+        app.register_error_handler(404, _unrouted)
+        return app
+
+    create.__wrapped__ = original  # type: ignore[attr-defined]
+    return create
+
+
+def install_routes() -> None:
+    from moto.moto_server import threaded_moto_server, werkzeug_app
+
+    if not hasattr(werkzeug_app.create_backend_app, "__wrapped__"):
+        werkzeug_app.create_backend_app = _create_backend_app(werkzeug_app.create_backend_app)
+    # The threaded server imported the factory by name.
+    threaded_moto_server.create_backend_app = werkzeug_app.create_backend_app  # type: ignore[attr-defined]

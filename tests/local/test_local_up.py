@@ -105,6 +105,12 @@ def test_an_action_it_does_not_implement_is_one_clear_aws_error(local_up):
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert error["Code"] == "NotImplemented"
     assert "GetCustomEntityType" in error["Message"] and "not supported locally" in error["Message"]
+    # ... for a REST service's path no route knows
+    with pytest.raises(ClientError) as raised:
+        local_up.client("lambda").list_code_signing_configs()
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
+    assert raised.value.response["Error"]["Code"] == "NotImplemented"
+    assert "code-signing-configs" in raised.value.response["Error"]["Message"]
     # ... in the XML protocols too
     with pytest.raises(ClientError) as raised:
         local_up.client("sns").get_data_protection_policy(ResourceArn="arn:aws:sns:us-east-1:123456789012:t")
