@@ -32,6 +32,9 @@ from moto.awslambda.models import LambdaFunction
 
 from embedded_aws.compat import EmulatorCompatibilityError
 
+# Run by path, not ``-m``: importing the embedded_aws package would load the
+# whole emulator (moto) into every invocation.
+RUNTIME = Path(__file__).resolve().parent / "runtime.py"
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
@@ -96,7 +99,7 @@ def invoke_locally(function: LambdaFunction, event: Any = None) -> tuple[str, bo
         timeout = float(function.timeout or 3)
         try:
             done = subprocess.run(
-                [sys.executable, "-m", "embedded_aws.lambda_local.runtime"],
+                [sys.executable, str(RUNTIME)],
                 input=json.dumps(event if event is not None else {}), env=_environment(function, code_dir, result_path),
                 cwd=code_dir, capture_output=True, text=True, timeout=timeout,
             )

@@ -1,7 +1,7 @@
 """The local Lambda Python runtime: runs one invocation in its own process.
 
-Started by ``lambda_local.functions`` as ``python -m
-embedded_aws.lambda_local.runtime`` with the function's environment
+Started by ``lambda_local.functions`` as ``python .../runtime.py`` (by path:
+importing the embedded_aws package would load the whole emulator) with the function's environment
 (``_HANDLER`` as on Lambda, the function's variables, the embedded AWS's
 endpoint) and the function's code first on ``PYTHONPATH``. It reads the event
 (JSON) on stdin, calls the handler, and writes the result, or Lambda's error
@@ -61,6 +61,10 @@ def invoke(handler_path: str, event: Any, context: Context) -> tuple[Any, bool]:
 
 
 def main() -> int:
+    # Run as a script, this folder is first on sys.path; it must not shadow
+    # the function's own modules.
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
     event = json.loads(sys.stdin.read() or "{}")
     context = Context(float(os.environ.get("AWS_LAMBDA_FUNCTION_TIMEOUT", "3")))
     result, errored = invoke(os.environ["_HANDLER"], event, context)
