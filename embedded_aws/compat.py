@@ -37,7 +37,7 @@ def _attr(problems: Problems, owner: Any, name: str, where: str) -> Any:
     return value
 
 
-def _params(problems: Problems, func: Any, where: str, *names: str) -> None:
+def require_params(problems: Problems, func: Any, where: str, *names: str) -> None:
     """``func`` must accept each of ``names`` as a parameter."""
     if func is None:
         return
@@ -83,7 +83,7 @@ def _check_sfn(problems: Problems) -> None:
 
     if "stepfunctions" not in default_user_config:
         problems.append("moto.core.config.default_user_config has no 'stepfunctions' section")
-    _params(problems, _attr(problems, responses, "get_backend", "stepfunctions.responses"),
+    require_params(problems, _attr(problems, responses, "get_backend", "stepfunctions.responses"),
             "stepfunctions.responses.get_backend", "account", "region")
     response = responses.StepFunctionResponse
     for name in ("send_task_failure", "send_task_success", "send_task_heartbeat", "describe_activity", "start_execution"):
@@ -96,8 +96,8 @@ def _check_sfn(problems: Problems) -> None:
         method = _attr(problems, backend, name, "StepFunctionsParserBackend")
         if method is not None:
             _source_mentions(problems, method, f"StepFunctionsParserBackend.{name}", "env.callback_pool_manager")
-    _params(problems, backend.send_task_failure, "StepFunctionsParserBackend.send_task_failure", "task_token", "error", "cause")
-    _params(problems, backend.start_execution, "StepFunctionsParserBackend.start_execution",
+    require_params(problems, backend.send_task_failure, "StepFunctionsParserBackend.send_task_failure", "task_token", "error", "cause")
+    require_params(problems, backend.start_execution, "StepFunctionsParserBackend.start_execution",
             "state_machine_arn", "name", "execution_input")
 
     # The factory's name may already point at our subclass; check moto's own class.
@@ -105,14 +105,14 @@ def _check_sfn(problems: Problems) -> None:
     task_cls = _attr(problems, state_task_activitiy, "StateTaskActivity", "state_task_activitiy")
     _source_mentions(problems, state_task_factory.state_task_for, "state_task_factory.state_task_for", "StateTaskActivity()")
     if task_cls is not None:
-        _params(problems, task_cls._eval_execution, "StateTaskActivity._eval_execution", "env")
+        require_params(problems, task_cls._eval_execution, "StateTaskActivity._eval_execution", "env")
         _source_mentions(problems, task_cls._eval_execution, "StateTaskActivity._eval_execution",
                          "callback_pool_manager.add_activity_task(")
 
     pool = callback.CallbackPoolManager(activity_store={})
     if not isinstance(getattr(pool, "_pool", None), dict):
         problems.append("CallbackPoolManager._pool is no longer a dict")
-    _params(problems, pool.add_activity_task, "CallbackPoolManager.add_activity_task",
+    require_params(problems, pool.add_activity_task, "CallbackPoolManager.add_activity_task",
             "callback_id", "activity_arn", "activity_input")
 
     endpoint = callback.ActivityCallbackEndpoint(callback_id="probe", activity_input="{}")
@@ -127,24 +127,24 @@ def _check_sfn(problems: Problems) -> None:
         "notify_activity_task_start": ("worker_name",),
         "get_activity_task_start_endpoint": (),
     }.items():
-        _params(problems, _attr(problems, endpoint, name, "ActivityCallbackEndpoint"),
+        require_params(problems, _attr(problems, endpoint, name, "ActivityCallbackEndpoint"),
                 f"ActivityCallbackEndpoint.{name}", *params)
     start = callback.ActivityTaskStartEndpoint()
-    _params(problems, start.wait, "ActivityTaskStartEndpoint.wait", "timeout_seconds")
+    require_params(problems, start.wait, "ActivityTaskStartEndpoint.wait", "timeout_seconds")
     start.notify(callback.ActivityTaskStartOutcome(worker_name="probe"))
     if getattr(start, "_outcome", None) is None:
         problems.append("ActivityTaskStartEndpoint.notify no longer stores _outcome")
-    _params(problems, callback.HeartbeatEndpoint.__init__, "HeartbeatEndpoint.__init__", "heartbeat_seconds")
+    require_params(problems, callback.HeartbeatEndpoint.__init__, "HeartbeatEndpoint.__init__", "heartbeat_seconds")
     _attr(problems, callback.HeartbeatEndpoint, "clear_and_wait", "HeartbeatEndpoint")
 
     for name in ("is_running", "callback_pool_manager", "aws_execution_details"):
         if name not in Environment.__annotations__ and not hasattr(Environment, name):
             problems.append(f"Environment has no {name}")
-    _params(problems, Activity.__init__, "parser Activity.__init__", "arn", "name", "creation_date")
-    _params(problems, ActivityTask.__init__, "parser ActivityTask.__init__", "task_token", "task_input")
+    require_params(problems, Activity.__init__, "parser Activity.__init__", "arn", "name", "creation_date")
+    require_params(problems, ActivityTask.__init__, "parser ActivityTask.__init__", "task_token", "task_input")
     if "_tasks" not in Activity.__annotations__:
         problems.append("parser Activity no longer keeps its queue in _tasks")
-    _params(problems, TaskTimedOut.__init__, "TaskTimedOut.__init__", "message", "exception_type")
+    require_params(problems, TaskTimedOut.__init__, "TaskTimedOut.__init__", "message", "exception_type")
     del ActivityDoesNotExist  # imported only to prove it exists
 
 
@@ -157,15 +157,15 @@ def _check_glue(problems: Problems) -> None:
         _attr(problems, GlueResponse, name, "GlueResponse")
     if not isinstance(inspect.getattr_static(GlueResponse, "glue_backend", None), property):
         problems.append("GlueResponse.glue_backend is no longer a property")
-    _params(problems, GlueBackend.get_job, "GlueBackend.get_job", "name")
-    _params(problems, FakeJob.__init__, "FakeJob.__init__", "name", "command", "default_arguments",
+    require_params(problems, GlueBackend.get_job, "GlueBackend.get_job", "name")
+    require_params(problems, FakeJob.__init__, "FakeJob.__init__", "name", "command", "default_arguments",
             "non_overridable_arguments", "execution_property", "timeout", "glue_version", "worker_type",
             "number_of_workers", "max_capacity", "allocated_capacity", "security_configuration",
             "notification_property", "execution_class")
     _attr(problems, FakeJob, "as_dict", "FakeJob")
-    _params(problems, exceptions.ConcurrentRunsExceededException.__init__, "ConcurrentRunsExceededException", "msg")
-    _params(problems, exceptions.InvalidInputException.__init__, "InvalidInputException", "op", "msg")
-    _params(problems, exceptions.JobRunNotFoundException.__init__, "JobRunNotFoundException", "job_run")
+    require_params(problems, exceptions.ConcurrentRunsExceededException.__init__, "ConcurrentRunsExceededException", "msg")
+    require_params(problems, exceptions.InvalidInputException.__init__, "InvalidInputException", "op", "msg")
+    require_params(problems, exceptions.JobRunNotFoundException.__init__, "JobRunNotFoundException", "job_run")
 
 
 def _check_athena(problems: Problems) -> None:
@@ -188,9 +188,9 @@ def _check_s3_and_server(problems: Problems) -> None:
     from moto.s3 import models as s3_models
 
     _attr(problems, s3_models, "s3_backends", "moto.s3.models")
-    _params(problems, s3_models.S3Backend.get_object, "S3Backend.get_object", "bucket_name", "key_name")
-    _params(problems, s3_models.S3Backend.put_object, "S3Backend.put_object", "bucket_name", "key_name", "value")
-    _params(problems, ThreadedMotoServer.__init__, "ThreadedMotoServer.__init__", "ip_address", "port", "verbose")
+    require_params(problems, s3_models.S3Backend.get_object, "S3Backend.get_object", "bucket_name", "key_name")
+    require_params(problems, s3_models.S3Backend.put_object, "S3Backend.put_object", "bucket_name", "key_name", "value")
+    require_params(problems, ThreadedMotoServer.__init__, "ThreadedMotoServer.__init__", "ip_address", "port", "verbose")
     for name in ("start", "stop", "get_host_and_port"):
         _attr(problems, ThreadedMotoServer, name, "ThreadedMotoServer")
     if not hasattr(ThreadedMotoServer(verbose=False), "_server"):
@@ -220,18 +220,18 @@ def _check_cloudformation(problems: Problems) -> None:
     _source_mentions(problems, inspect.getattr_static(cfn_models.Stack, "exports").fget,
                      "cloudformation Stack.exports", "self.output_map.exports")
 
-    _params(problems, StepFunctionBackend.create_activity, "StepFunctionBackend.create_activity", "name", "tags")
-    _params(problems, StepFunctionBackend.create_state_machine, "StepFunctionBackend.create_state_machine",
+    require_params(problems, StepFunctionBackend.create_activity, "StepFunctionBackend.create_activity", "name", "tags")
+    require_params(problems, StepFunctionBackend.create_state_machine, "StepFunctionBackend.create_state_machine",
             "name", "definition", "roleArn", "tags", "loggingConfiguration", "tracingConfiguration", "sm_type")
-    _params(problems, StepFunctionBackend.update_state_machine, "StepFunctionBackend.update_state_machine",
+    require_params(problems, StepFunctionBackend.update_state_machine, "StepFunctionBackend.update_state_machine",
             "arn", "definition", "role_arn", "logging_configuration", "tracing_configuration")
     for name in ("delete_activity", "delete_state_machine", "describe_state_machine", "tag_resource"):
         _attr(problems, StepFunctionBackend, name, "StepFunctionBackend")
 
-    _params(problems, GlueBackend.create_job, "GlueBackend.create_job", "name", "role", "command", "timeout",
+    require_params(problems, GlueBackend.create_job, "GlueBackend.create_job", "name", "role", "command", "timeout",
             "execution_property", "default_arguments", "number_of_workers", "worker_type", "glue_version",
             "security_configuration", "tags", "code_gen_configuration_nodes", "source_control_details")
-    _params(problems, GlueBackend.create_security_configuration, "GlueBackend.create_security_configuration",
+    require_params(problems, GlueBackend.create_security_configuration, "GlueBackend.create_security_configuration",
             "name", "configuration")
     for name in ("delete_job", "delete_security_configuration", "tag_resource"):
         _attr(problems, GlueBackend, name, "GlueBackend")
@@ -239,23 +239,23 @@ def _check_cloudformation(problems: Problems) -> None:
         _source_mentions(problems, FakeJob.__init__, "FakeJob.__init__", snippet)
 
     _source_mentions(problems, FakeBucket.get_permission, "FakeBucket.get_permission", "IAMPolicy(self.policy.decode())")
-    _params(problems, SQSBackend.set_queue_attributes, "SQSBackend.set_queue_attributes", "queue_name", "attributes")
-    _params(problems, SNSBackend.set_topic_attribute, "SNSBackend.set_topic_attribute",
+    require_params(problems, SQSBackend.set_queue_attributes, "SQSBackend.set_queue_attributes", "queue_name", "attributes")
+    require_params(problems, SNSBackend.set_topic_attribute, "SNSBackend.set_topic_attribute",
             "topic_arn", "attribute_name", "attribute_value")
-    _params(problems, SNSBackend.subscribe, "SNSBackend.subscribe", "topic_arn", "endpoint", "protocol")
-    _params(problems, SNSBackend.set_subscription_attributes, "SNSBackend.set_subscription_attributes",
+    require_params(problems, SNSBackend.subscribe, "SNSBackend.subscribe", "topic_arn", "endpoint", "protocol")
+    require_params(problems, SNSBackend.set_subscription_attributes, "SNSBackend.set_subscription_attributes",
             "arn", "name", "value")
-    _params(problems, Topic._create_default_topic_policy, "Topic._create_default_topic_policy",
+    require_params(problems, Topic._create_default_topic_policy, "Topic._create_default_topic_policy",
             "region_name", "account_id", "name")
-    _params(problems, EventBridgeSchedulerBackend.create_schedule, "EventBridgeSchedulerBackend.create_schedule",
+    require_params(problems, EventBridgeSchedulerBackend.create_schedule, "EventBridgeSchedulerBackend.create_schedule",
             "name", "group_name", "schedule_expression", "schedule_expression_timezone", "state",
             "flexible_time_window", "target", "action_after_completion")
-    _params(problems, EventBridgeSchedulerBackend.update_schedule, "EventBridgeSchedulerBackend.update_schedule",
+    require_params(problems, EventBridgeSchedulerBackend.update_schedule, "EventBridgeSchedulerBackend.update_schedule",
             "name", "group_name", "schedule_expression", "state", "target")
 
     from moto.awslambda.models import LambdaBackend
 
-    _params(problems, LambdaBackend.put_function_event_invoke_config,
+    require_params(problems, LambdaBackend.put_function_event_invoke_config,
             "LambdaBackend.put_function_event_invoke_config", "function_name", "config")
     _source_mentions(problems, LambdaBackend.delete_function_event_invoke_config,
                      "LambdaBackend.delete_function_event_invoke_config", "fn.event_invoke_config = []")

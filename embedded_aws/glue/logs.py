@@ -265,11 +265,11 @@ def _check_moto() -> None:
     if backend_class is None:
         problems.append("moto.logs.models.LogsBackend is missing")
     else:
-        compat._params(problems, compat._attr(problems, backend_class, "ensure_log_group", "LogsBackend"),
+        compat.require_params(problems, compat._attr(problems, backend_class, "ensure_log_group", "LogsBackend"),
                        "LogsBackend.ensure_log_group", "log_group_name")
-        compat._params(problems, compat._attr(problems, backend_class, "ensure_log_stream", "LogsBackend"),
+        compat.require_params(problems, compat._attr(problems, backend_class, "ensure_log_stream", "LogsBackend"),
                        "LogsBackend.ensure_log_stream", "log_group_name", "log_stream_name")
-        compat._params(problems, compat._attr(problems, backend_class, "put_log_events", "LogsBackend"),
+        compat.require_params(problems, compat._attr(problems, backend_class, "put_log_events", "LogsBackend"),
                        "LogsBackend.put_log_events", "log_group_name", "log_stream_name", "log_events")
     if problems:
         raise compat.EmulatorCompatibilityError(problems)

@@ -51,6 +51,7 @@ from moto.stepfunctions.parser.asl.eval.event.event_manager import EventHistoryC
 from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
+from embedded_aws import compat
 from embedded_aws.compat import EmulatorCompatibilityError
 
 # How long a stop waits for an execution that is just starting (its
@@ -171,14 +172,7 @@ def _check() -> None:
     problems: list[str] = []
 
     def params(func: Any, where: str, *names: str) -> None:
-        try:
-            actual = inspect.signature(func).parameters
-        except (TypeError, ValueError):
-            problems.append(f"{where}: signature cannot be read")
-            return
-        missing = [n for n in names if n not in actual]
-        if missing:
-            problems.append(f"{where} no longer takes {missing}")
+        compat.require_params(problems, func, where, *names)
 
     def source_mentions(func: Any, where: str, snippet: str) -> None:
         try:
