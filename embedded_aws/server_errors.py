@@ -70,12 +70,19 @@ _SIGNING_NAME = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 
 @functools.lru_cache(maxsize=None)
 def _protocol(signing_name: str) -> str | None:
+    """The protocol of the service a request was signed for. The signing name
+    is nearly always the service's name; only otherwise are models scanned."""
     import botocore.session
+    from botocore.exceptions import UnknownServiceError
 
     session = botocore.session.get_session()
+    try:
+        return session.get_service_model(signing_name).protocol
+    except UnknownServiceError:
+        pass
     for service in session.get_available_services():
         model = session.get_service_model(service)
-        if model.signing_name == signing_name or service == signing_name:
+        if model.signing_name == signing_name:
             return model.protocol
     return None
 

@@ -69,7 +69,7 @@ class Worker:
         self._wake = threading.Event()
         lifecycle.on_run_started = self._wake.set
         self.received = 0
-        self._received_lock = threading.Lock()
+        self._counts_lock = threading.Lock()  # guards received and stats (pollers, keeper, checker)
         self.stats = WorkerStats()
         self._keeper_done = threading.Event()  # set once the pollers have drained
         self._keeping_up = threading.Event()  # pollers take new work only while set
@@ -136,7 +136,7 @@ class Worker:
             try:
                 log.debug("long_poll_open")
                 if self.lifecycle.poll_once(self.activity_arn):
-                    with self._received_lock:
+                    with self._counts_lock:
                         self.received += 1
                 backoff = 0.0
             except Exception as exc:  # noqa: BLE001 - a poller never dies
@@ -153,7 +153,7 @@ class Worker:
             except Exception as exc:  # noqa: BLE001
                 log.warning("keep_alive_failed", error=str(exc)[:300], error_code=error_code(exc))
                 continue
-            with self._received_lock:
+            with self._counts_lock:
                 self.stats.heartbeats += beats.heartbeats
                 self.stats.late_heartbeats += beats.late_heartbeats
                 self._late_since_cycle += beats.late_heartbeats
@@ -164,7 +164,7 @@ class Worker:
         stay with Step Functions, where another worker, or this one later,
         takes them)."""
         seconds = report.seconds if report else 0.0
-        with self._received_lock:
+        with self._counts_lock:
             late = self._late_since_cycle + (report.late_heartbeats if report else 0)
             self._late_since_cycle = 0
             self.stats.cycles += 1

@@ -4,7 +4,6 @@ runs a worker, starts fast and never imports the embedded AWS."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys

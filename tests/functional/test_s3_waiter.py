@@ -14,7 +14,7 @@ from runners.aws import AwsClients
 from runners.errors import InvalidTaskInputError
 from runners.local.object_created import deploy_object_created_function
 from runners.s3_waiter import S3WaitAdapter, objects_from_event
-from runners.service import build_lifecycle, ensure_tables, on_objects_created
+from runners.service import build_lifecycle, ensure_tables
 
 
 @pytest.fixture
