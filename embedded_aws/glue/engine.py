@@ -38,11 +38,13 @@ from moto.glue.exceptions import (
     InvalidInputException,
     JobRunNotFoundException,
 )
-from moto.glue.models import FakeJob, GlueBackend
+from moto.glue.models import FakeJob, GlueBackend, glue_backends
 from moto.glue.responses import GlueResponse
 
 from embedded_aws.backend_state import backend_state
+from embedded_aws.glue import bookmarks, job_setup
 from embedded_aws.glue.executors import default_executors
+from embedded_aws.glue.job_setup import RunSetup, RunSetupError
 from embedded_aws.glue.launch import JobExecutor, RunLaunch
 from embedded_aws.s3.objects import S3LocationError, S3Uri, read_object
 
@@ -101,6 +103,8 @@ class GlueRun:
     forced: bool = False
     clock_start: float = field(default_factory=time.monotonic)
     log_dir: Path | None = None
+    #: The run's Python environment and bookmark files (``job_setup.prepare``).
+    setup: RunSetup | None = None
 
     @property
     def job(self) -> FakeJob:
@@ -474,7 +478,13 @@ class GlueEngine:
         script_path = log_dir / (Path(script_uri.key).name or "script.py")
         script_path.write_bytes(script)
         merged = {**(run.job.default_arguments or {}), **run.arguments, **(run.job.non_overridable_arguments or {})}
+        merged = {key if key.startswith("--") else f"--{key}": str(value) for key, value in merged.items()}
         argv = ["--JOB_NAME", run.job.name, "--JOB_RUN_ID", run.run_id, *_glue_args(merged)]
+        try:
+            run.setup = job_setup.prepare(self._backend(run), run.job.name, run.run_id, merged, log_dir)
+        except RunSetupError as exc:
+            self._finish_unless_ended(run, FAILED, str(exc))
+            return False
 
         with self._lock:
             if run.state in TERMINAL_STATES or run.stop_requested:
@@ -487,7 +497,7 @@ class GlueEngine:
                         run_id=run.run_id,
                         script_path=script_path,
                         arguments=argv,
-                        env=self._process_env(run),
+                        env={**self._process_env(run), **run.setup.env},
                         workdir=log_dir,
                         stdout=out,
                         stderr=err,
@@ -512,6 +522,8 @@ class GlueEngine:
             self._notify(run, "ended")
             return
         self._notify(run, "ended")
+        if run.setup is not None:
+            job_setup.finish(self._backend(run), run.job.name, run.run_id, run.setup, succeeded=code == 0)
         if code == 0:
             self._finish_unless_ended(run, SUCCEEDED)
         else:
@@ -534,6 +546,10 @@ class GlueEngine:
             if run.state == WAITING and not run.forced:
                 run.set_state(STARTING)
                 self._spawn(run)
+
+    @staticmethod
+    def _backend(run: GlueRun) -> GlueBackend:
+        return glue_backends[run.account_id][run.region]
 
     def _run_dir(self, run: GlueRun) -> Path:
         with self._lock:
@@ -637,5 +653,6 @@ def install() -> GlueEngine:
         GlueResponse.get_job_runs = get_job_runs  # type: ignore[method-assign]
         GlueResponse.batch_stop_job_run = batch_stop_job_run  # type: ignore[attr-defined]
         GlueResponse.create_job = _wrap_create_job(GlueResponse.create_job)  # type: ignore[method-assign]
+        bookmarks.install()
         _ENGINE = GlueEngine()
     return _ENGINE

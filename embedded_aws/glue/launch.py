@@ -10,11 +10,14 @@ per Command.Name. Imports run one way: executors -> spark -> launch.
 from __future__ import annotations
 
 import abc
+import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+
+from embedded_aws.glue.job_env import JOB_RUNTIME, PYTHON_PATHS_ENV
 
 
 @dataclass(frozen=True)
@@ -53,10 +56,14 @@ class PythonScriptExecutor(JobExecutor):
         self._python = python or sys.executable
 
     def launch(self, launch: RunLaunch) -> subprocess.Popen[bytes]:
+        env = dict(launch.env)
+        # Glue's Python shell has awsglue (getResolvedOptions) and the job's extra modules.
+        parts = [str(JOB_RUNTIME), *[p for p in env.get(PYTHON_PATHS_ENV, "").split(os.pathsep) if p]]
+        env["PYTHONPATH"] = os.pathsep.join(parts + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
         return subprocess.Popen(
             [self._python, str(launch.script_path), *launch.arguments],
             cwd=launch.workdir,
-            env=launch.env,
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=launch.stdout,
             stderr=launch.stderr,

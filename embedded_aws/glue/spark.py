@@ -25,21 +25,20 @@ temporary views, the shared SparkContext), ``sys.argv`` = the script and its
 Glue arguments, the job's environment, the run directory as working
 directory; the cache is cleared afterwards.
 
-S3: every argument value that is one ``s3://bucket/key`` URI (also ``s3a``,
-``s3n``) is replaced by the local mirror path ``<stage>/<bucket>/<key>``.
-Before the script runs, the mirror of each such prefix is emptied and every
-object under it (the key itself, or keys below ``key/``) is downloaded from
-the embedded S3 (boto3 against the run's ``AWS_ENDPOINT_URL``). After the
-script, successful or not, every new or changed file under those mirrors is
-uploaded and every downloaded object whose file is gone is deleted, so a
-Spark ``overwrite`` replaces the old part files in S3 too. Hadoop's local
-bookkeeping is never uploaded: ``*.crc`` checksum files, ``_SUCCESS`` markers
-and ``_temporary/`` directories. The mirrors are deleted after each run.
+Glue's Python environment: the local ``awsglue`` package (``job_runtime/``)
+comes first on ``sys.path``, before any ``awsglue`` installed from PyPI, then
+the job's ``--extra-py-files`` and ``--additional-python-modules`` (staged by
+the engine, ``EMBEDDED_GLUE_PYTHON_PATHS``).
+
+S3 and SparkContext: ``spark_paths`` makes every ``s3://`` path the script
+hands Spark (an argument, a literal, a catalog table's location) read and
+write the embedded S3 through the run's ``S3Stage``, and ``SparkContext()``
+return the running context (the console template's first line).
 
 This file runs in three roles: imported by the emulator
 (``SparkScriptExecutor``), and as a script: ``driver`` and ``run``. The
-script roles need only the standard library (pyspark and boto3 are imported
-by the driver when it starts Spark), so a run process starts in milliseconds.
+``run`` role needs only the standard library, so a run process starts in
+milliseconds; the driver imports pyspark, boto3 and ``spark_paths``.
 """
 
 from __future__ import annotations
@@ -59,19 +58,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from embedded_aws.glue import spark_paths  # small, stdlib-only modules (boto3 and pyspark load lazily)
+from embedded_aws.glue.job_env import JOB_RUNTIME, PYTHON_PATHS_ENV
+from embedded_aws.glue.s3_stage import S3Stage
+
 #: Exit code of a run process whose script failed (or whose driver died).
 RUN_FAILED = 1
 #: The driver exits with this code when a stopped script would not stop.
 DRIVER_ABANDONED = 70
 
-S3_SCHEMES = ("s3://", "s3a://", "s3n://")
 #: Environment variables of the driver that a run's environment must not override.
 DRIVER_ENV_PREFIXES = ("SPARK_", "PYSPARK_", "JAVA_", "PY4J")
-
-
-def _is_hadoop_bookkeeping(relative: str) -> bool:
-    parts = relative.split("/")
-    return parts[-1].endswith(".crc") or parts[-1] == "_SUCCESS" or "_temporary" in parts
 
 
 # =============================================================================
@@ -153,131 +150,6 @@ class _Run:
     #: Guards ``in_script`` against the stop watcher.
     lock: threading.Lock = field(default_factory=threading.Lock)
     in_script: bool = False
-
-
-class _S3Mirror:
-    """The local mirror of the s3:// prefixes one run's arguments name."""
-
-    def __init__(self, stage: Path, env: dict[str, str]):
-        self._stage = stage
-        self._env = env
-        self._roots: list[tuple[str, str]] = []  # (bucket, key without trailing "/")
-        self._before: dict[Path, tuple[int, int]] = {}
-        self._client: Any = None
-        self._downloaded = False
-
-    def local_path(self, uri: str) -> str:
-        scheme = next(s for s in S3_SCHEMES if uri.startswith(s))
-        bucket, _, key = uri[len(scheme) :].partition("/")
-        if not bucket or ".." in key.split("/"):
-            raise ValueError(f"cannot mirror {uri} locally")
-        self._roots.append((bucket, key.rstrip("/")))
-        return str(self._stage / bucket / key) if key else str(self._stage / bucket)
-
-    def map_arguments(self, argv: list[str]) -> list[str]:
-        return [
-            self.local_path(value) if value.startswith(S3_SCHEMES) and "," not in value and not any(c.isspace() for c in value) else value
-            for value in argv
-        ]
-
-    def to_uris(self, text: str) -> str:
-        """Local mirror paths in ``text`` written back as s3:// URIs."""
-        stage = str(self._stage) + "/"
-        for local in ("file://" + stage, "file:" + stage, stage):
-            text = text.replace(local, "s3://")
-        return text
-
-    def _s3(self) -> Any:
-        if self._client is None:
-            endpoint = self._env.get("AWS_ENDPOINT_URL_S3") or self._env.get("AWS_ENDPOINT_URL")
-            if not endpoint:
-                raise RuntimeError("s3:// arguments need the embedded S3, but the run has no AWS_ENDPOINT_URL")
-            import boto3
-
-            session = boto3.session.Session(
-                aws_access_key_id=self._env.get("AWS_ACCESS_KEY_ID", "testing"),
-                aws_secret_access_key=self._env.get("AWS_SECRET_ACCESS_KEY", "testing"),
-                region_name=self._env.get("AWS_REGION") or self._env.get("AWS_DEFAULT_REGION") or "us-east-1",
-            )
-            self._client = session.client("s3", endpoint_url=endpoint)
-        return self._client
-
-    def _outermost_roots(self) -> list[tuple[str, str]]:
-        roots = sorted(set(self._roots), key=lambda r: (r[0], len(r[1])))
-        kept: list[tuple[str, str]] = []
-        for bucket, key in roots:
-            inside = any(b == bucket and (not k or key == k or key.startswith(k + "/")) for b, k in kept)
-            if not inside:
-                kept.append((bucket, key))
-        return kept
-
-    def _files(self, path: Path) -> dict[Path, tuple[int, int]]:
-        found = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
-        return {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in found}
-
-    def download(self) -> int:
-        """Empty each mirror and fill it from S3; returns the number of objects."""
-        count = 0
-        for bucket, key in self._outermost_roots():
-            local = self._stage / bucket / key if key else self._stage / bucket
-            if local.is_dir():
-                shutil.rmtree(local)
-            elif local.exists():
-                local.unlink()
-            pages = self._s3().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
-            for page in pages:
-                for obj in page.get("Contents", []):
-                    name = obj["Key"]
-                    if key and name != key and not name.startswith(key + "/"):
-                        continue  # s3://b/data must not pull s3://b/data2
-                    target = self._stage / bucket / name
-                    if name.endswith("/"):
-                        target.mkdir(parents=True, exist_ok=True)
-                        continue
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    body = self._s3().get_object(Bucket=bucket, Key=name)["Body"]
-                    with open(target, "wb") as fh:
-                        shutil.copyfileobj(body, fh)
-                    count += 1
-            self._before.update(self._files(local) if local.exists() else {})
-        self._downloaded = True
-        return count
-
-    def upload(self) -> tuple[int, int]:
-        """Send new and changed files to S3, delete objects whose files are gone; (uploaded, deleted)."""
-        uploaded = deleted = 0
-        if not self._downloaded:  # staging failed: the mirror is not a baseline to compare with
-            return uploaded, deleted
-        for bucket, key in self._outermost_roots():
-            local = self._stage / bucket / key if key else self._stage / bucket
-            bucket_dir = self._stage / bucket
-            now = self._files(local) if local.exists() else {}
-            for path, stamp in sorted(now.items()):
-                relative = path.relative_to(bucket_dir).as_posix()
-                if _is_hadoop_bookkeeping(relative) or self._before.get(path) == stamp:
-                    continue
-                self._s3().upload_file(str(path), bucket, relative)
-                uploaded += 1
-            gone = [
-                p.relative_to(bucket_dir).as_posix()
-                for p in self._before
-                if p not in now and (p == local or local in p.parents)
-            ]
-            gone = [relative for relative in gone if not _is_hadoop_bookkeeping(relative)]
-            for start in range(0, len(gone), 1000):
-                batch = [{"Key": relative} for relative in gone[start : start + 1000]]
-                self._s3().delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
-                deleted += len(batch)
-        return uploaded, deleted
-
-    def discard(self) -> None:
-        """Delete the local mirrors (S3 stays the truth: the next run downloads again)."""
-        for bucket, key in self._outermost_roots():
-            local = self._stage / bucket / key if key else self._stage / bucket
-            if local.is_dir():
-                shutil.rmtree(local, ignore_errors=True)
-            elif local.exists():
-                local.unlink()
 
 
 class SparkDriver:
@@ -447,38 +319,32 @@ class SparkDriver:
         os.environ.clear()
         os.environ.update({k: v for k, v in run.env.items() if not k.startswith(DRIVER_ENV_PREFIXES)})
         os.environ.update({k: v for k, v in saved_env.items() if k.startswith(DRIVER_ENV_PREFIXES)})
-        mirror = _S3Mirror(self.stage, run.env)
+        stage = S3Stage(self.stage, run.env)
         error: BaseException | None = None
         session = None
         started = time.monotonic()
+        script_dir = os.path.dirname(os.path.abspath(run.script))
+        python_paths = [script_dir, str(JOB_RUNTIME), *_extra_paths(run.env)]
         try:
             if spark_error is not None:
                 raise RuntimeError(f"local Spark did not start: {spark_error}") from spark_error
             os.chdir(run.cwd)
-            argv = mirror.map_arguments(run.argv)
-            objects = mirror.download()
-            if objects:
-                print(f"[local glue] downloaded {objects} object(s) from S3 in {time.monotonic() - started:.1f}s", flush=True)
             session = self._new_session()
             session.sparkContext.setJobGroup(run.run_id, f"Glue run {run.run_id}", interruptOnCancel=True)
-            sys.argv = [run.script, *argv]
-            sys.path.insert(0, os.path.dirname(os.path.abspath(run.script)))
+            sys.argv = [run.script, *run.argv]
+            sys.path[:0] = python_paths
+            spark_paths.activate(stage)
             error = self._run_script(run)
-        except BaseException as exc:  # staging or Spark failed before the script ran
+        except BaseException as exc:  # Spark failed before the script ran
             error = exc
         finally:
+            spark_paths.deactivate()
             sys.stdout, sys.stderr = saved[3], saved[4]
             ran_for = time.monotonic() - started
-            try:
-                uploaded, deleted = mirror.upload()
-                if uploaded or deleted:
-                    print(f"[local glue] uploaded {uploaded}, deleted {deleted} object(s) in S3", flush=True)
-            except Exception as exc:
-                error = error or exc
-            mirror.discard()
-            print(f"[local glue] {ran_for:.1f}s in local Spark after {queued_for:.1f}s in the queue", flush=True)
+            stage.discard()
+            print(f"[local glue] {ran_for:.2f}s in local Spark after {queued_for:.2f}s in the queue", flush=True)
             if error is not None:
-                self._report(error, mirror)
+                self._report(error, stage)
             self._clean_up(session)
             sys.stdout.flush()
             sys.stderr.flush()
@@ -490,11 +356,11 @@ class SparkDriver:
             os.chdir(saved[2])
             os.environ.clear()
             os.environ.update(saved_env)
-            script_dir = os.path.dirname(os.path.abspath(run.script))
+            job_dirs = tuple(path + os.sep for path in python_paths)
             for name in set(sys.modules) - saved[5]:
                 module_file = getattr(sys.modules[name], "__file__", None) or ""
-                if module_file.startswith(script_dir + os.sep):
-                    del sys.modules[name]  # the job's own helper modules
+                if module_file.startswith(job_dirs):
+                    del sys.modules[name]  # the job's modules and awsglue: nothing leaks into the next run
         return error is None
 
     def _run_script(self, run: _Run) -> BaseException | None:
@@ -528,7 +394,7 @@ class SparkDriver:
                 error = error or exc
         return error
 
-    def _report(self, error: BaseException, mirror: _S3Mirror) -> None:
+    def _report(self, error: BaseException, stage: S3Stage) -> None:
         """The traceback, then ``Type: message`` as the last line (the engine's ErrorMessage)."""
         if isinstance(error, _RunStopped):
             print("RunStopped: the job run was stopped", file=sys.stderr, flush=True)
@@ -537,8 +403,8 @@ class SparkDriver:
         message = str(error.code if isinstance(error, SystemExit) else error).strip()
         first_line = next((line.strip() for line in message.splitlines() if line.strip()), "")
         summary = f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
-        print(mirror.to_uris(text).rstrip(), file=sys.stderr)
-        print(mirror.to_uris(summary), file=sys.stderr, flush=True)
+        print(stage.to_uris(text).rstrip(), file=sys.stderr)
+        print(stage.to_uris(summary), file=sys.stderr, flush=True)
 
     def _clean_up(self, session: Any) -> None:
         if session is None:
@@ -558,13 +424,21 @@ def _raise_in_thread(thread_id: int, exc_type: type[BaseException] | None) -> No
     )
 
 
+def _extra_paths(env: dict[str, str]) -> list[str]:
+    return [path for path in env.get(PYTHON_PATHS_ENV, "").split(os.pathsep) if path]
+
+
 def driver_main(argv: list[str]) -> int:
     """``driver SOCKET STAGE CONFIG_JSON PARENT_PID``: serve runs until the parent process exits."""
     socket_path, stage, config, parent_pid = argv[0], Path(argv[1]), json.loads(argv[2]), int(argv[3])
     log = open(os.dup(2), "w", buffering=1)  # fd 2 itself is lent to each run
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # Python UDF workers use this venv
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no host name lookups, no network needed
+    # Spark's Python workers unpickle functions of the local awsglue (DynamicFrame.filter/map):
+    # they inherit this when Spark starts.
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(JOB_RUNTIME), os.environ.get("PYTHONPATH", "")) if p)
     stage.mkdir(parents=True, exist_ok=True)
+    spark_paths.install()
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(socket_path)
     server.listen(64)
