@@ -1,6 +1,6 @@
 """Join Marketing And Sales Data: daily leads next to that day's marketing metrics.
 
-Runs unchanged on AWS Glue 5.0 (``glueetl``) and on local PySpark.
+Runs unchanged on AWS Glue 5.0 (``glueetl``) and on the embedded AWS Glue.
 
 Arguments (Glue style, ``--name value``):
   --sales_path      Parquet written by process_sales_data
@@ -19,38 +19,22 @@ Rows with a NULL date never match (the processing jobs already drop them).
 import logging
 import sys
 
-from pyspark.sql import SparkSession
 
-try:  # AWS Glue
-    from awsglue.context import GlueContext
-    from awsglue.job import Job
-    from awsglue.utils import getResolvedOptions
-    from pyspark.context import SparkContext
-except ImportError:  # local PySpark
-    GlueContext = None
+from awsglue.context import GlueContext
+from awsglue.job import Job
+from awsglue.utils import getResolvedOptions
+from pyspark.context import SparkContext
 
 log = logging.getLogger("join_marketing_and_sales_data")
 
 
 def start_job(names):
-    """(spark, args, commit): a Glue job on AWS; a plain SparkSession and the same argument parsing locally."""
-    if GlueContext is not None:
-        args = getResolvedOptions(sys.argv, ["JOB_NAME", *names])
-        glue_context = GlueContext(SparkContext.getOrCreate())
-        job = Job(glue_context)
-        job.init(args["JOB_NAME"], args)
-        return glue_context.spark_session, args, job.commit
-    given, i = {}, 1
-    while i < len(sys.argv):  # --name value, or --name=value
-        name, eq, value = sys.argv[i].partition("=")
-        if not eq and i + 1 < len(sys.argv):
-            value, i = sys.argv[i + 1], i + 1
-        given[name[2:]] = value
-        i += 1
-    missing = ["--" + name for name in names if name not in given]
-    if missing:
-        raise ValueError("missing required job arguments: " + ", ".join(missing))
-    return SparkSession.builder.getOrCreate(), {name: given[name] for name in names}, lambda: None
+    """(spark, args, job): the Glue job started with its required arguments."""
+    args = getResolvedOptions(sys.argv, ["JOB_NAME", *names])
+    glue_context = GlueContext(SparkContext.getOrCreate())
+    job = Job(glue_context)
+    job.init(args["JOB_NAME"], args)
+    return glue_context.spark_session, args, job
 
 
 def join(sales, marketing):
@@ -60,12 +44,12 @@ def join(sales, marketing):
 
 def main():
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    spark, args, commit = start_job(["sales_path", "marketing_path", "output_path"])
+    spark, args, job = start_job(["sales_path", "marketing_path", "output_path"])
 
     joined = join(spark.read.parquet(args["sales_path"]), spark.read.parquet(args["marketing_path"]))
     joined.write.mode("overwrite").parquet(args["output_path"])
     log.info("wrote the join of %s and %s to %s", args["sales_path"], args["marketing_path"], args["output_path"])
-    commit()
+    job.commit()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Process Sales Data: daily totals of new sales leads.
 
-Runs unchanged on AWS Glue 5.0 (``glueetl``) and on local PySpark.
+Runs unchanged on AWS Glue 5.0 (``glueetl``) and on the embedded AWS Glue.
 
 Arguments (Glue style, ``--name value``):
   --input_path   the sales pipeline CSV: a file, or a folder/prefix of CSV files
@@ -25,39 +25,22 @@ revenue gets NULL).
 import logging
 import sys
 
-from pyspark.sql import SparkSession
+from awsglue.context import GlueContext
+from awsglue.job import Job
+from awsglue.utils import getResolvedOptions
+from pyspark.context import SparkContext
 from pyspark.sql import functions as F
-
-try:  # AWS Glue
-    from awsglue.context import GlueContext
-    from awsglue.job import Job
-    from awsglue.utils import getResolvedOptions
-    from pyspark.context import SparkContext
-except ImportError:  # local PySpark
-    GlueContext = None
 
 log = logging.getLogger("process_sales_data")
 
 
 def start_job(names):
-    """(spark, args, commit): a Glue job on AWS; a plain SparkSession and the same argument parsing locally."""
-    if GlueContext is not None:
-        args = getResolvedOptions(sys.argv, ["JOB_NAME", *names])
-        glue_context = GlueContext(SparkContext.getOrCreate())
-        job = Job(glue_context)
-        job.init(args["JOB_NAME"], args)
-        return glue_context.spark_session, args, job.commit
-    given, i = {}, 1
-    while i < len(sys.argv):  # --name value, or --name=value
-        name, eq, value = sys.argv[i].partition("=")
-        if not eq and i + 1 < len(sys.argv):
-            value, i = sys.argv[i + 1], i + 1
-        given[name[2:]] = value
-        i += 1
-    missing = ["--" + name for name in names if name not in given]
-    if missing:
-        raise ValueError("missing required job arguments: " + ", ".join(missing))
-    return SparkSession.builder.getOrCreate(), {name: given[name] for name in names}, lambda: None
+    """(spark, args, job): the Glue job started with its required arguments."""
+    args = getResolvedOptions(sys.argv, ["JOB_NAME", *names])
+    glue_context = GlueContext(SparkContext.getOrCreate())
+    job = Job(glue_context)
+    job.init(args["JOB_NAME"], args)
+    return glue_context.spark_session, args, job
 
 
 def daily_leads(sales):
@@ -77,7 +60,7 @@ def daily_leads(sales):
 
 def main():
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    spark, args, commit = start_job(["input_path", "output_path"])
+    spark, args, job = start_job(["input_path", "output_path"])
     # M/D/YYYY strings that are not dates become NULL instead of failing the job.
     spark.conf.set("spark.sql.legacy.timeParserPolicy", "CORRECTED")
 
@@ -99,7 +82,7 @@ def main():
     result.coalesce(1).sortWithinPartitions("date").write.mode("overwrite").parquet(args["output_path"])
     log.info("wrote %d day(s) of leads to %s", days, args["output_path"])
     daily.unpersist()
-    commit()
+    job.commit()
 
 
 if __name__ == "__main__":

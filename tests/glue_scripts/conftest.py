@@ -50,6 +50,11 @@ def spark() -> Iterator[object]:
 def run_glue_script(spark) -> Callable[..., None]:
     """Run a script from glue-scripts/ as Glue would: ``__main__`` with ``--name value`` arguments."""
 
+    from embedded_aws.glue.job_env import JOB_RUNTIME
+
+    if str(JOB_RUNTIME) not in sys.path:
+        sys.path.insert(0, str(JOB_RUNTIME))  # the local awsglue, as the embedded Glue's driver provides it
+
     def run(script: str, **arguments: object) -> None:
         argv = [str(GLUE_SCRIPTS / script), "--JOB_NAME", script]
         for name, value in arguments.items():

@@ -97,5 +97,7 @@ def test_malformed_marketing_rows(run_glue_script, tmp_path):
 
 
 def test_missing_argument_is_a_clear_error(run_glue_script, tmp_path):
-    with pytest.raises(ValueError, match="missing required job arguments: --output_path"):
+    from awsglue.utils import GlueArgumentError
+
+    with pytest.raises(GlueArgumentError, match="the following arguments are required: --output_path"):
         run_glue_script("process_sales_data.py", input_path=tmp_path / "in.csv")
