@@ -31,9 +31,9 @@ demo: $(STAMP)
 	$(VENV)/bin/etl-runner demo $(DEMO_ARGS)
 
 # Every benchmark, one after another (about N minutes); each alone:
-# .venv/bin/python -m bench.<latency|api_calls|throughput|engine|soak>
+# .venv/bin/python -m bench.<latency|api_calls|throughput|engine|glue_overhead|soak>
 bench: $(STAMP)
-	for name in latency api_calls throughput engine soak; do $(VENV)/bin/python -m bench.$$name || exit 1; done
+	for name in latency api_calls throughput engine glue_overhead soak; do $(VENV)/bin/python -m bench.$$name || exit 1; done
 
 local-up: $(STAMP)
 	$(VENV)/bin/etl-runner local up

@@ -115,7 +115,12 @@ def start_spark(warehouse: Path) -> tuple[Any, float, list[Any]]:
 
 
 def run_glue_script(name: str, **arguments: Path) -> None:
-    """Run glue-scripts/<name>.py as Glue does: as ``__main__`` with ``--name value`` arguments."""
+    """Run glue-scripts/<name>.py as Glue does: as ``__main__`` with ``--name value`` arguments
+    and the embedded Glue's local ``awsglue`` importable."""
+    from embedded_aws.glue.job_env import JOB_RUNTIME
+
+    if str(JOB_RUNTIME) not in sys.path:
+        sys.path.insert(0, str(JOB_RUNTIME))
     argv = [str(GLUE_SCRIPTS / f"{name}.py"), "--JOB_NAME", name]
     for key, value in arguments.items():
         argv += [f"--{key}", str(value)]
