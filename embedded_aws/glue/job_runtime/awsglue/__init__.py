@@ -3,8 +3,8 @@
 Only jobs run by the embedded AWS Glue see this package (the driver puts its
 folder first on ``sys.path``). It implements the API real Glue scripts use;
 what it cannot do raises ``NotImplementedError`` naming the feature as "not
-supported locally". See ``embedded_aws/glue/README.md`` for what is
-approximated (DynamicFrame choice types).
+supported locally". The README ("Your Glue scripts, unchanged") lists what is
+there and what is approximated (DynamicFrame choice types).
 """
 
 from __future__ import annotations
