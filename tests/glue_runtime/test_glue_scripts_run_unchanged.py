@@ -124,3 +124,20 @@ def test_an_additional_python_module_that_is_not_installed_fails_the_run_naming_
     run = glue_jobs.run(job, expect="FAILED")
     assert "surely-not-a-real-module-xyz" in run["ErrorMessage"]
     assert "not supported locally" in run["ErrorMessage"]
+
+
+def test_an_awsglue_installed_beside_the_emulator_does_not_shadow_the_local_one(glue_jobs, tmp_path, monkeypatch):
+    """People pip-install an ``awsglue`` stub for IDE completion; jobs must still get the working one."""
+    stub = tmp_path / "site" / "awsglue"
+    stub.mkdir(parents=True)
+    (stub / "__init__.py").write_text("")
+    (stub / "utils.py").write_text("raise ImportError('the IDE stub, not usable at run time')\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "site"))
+    glue_jobs.run_script(
+        """
+        import sys
+        from awsglue.utils import getResolvedOptions
+        assert getResolvedOptions(sys.argv, ["JOB_NAME"])["JOB_NAME"]
+        """,
+        command="pythonshell",
+    )
