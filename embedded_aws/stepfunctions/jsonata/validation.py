@@ -1,0 +1,129 @@
+"""Definition checks for the query language of each state (AWS: CreateStateMachine
+answers ``InvalidDefinition``).
+
+AWS documents which fields belong to which query language: a JSONata state
+has ``Arguments``/``Output`` and ``Condition`` instead of the five JSONPath
+fields (``InputPath``, ``Parameters``, ``ResultSelector``, ``ResultPath``,
+``OutputPath``) and the ``...Path`` variants; a JSONPath state cannot use
+the JSONata-only fields; and a state machine whose top level is JSONata
+cannot switch a state back to JSONPath. moto's parser accepts all of these
+and then runs something else than AWS would, so they are refused here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator
+
+JSONATA = "JSONata"
+JSONPATH = "JSONPath"
+
+# Fields a JSONata state (or its Catch/Choice rules) cannot have.
+JSONPATH_ONLY_FIELDS = (
+    "InputPath", "Parameters", "ResultSelector", "ResultPath", "OutputPath",
+    "ItemsPath", "SecondsPath", "TimestampPath", "ErrorPath", "CausePath",
+    "TimeoutSecondsPath", "HeartbeatSecondsPath", "MaxConcurrencyPath",
+    "ToleratedFailurePercentagePath", "ToleratedFailureCountPath",
+)
+# Fields only a JSONata state can have.
+JSONATA_ONLY_FIELDS = ("Arguments", "Output", "Items")
+# Choice rule fields of the JSONPath comparison syntax.
+_CHOICE_JSONPATH_FIELDS = ("Variable", "And", "Or", "Not")
+
+
+def _is_jsonata_expression(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("{%") and value.endswith("%}")
+
+
+def _has_jsonata(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_has_jsonata(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_jsonata(v) for v in value)
+    return _is_jsonata_expression(value)
+
+
+def _machines(machine: dict[str, Any], path: str) -> Iterator[tuple[dict[str, Any], str]]:
+    """The state machine and every nested one (Parallel branches, Map processors)."""
+    yield machine, path
+    for name, state in (machine.get("States") or {}).items():
+        if not isinstance(state, dict):
+            continue
+        here = f"{path}/States/{name}"
+        for i, branch in enumerate(state.get("Branches") or []):
+            if isinstance(branch, dict):
+                yield from _machines(branch, f"{here}/Branches[{i}]")
+        for key in ("ItemProcessor", "Iterator"):
+            if isinstance(state.get(key), dict):
+                yield from _machines(state[key], f"{here}/{key}")
+
+
+def _state_problems(name: str, state: dict[str, Any], language: str, top: str, path: str) -> Iterator[str]:
+    declared = state.get("QueryLanguage")
+    if declared is not None and declared not in (JSONATA, JSONPATH):
+        yield f"The value of the field 'QueryLanguage' must be one of [JSONPath, JSONata] at {path}/QueryLanguage"
+        return
+    if declared == JSONPATH and top == JSONATA:
+        yield (f"The QueryLanguage of a state cannot be JSONPath when the state machine's QueryLanguage is "
+               f"JSONata at {path}/QueryLanguage")
+    if language == JSONATA:
+        for field in JSONPATH_ONLY_FIELDS:
+            if field in state:
+                yield f"The field '{field}' is not supported for the JSONata query language at {path}/{field}"
+        for i, catcher in enumerate(state.get("Catch") or []):
+            if isinstance(catcher, dict) and "ResultPath" in catcher:
+                yield (f"The field 'ResultPath' is not supported for the JSONata query language "
+                       f"at {path}/Catch[{i}]/ResultPath")
+        for i, rule in enumerate(state.get("Choices") or []):
+            if not isinstance(rule, dict):
+                continue
+            for field in _CHOICE_JSONPATH_FIELDS:
+                if field in rule:
+                    yield (f"The field '{field}' is not supported for the JSONata query language "
+                           f"at {path}/Choices[{i}]/{field}")
+            if "Condition" not in rule:
+                yield f"These fields are required: [Condition] at {path}/Choices[{i}]"
+    else:
+        for field in JSONATA_ONLY_FIELDS:
+            if field in state:
+                yield f"The field '{field}' is not supported for the JSONPath query language at {path}/{field}"
+        for i, rule in enumerate(state.get("Choices") or []):
+            if isinstance(rule, dict) and ("Condition" in rule or "Output" in rule):
+                field = "Condition" if "Condition" in rule else "Output"
+                yield (f"The field '{field}' is not supported for the JSONPath query language "
+                       f"at {path}/Choices[{i}]/{field}")
+        for field, value in state.items():
+            if field not in ("Comment", "QueryLanguage") and _has_jsonata(value):
+                yield f"JSONata expressions are only supported in JSONata states at {path}/{field}"
+
+
+def problems(definition: dict[str, Any]) -> list[str]:
+    """Every query-language problem of a parsed definition, as AWS words its schema errors."""
+    top = definition.get("QueryLanguage", JSONPATH)
+    if top not in (JSONATA, JSONPATH):
+        return ["The value of the field 'QueryLanguage' must be one of [JSONPath, JSONata] at /QueryLanguage"]
+    found: list[str] = []
+    for machine, path in _machines(definition, ""):
+        for name, state in (machine.get("States") or {}).items():
+            if isinstance(state, dict):
+                language = state.get("QueryLanguage", top)
+                found.extend(_state_problems(name, state, language, top, f"{path}/States/{name}"))
+    return found
+
+
+def invalid_definition_message(definition_text: str) -> str | None:
+    """AWS's InvalidDefinition message for the definition, or None if these checks pass.
+
+    Text that is not a JSON object is left to moto's parser to refuse.
+    """
+    try:
+        definition = json.loads(definition_text)
+    except ValueError:
+        return None
+    if not isinstance(definition, dict):
+        return None
+    found = problems(definition)
+    if not found:
+        return None
+    listed = ", ".join(f"SCHEMA_VALIDATION_FAILED: {p}" for p in found)
+    return f"Invalid State Machine Definition: '{listed}'"
