@@ -14,6 +14,7 @@ from embedded_aws.lambda_local import event_sources as lambda_event_sources
 from embedded_aws.lambda_local import functions as lambda_functions
 from embedded_aws.stepfunctions import activities as sfn_activities
 from embedded_aws.stepfunctions import executions as sfn_executions
+from embedded_aws.stepfunctions import branch_errors as sfn_branch_errors
 from embedded_aws.stepfunctions import fixes as sfn_fixes
 from embedded_aws.stepfunctions.jsonata import wiring as sfn_jsonata
 
@@ -35,6 +36,7 @@ def install() -> None:
         sfn_activities.install()
         sfn_fixes.install()
         sfn_jsonata.install()
+        sfn_branch_errors.install()
         glue_engine.install()
         athena_engine.install()
         cfn_resources.install()

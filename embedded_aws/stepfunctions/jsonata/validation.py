@@ -97,6 +97,31 @@ def _state_problems(name: str, state: dict[str, Any], language: str, top: str, p
                 yield f"JSONata expressions are only supported in JSONata states at {path}/{field}"
 
 
+def _assigned(state: dict[str, Any]) -> set[str]:
+    """Names a state assigns: its Assign, its Choice rules' and its Catchers' Assign."""
+    blocks = [state.get("Assign")]
+    blocks += [rule.get("Assign") for rule in state.get("Choices") or [] if isinstance(rule, dict)]
+    blocks += [catcher.get("Assign") for catcher in state.get("Catch") or [] if isinstance(catcher, dict)]
+    return {key.removesuffix(".$") for block in blocks if isinstance(block, dict) for key in block}
+
+
+def _outer_scope_problems(machine: dict[str, Any], path: str, outer: frozenset[str]) -> Iterator[str]:
+    """Inner scopes (Map iterations, Parallel branches) may read outer variables but not assign them."""
+    states = {n: s for n, s in (machine.get("States") or {}).items() if isinstance(s, dict)}
+    here = outer | {name for state in states.values() for name in _assigned(state)}
+    for name, state in states.items():
+        for variable in sorted(_assigned(state) & outer):
+            yield (f"The variable '{variable}' is assigned in an outer scope and cannot be assigned in an inner "
+                   f"scope at {path}/States/{name}/Assign")
+        inner: list[tuple[dict[str, Any], str]] = [
+            (b, f"{path}/States/{name}/Branches[{i}]") for i, b in enumerate(state.get("Branches") or [])
+        ]
+        inner += [(state[k], f"{path}/States/{name}/{k}") for k in ("ItemProcessor", "Iterator") if k in state]
+        for sub_machine, sub_path in inner:
+            if isinstance(sub_machine, dict):
+                yield from _outer_scope_problems(sub_machine, sub_path, here)
+
+
 def problems(definition: dict[str, Any]) -> list[str]:
     """Every query-language problem of a parsed definition, as AWS words its schema errors."""
     top = definition.get("QueryLanguage", JSONPATH)
@@ -108,6 +133,7 @@ def problems(definition: dict[str, Any]) -> list[str]:
             if isinstance(state, dict):
                 language = state.get("QueryLanguage", top)
                 found.extend(_state_problems(name, state, language, top, f"{path}/States/{name}"))
+    found.extend(_outer_scope_problems(definition, "", frozenset()))
     return found
 
 

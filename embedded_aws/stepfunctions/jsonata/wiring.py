@@ -27,6 +27,7 @@ import re
 from typing import Any, Callable
 
 from moto.stepfunctions.parser.api import EvaluationFailedEventDetails, HistoryEventType, InvalidDefinition
+from moto.stepfunctions.parser.asl.component.common.assign.assign_decl import AssignDecl
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
     FailureEvent,
     FailureEventException,
@@ -38,6 +39,7 @@ from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name
 from moto.stepfunctions.parser.asl.component.common.query_language import QueryLanguageMode
 from moto.stepfunctions.parser.asl.component.common.string import string_expression
 from moto.stepfunctions.parser.asl.component.state.choice.comparison.comparison import ConditionStringJSONata
+from moto.stepfunctions.parser.asl.component.state.state import CommonStateField as State
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.eval.states import States
@@ -63,6 +65,38 @@ _VARIABLE_REFERENCE = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)(.*)$", re.DOTALL)
 def variables_in_scope(store: VariableStore) -> dict[str, Any]:
     """Every variable a state can read: outer scopes, then its own."""
     return {**store._outer_scope, **store._inner_scope}  # type: ignore[attr-defined]
+
+
+# --- "values from state entry" ---------------------------------------------------
+# AWS: every expression of a state reads the variables as they were when the
+# state was entered; what its Assign sets is visible from the next state on.
+# moto commits an Assign at once, before evaluating Output (and a Choice
+# rule's or Catcher's Output). So the first Assign of a state entry records
+# the variables it is about to change, and later reads in that same state
+# entry use that record. A state entry is told apart by its context-object
+# "State" record, which moto replaces on every entry.
+
+_BEFORE_ASSIGN = "_etl_local_variables_before_assign"  # on an Environment: (State record, variables)
+
+
+def _state_entry(env: Environment) -> Any:
+    return env.states.context_object.context_object_data.get("State")
+
+
+def readable_variables(env: Environment) -> dict[str, Any]:
+    """The variables expressions of the current state entry see."""
+    recorded = env.__dict__.get(_BEFORE_ASSIGN)
+    if recorded is not None and recorded[0] is _state_entry(env):
+        return recorded[1]
+    return variables_in_scope(env.variable_store)
+
+
+def _eval_assign(self: AssignDecl, env: Environment) -> None:
+    entry = _state_entry(env)
+    recorded = env.__dict__.get(_BEFORE_ASSIGN)
+    if recorded is None or recorded[0] is not entry:
+        setattr(env, _BEFORE_ASSIGN, (entry, copy.deepcopy(variables_in_scope(env.variable_store))))
+    _ORIGINALS["assign"](self, env)
 
 
 def _field(env: Environment) -> str | None:
@@ -95,7 +129,7 @@ def _evaluation_failed(env: Environment, cause: str) -> FailureEventException:
 
 def evaluate_in_state(env: Environment, expression: str) -> Any:
     """The value of ``expression`` in the state being run, or a States.QueryEvaluationError."""
-    bindings = {**variables_in_scope(env.variable_store), "states": env.states._states_data}  # type: ignore[attr-defined]
+    bindings = {**readable_variables(env), "states": env.states._states_data}  # type: ignore[attr-defined]
     field = _field(env)
     where = f" specified for the field '{field}'" if field else ""
     try:
@@ -121,7 +155,10 @@ def _eval_string_variable_sample(self: string_expression.StringVariableSample, e
     if match is None:
         raise NoSuchVariable(variable_identifier=self.expression)
     name, path = match.groups()
-    value = env.variable_store.get(name)
+    variables = readable_variables(env)
+    if name not in variables:
+        raise NoSuchVariable(variable_identifier=name)
+    value = variables[name]
     env.stack.append(copy.deepcopy(extract_json("$" + path, value) if path else value))
 
 
@@ -158,7 +195,8 @@ def _validating(moto_validate: Callable[[str], None]) -> Callable[[str], None]:
 
 def _check() -> None:
     problems: list[str] = []
-    for cls in (string_expression.StringJSONata, string_expression.StringVariableSample, ConditionStringJSONata):
+    for cls in (string_expression.StringJSONata, string_expression.StringVariableSample, ConditionStringJSONata,
+                AssignDecl):
         if "_eval_body" not in cls.__dict__:
             problems.append(f"{cls.__name__}._eval_body is missing")
     if "string_jsonata" not in ConditionStringJSONata.__annotations__:
@@ -176,6 +214,11 @@ def _check() -> None:
     for name in ("states", "variable_store", "stack", "event_manager", "event_history_context"):
         if name not in Environment.__annotations__ and not hasattr(Environment, name):
             problems.append(f"Environment has no {name}")
+    try:
+        if 'context_object_data["State"] = StateData(' not in inspect.getsource(State._eval_body):
+            problems.append("State._eval_body no longer sets a new context-object State record on entry")
+    except (OSError, TypeError):
+        problems.append("State._eval_body: source unavailable")
     if not hasattr(Environment, "next_field_name"):
         problems.append("Environment.next_field_name is missing")
     compat.require_params(problems, FailureEvent.__init__, "FailureEvent.__init__", "env", "error_name", "event_type",
@@ -203,6 +246,8 @@ def install() -> None:
     _ORIGINALS["variable"] = string_expression.StringVariableSample._eval_body
     _ORIGINALS["condition"] = ConditionStringJSONata._eval_body
     ConditionStringJSONata._eval_body = _eval_condition  # type: ignore[method-assign]
+    _ORIGINALS["assign"] = AssignDecl._eval_body
+    AssignDecl._eval_body = _eval_assign  # type: ignore[method-assign]
     string_expression.StringJSONata._eval_body = _eval_string_jsonata  # type: ignore[method-assign]
     string_expression.StringVariableSample._eval_body = _eval_string_variable_sample  # type: ignore[method-assign]
     moto_jsonata._eval_jsonata = _eval_text  # type: ignore[attr-defined]
