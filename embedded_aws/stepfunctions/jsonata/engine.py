@@ -17,10 +17,18 @@ Step Functions specifics handled here:
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any, Mapping
 
-from jsonata import Jsonata
-from jsonata.utils import Utils
+# jsonata-python raises the process-wide recursion limit to 10000 when it is
+# imported; that would change every other thread of the emulator (and risks
+# a C stack overflow instead of a RecursionError). Keep the process's limit:
+# an expression nested too deeply then fails as an evaluation error.
+_RECURSION_LIMIT = sys.getrecursionlimit()
+from jsonata import Jsonata  # noqa: E402
+from jsonata.utils import Utils  # noqa: E402
+
+sys.setrecursionlimit(_RECURSION_LIMIT)
 
 from embedded_aws.stepfunctions.jsonata import functions
 
