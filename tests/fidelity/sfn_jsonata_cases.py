@@ -211,6 +211,35 @@ CASES: list[Case] = [
         output={"results": [11, 9]},
     ),
     Case(
+        "st-succeed-output",
+        "ST Succeed: a JSONata Succeed state may shape the execution output",
+        machine(("Done", {"Type": "Succeed", "Output": {"done": "{% $states.input.a %}"}})),
+        input={"a": 1},
+        output={"done": 1},
+    ),
+    Case(
+        "st-map-expressions-for-concurrency-and-selector",
+        "ST Map: MaxConcurrency and ToleratedFailurePercentage may be expressions; ItemSelector's "
+        "$states.input is the Map state's input",
+        machine(("Each", end({"Type": "Map", "Items": "{% $states.input.xs %}",
+                              "MaxConcurrency": "{% $states.input.limit %}",
+                              "ToleratedFailurePercentage": "{% 100 %}",
+                              "ItemSelector": {"item": "{% $states.context.Map.Item.Value %}",
+                                               "tag": "{% $states.input.tag %}"},
+                              "ItemProcessor": {"StartAt": "Keep", "States": {"Keep": end(PASS)}}}))),
+        input={"xs": [1, 2], "limit": 1, "tag": "t"},
+        output=[{"item": 1, "tag": "t"}, {"item": 2, "tag": "t"}],
+    ),
+    Case(
+        "st-task-heartbeat-expression",
+        "ST Task: HeartbeatSeconds may be an expression; a worker answering in time succeeds",
+        machine(("Call", end({**TASK, "HeartbeatSeconds": "{% $states.input.beat %}",
+                              "Arguments": {"beat": "{% $states.input.beat %}"}}))),
+        input={"beat": 5},
+        worker="echo",
+        output={"beat": 5},
+    ),
+    Case(
         "st-wait-seconds-expression",
         "ST Wait: Seconds may be a JSONata expression",
         machine(("Pause", then({"Type": "Wait", "Seconds": "{% $states.input.delay %}"}, "Done")),
@@ -408,6 +437,57 @@ CASES: list[Case] = [
         ),
         invalid=True,
     ),
+    Case(
+        "var-jsonpath-assign-after-parameters",
+        "VAR: in a JSONPath Pass state, Assign paths read the state's effective input (after Parameters)",
+        machine(
+            ("Set", then({**PASS, "Parameters": {"Param": "Value1"}, "Assign": {"Var2.$": "$.Param"}}, "Use")),
+            ("Use", end({**PASS, "Parameters": {"v.$": "$Var2"}})),
+            language=None,
+        ),
+        output={"v": "Value1"},
+    ),
+    Case(
+        "var-jsonpath-choice-variable",
+        "VAR: a JSONPath Choice rule's Variable may be a workflow variable ($n)",
+        machine(
+            ("Set", then({**PASS, "Assign": {"n": 3}}, "Check")),
+            ("Check", {"Type": "Choice", "Choices": [{"Variable": "$n", "NumericEquals": 3, "Next": "Three"}],
+                       "Default": "Other"}),
+            ("Three", end({**PASS, "Result": {"n": "three"}})),
+            ("Other", end({**PASS, "Result": {"n": "other"}})),
+            language=None,
+        ),
+        output={"n": "three"},
+    ),
+    Case(
+        "var-jsonpath-map-items-path",
+        "VAR: a JSONPath Map's ItemsPath may select a workflow variable ($items)",
+        machine(
+            ("Set", then({**PASS, "Assign": {"items": [{"v": 1}, {"v": 2}]}}, "Each")),
+            ("Each", end({"Type": "Map", "ItemsPath": "$items", "ItemProcessor": {
+                "StartAt": "Keep", "States": {"Keep": end({**PASS, "OutputPath": "$.v"})}}})),
+            language=None,
+        ),
+        output=[1, 2],
+    ),
+    Case(
+        "var-wait-assign-and-output",
+        "ST Wait / VAR: a JSONata Wait state may Assign and shape its Output",
+        machine(
+            ("Pause", then({"Type": "Wait", "Seconds": 0, "Assign": {"seen": "{% $states.input.a %}"},
+                            "Output": {"o": "{% $states.input.a %}"}}, "Show")),
+            ("Show", end({**PASS, "Output": {"seen": "{% $seen %}", "input": "{% $states.input %}"}})),
+        ),
+        input={"a": 1},
+        output={"seen": 1, "input": {"o": 1}},
+    ),
+    Case(
+        "var-reserved-name-states",
+        "VAR: 'states' is reserved ($states) and cannot be assigned",
+        machine(("P", end({**PASS, "Assign": {"states": 1}}))),
+        invalid=True,
+    ),
     # --- errors ------------------------------------------------------------------------------
     Case(
         "err-undefined-result",
@@ -454,6 +534,31 @@ CASES: list[Case] = [
             ("InputPath", "$.a"), ("Parameters", {"a": 1}), ("ResultPath", "$.r"), ("OutputPath", "$.o"),
         )
     ],
+    Case(
+        "def-dollar-at-top-level",
+        "TD: an expression cannot use $ or $$ at its top level (use $states.input)",
+        machine(("P", end({**PASS, "Output": {"all": "{% $ %}"}}))),
+        invalid=True,
+    ),
+    Case(
+        "def-double-dollar-at-top-level",
+        "TD: an expression cannot use $$ at its top level (use $states.context)",
+        machine(("P", end({**PASS, "Output": "{% $$.Execution.Id %}"}))),
+        invalid=True,
+    ),
+    Case(
+        "def-unqualified-field-name",
+        "TD: an expression cannot use an unqualified field name at its top level",
+        machine(("P", end({**PASS, "Output": "{% title %}"}))),
+        invalid=True,
+    ),
+    Case(
+        "def-names-inside-predicates-are-fine",
+        "TD: field names inside a path predicate are relative to the element, so allowed",
+        machine(("P", end({**PASS, "Output": {"names": "{% $states.input.items[price > 10].name %}"}}))),
+        input={"items": [{"name": "cheap", "price": 1}, {"name": "dear", "price": 11}]},
+        output={"names": "dear"},
+    ),
     Case(
         "def-jsonata-task-with-ResultSelector",
         "TD: a JSONata Task cannot use ResultSelector",

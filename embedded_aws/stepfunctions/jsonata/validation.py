@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator
 
+from embedded_aws.stepfunctions.jsonata import expressions
+
 JSONATA = "JSONata"
 JSONPATH = "JSONPath"
 
@@ -31,16 +33,12 @@ JSONATA_ONLY_FIELDS = ("Arguments", "Output", "Items")
 _CHOICE_JSONPATH_FIELDS = ("Variable", "And", "Or", "Not")
 
 
-def _is_jsonata_expression(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith("{%") and value.endswith("%}")
+# Step Functions reserves this variable name ($states).
+RESERVED_VARIABLES = ("states",)
 
 
 def _has_jsonata(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_has_jsonata(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_jsonata(v) for v in value)
-    return _is_jsonata_expression(value)
+    return next(expressions.expressions_in(value, ""), None) is not None
 
 
 def _machines(machine: dict[str, Any], path: str) -> Iterator[tuple[dict[str, Any], str]]:
@@ -83,6 +81,10 @@ def _state_problems(name: str, state: dict[str, Any], language: str, top: str, p
                            f"at {path}/Choices[{i}]/{field}")
             if "Condition" not in rule:
                 yield f"These fields are required: [Condition] at {path}/Choices[{i}]"
+        for location, expression in expressions.state_expressions(state, path):
+            problem = expressions.top_level_problem(expression)
+            if problem:
+                yield f"{problem} at {location}"
     else:
         for field in JSONATA_ONLY_FIELDS:
             if field in state:
@@ -129,6 +131,10 @@ def problems(definition: dict[str, Any]) -> list[str]:
         return ["The value of the field 'QueryLanguage' must be one of [JSONPath, JSONata] at /QueryLanguage"]
     found: list[str] = []
     for machine, path in _machines(definition, ""):
+        for name, state in (machine.get("States") or {}).items():
+            if isinstance(state, dict):
+                for variable in sorted(_assigned(state) & set(RESERVED_VARIABLES)):
+                    found.append(f"The variable name '{variable}' is reserved at {path}/States/{name}/Assign")
         for name, state in (machine.get("States") or {}).items():
             if isinstance(state, dict):
                 language = state.get("QueryLanguage", top)
