@@ -359,6 +359,17 @@ CASES: list[Case] = [
         output={"name": "product1", "count": 43, "available": True},
     ),
     Case(
+        "var-assign-string-literals-are-json-strings",
+        "VAR: Assign values are JSON; escaped quotes and \\u escapes in a string mean their characters",
+        machine(
+            ("Set", then({**PASS, "Assign": {"quoted": "say \"hi\"", "accent": "caf\u00e9", "nested": {"k": "\u00fc"}}},
+                         "Use")),
+            ("Use", end({**PASS, "Output": {"quoted": "{% $quoted %}", "accent": "{% $accent %}",
+                                           "nested": "{% $nested %}", "length": "{% $length($accent) %}"}})),
+        ),
+        output={"quoted": 'say "hi"', "accent": "caf\u00e9", "nested": {"k": "\u00fc"}, "length": 4},
+    ),
+    Case(
         "var-assign-sees-old-values",
         "VAR: all Assign expressions of a state are evaluated before any assignment takes effect",
         machine(

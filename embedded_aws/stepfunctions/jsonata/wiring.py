@@ -50,7 +50,7 @@ from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from embedded_aws import compat
 from embedded_aws.compat import EmulatorCompatibilityError
-from embedded_aws.stepfunctions.jsonata import engine, validation
+from embedded_aws.stepfunctions.jsonata import engine, literals, validation
 
 # moto names the field being evaluated after its component class; only these
 # are the ASL field names a user would recognise.
@@ -174,6 +174,18 @@ def _eval_condition(self: ConditionStringJSONata, env: Environment) -> None:
         )
 
 
+def _assigned_variables(self: VariableStore) -> dict[str, str]:
+    """``assignedVariables`` of a state-exited event: each value as JSON text
+    (as JavaScript's JSON.stringify writes it: compact, non-ASCII kept).
+
+    moto quotes a string value without escaping it (a quote, backslash or
+    newline in it gave invalid JSON)."""
+    return {
+        name: json.dumps(self.get(name), separators=(",", ":"), ensure_ascii=False)
+        for name in self._declaration_tracing  # type: ignore[attr-defined]
+    }
+
+
 def _eval_text(expression: str) -> Any:
     """moto's ``eval_jsonata_expression`` hook: an expression with everything in its text."""
     value = engine.evaluate(expression, {})
@@ -206,7 +218,7 @@ def _check() -> None:
     for name in ("expression", "query_language_mode"):
         if name not in string_expression.StringVariableSample.__annotations__:
             problems.append(f"StringVariableSample has no {name}")
-    for name in ("_outer_scope", "_inner_scope"):
+    for name in ("_outer_scope", "_inner_scope", "_declaration_tracing"):
         if name not in VariableStore.__annotations__:
             problems.append(f"VariableStore has no {name}")
     if not hasattr(moto_jsonata, "_eval_jsonata"):
@@ -242,11 +254,14 @@ def install() -> None:
     if _ORIGINALS:
         return
     _check()
+    literals.install()
     _ORIGINALS["jsonata"] = string_expression.StringJSONata._eval_body
     _ORIGINALS["variable"] = string_expression.StringVariableSample._eval_body
     _ORIGINALS["condition"] = ConditionStringJSONata._eval_body
     ConditionStringJSONata._eval_body = _eval_condition  # type: ignore[method-assign]
     _ORIGINALS["assign"] = AssignDecl._eval_body
+    _ORIGINALS["assigned_variables"] = VariableStore.get_assigned_variables
+    VariableStore.get_assigned_variables = _assigned_variables  # type: ignore[method-assign]
     AssignDecl._eval_body = _eval_assign  # type: ignore[method-assign]
     string_expression.StringJSONata._eval_body = _eval_string_jsonata  # type: ignore[method-assign]
     string_expression.StringVariableSample._eval_body = _eval_string_variable_sample  # type: ignore[method-assign]
