@@ -109,3 +109,69 @@ def test_refused_definition(sfn, case: Case) -> None:
 
 def test_the_corpus_is_large_enough() -> None:
     assert len(CASES) >= 25
+
+
+@pytest.fixture
+def service_integrations(embedded_aws, monkeypatch):
+    """Optimised integrations (SQS here) call the embedded AWS's own port."""
+    monkeypatch.setenv("MOTO_PORT", embedded_aws.endpoint_url.rsplit(":", 1)[-1])
+
+
+def test_callback_token_from_the_context_in_jsonata_arguments(sfn, service_integrations) -> None:
+    """TD: a .waitForTaskToken task passes $states.context.Task.Token in its Arguments;
+    SendTaskSuccess's output becomes $states.result."""
+    sqs = boto3.client("sqs")
+    queue = sqs.create_queue(QueueName=unique("corpus"))["QueueUrl"]
+    definition = {"QueryLanguage": "JSONata", "StartAt": "Ask", "States": {"Ask": {
+        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "TimeoutSeconds": 30,
+        "Arguments": {"QueueUrl": queue, "MessageBody": {"token": "{% $states.context.Task.Token %}",
+                                                         "order": "{% $states.input.order %}"}},
+        "Output": {"approved": "{% $states.result.approved %}", "order": "{% $states.input.order %}"},
+        "End": True}}}
+    machine = sfn.create_state_machine(name=unique("corpus"), definition=json.dumps(definition), roleArn=ROLE_ARN)
+    execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps({"order": 7}))
+    messages = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=10).get("Messages", [])
+    assert messages, "the task sent no message"
+    body = json.loads(messages[0]["Body"])
+    assert body["order"] == 7
+    sfn.send_task_success(taskToken=body["token"], output=json.dumps({"approved": True}))
+    deadline = time.monotonic() + 10
+    while (described := sfn.describe_execution(executionArn=execution["executionArn"]))["status"] == "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert described["status"] == "SUCCEEDED", described.get("cause")
+    assert json.loads(described["output"]) == {"approved": True, "order": 7}
+
+
+def test_a_failed_expression_is_an_evaluation_failed_event(sfn) -> None:
+    """TD / API EvaluationFailedEventDetails: the history names the state and the error."""
+    definition = {"QueryLanguage": "JSONata", "StartAt": "Shape", "States": {
+        "Shape": {"Type": "Pass", "Output": "{% $states.input.missing %}", "End": True}}}
+    machine = sfn.create_state_machine(name=unique("corpus"), definition=json.dumps(definition), roleArn=ROLE_ARN)
+    execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
+    deadline = time.monotonic() + 10
+    while sfn.describe_execution(executionArn=execution)["status"] == "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    events = sfn.get_execution_history(executionArn=execution)["events"]
+    types = [e["type"] for e in events]
+    assert types[-2:] == ["EvaluationFailed", "ExecutionFailed"]
+    details = events[-2]["evaluationFailedEventDetails"]
+    assert details["state"] == "Shape" and details["error"] == "States.QueryEvaluationError"
+
+
+def test_assigned_variables_are_in_the_state_exited_event(sfn) -> None:
+    """VAR: the state-exited event lists each assigned variable as JSON text."""
+    definition = {"QueryLanguage": "JSONata", "StartAt": "Set", "States": {
+        "Set": {"Type": "Pass", "Assign": {"name": "a \"quoted\" name", "count": 2, "list": [1, "{% 1 + 1 %}"]},
+                "End": True}}}
+    machine = sfn.create_state_machine(name=unique("corpus"), definition=json.dumps(definition), roleArn=ROLE_ARN)
+    execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
+    deadline = time.monotonic() + 10
+    while sfn.describe_execution(executionArn=execution)["status"] == "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    exited = [e for e in sfn.get_execution_history(executionArn=execution)["events"] if e["type"] == "PassStateExited"]
+    assigned = exited[0]["stateExitedEventDetails"]["assignedVariables"]
+    assert {name: json.loads(text) for name, text in assigned.items()} == {
+        "name": 'a "quoted" name', "count": 2, "list": [1, 2]}

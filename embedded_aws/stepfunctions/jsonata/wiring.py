@@ -14,8 +14,20 @@ evaluate with their values bound directly:
 * ``$var.path`` in a JSONPath state: the variable's value, then the rest of
   the reference as a JSONPath (``$order.items[0]``).
 
+Also here: a Choice ``Condition`` that is not a boolean fails with
+``States.QueryEvaluationError``; every expression of a state reads the
+variables as they were when the state was entered (moto let ``Output`` see
+the state's own ``Assign``); ``assignedVariables`` in the history are valid
+JSON; and CreateStateMachine/UpdateStateMachine refuse what ``validation``
+finds with ``InvalidDefinition``. ``literals`` and ``typed_fields`` install
+from here too.
+
 moto's engine hook is set too, so anything else in moto that still calls
 ``eval_jsonata_expression`` gets an answer rather than a TypeError.
+
+Each patched internal is checked in ``_check`` (and in ``literals`` /
+``typed_fields``) before anything is patched; a changed moto raises
+``EmulatorCompatibilityError`` naming it.
 """
 
 from __future__ import annotations
@@ -50,14 +62,7 @@ from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from embedded_aws import compat
 from embedded_aws.compat import EmulatorCompatibilityError
-from embedded_aws.stepfunctions.jsonata import engine, literals, validation
-
-# moto names the field being evaluated after its component class; only these
-# are the ASL field names a user would recognise.
-_ASL_FIELDS = frozenset(
-    "Arguments Output Assign Condition Items ItemSelector TimeoutSeconds HeartbeatSeconds Seconds Timestamp "
-    "Error Cause MaxConcurrency ToleratedFailurePercentage ToleratedFailureCount".split()
-)
+from embedded_aws.stepfunctions.jsonata import engine, failures, literals, typed_fields, validation
 
 _VARIABLE_REFERENCE = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)(.*)$", re.DOTALL)
 
@@ -99,47 +104,19 @@ def _eval_assign(self: AssignDecl, env: Environment) -> None:
     _ORIGINALS["assign"](self, env)
 
 
-def _field(env: Environment) -> str | None:
-    field = env.next_field_name
-    return field if field in _ASL_FIELDS else None
-
-
-def _evaluation_failed(env: Environment, cause: str) -> FailureEventException:
-    """States.QueryEvaluationError for the current state, logged as AWS logs it."""
-    error_name = StatesErrorName(typ=StatesErrorNameType.StatesQueryEvaluationError)
-    details = EvaluationFailedEventDetails(error=error_name.error_name, cause=cause)
-    field = _field(env)
-    if field:
-        details["location"] = field
-    failure = FailureEventException(
-        failure_event=FailureEvent(
-            env=env,
-            error_name=error_name,
-            event_type=HistoryEventType.EvaluationFailed,
-            event_details=EventDetails(evaluationFailedEventDetails=details),
-        )
-    )
-    env.event_manager.add_event(
-        context=env.event_history_context,
-        event_type=HistoryEventType.EvaluationFailed,
-        event_details=EventDetails(evaluationFailedEventDetails=failure.get_evaluation_failed_event_details()),
-    )
-    return failure
-
-
 def evaluate_in_state(env: Environment, expression: str) -> Any:
     """The value of ``expression`` in the state being run, or a States.QueryEvaluationError."""
     bindings = {**readable_variables(env), "states": env.states._states_data}  # type: ignore[attr-defined]
-    field = _field(env)
+    field = failures.current_field(env)
     where = f" specified for the field '{field}'" if field else ""
     try:
         value = engine.evaluate(expression, bindings)
     except engine.EvaluationError as error:
-        raise _evaluation_failed(
+        raise failures.evaluation_failed(
             env, f"The JSONata expression '{expression}'{where} threw an error during evaluation: {error}"
         ) from error
     if value is engine.UNDEFINED:
-        raise _evaluation_failed(env, f"The JSONata expression '{expression}'{where} returned nothing (undefined).")
+        raise failures.evaluation_failed(env, f"The JSONata expression '{expression}'{where} returned nothing (undefined).")
     return value
 
 
@@ -167,7 +144,7 @@ def _eval_condition(self: ConditionStringJSONata, env: Environment) -> None:
     self.string_jsonata.eval(env=env)
     result = env.stack[-1]
     if not isinstance(result, bool):
-        raise _evaluation_failed(
+        raise failures.evaluation_failed(
             env,
             f"The JSONata expression '{self.string_jsonata.expression}' specified for the field 'Condition' "
             f"returned a non-boolean value ({json.dumps(result)}); a Condition must evaluate to true or false.",
@@ -255,6 +232,7 @@ def install() -> None:
         return
     _check()
     literals.install()
+    typed_fields.install()
     _ORIGINALS["jsonata"] = string_expression.StringJSONata._eval_body
     _ORIGINALS["variable"] = string_expression.StringVariableSample._eval_body
     _ORIGINALS["condition"] = ConditionStringJSONata._eval_body
