@@ -569,6 +569,7 @@ CASES: list[Case] = [
         )
         for field_name, value in (
             ("InputPath", "$.a"), ("Parameters", {"a": 1}), ("ResultPath", "$.r"), ("OutputPath", "$.o"),
+            ("Result", {"a": 1}),
         )
     ],
     Case(

@@ -22,7 +22,7 @@ JSONPATH = "JSONPath"
 
 # Fields a JSONata state (or its Catch/Choice rules) cannot have.
 JSONPATH_ONLY_FIELDS = (
-    "InputPath", "Parameters", "ResultSelector", "ResultPath", "OutputPath",
+    "InputPath", "Parameters", "ResultSelector", "ResultPath", "OutputPath", "Result",
     "ItemsPath", "SecondsPath", "TimestampPath", "ErrorPath", "CausePath",
     "TimeoutSecondsPath", "HeartbeatSecondsPath", "MaxConcurrencyPath",
     "ToleratedFailurePercentagePath", "ToleratedFailureCountPath",
