@@ -598,6 +598,24 @@ CASES: list[Case] = [
         output={"names": "dear"},
     ),
     Case(
+        "def-pass-state-with-arguments",
+        "ST Pass / TD: Arguments belongs to Task and Parallel states only",
+        machine(("P", end({**PASS, "Arguments": {"a": 1}}))),
+        invalid=True,
+    ),
+    Case(
+        "def-fail-state-with-output",
+        "ST Fail: a Fail state has no Output (only Error and Cause)",
+        machine(("F", {"Type": "Fail", "Error": "E", "Output": {"a": 1}})),
+        invalid=True,
+    ),
+    Case(
+        "def-succeed-state-with-assign",
+        "VAR: Assign is supported in Pass, Task, Map, Parallel, Choice and Wait states, not in Succeed",
+        machine(("S", {"Type": "Succeed", "Assign": {"x": 1}})),
+        invalid=True,
+    ),
+    Case(
         "def-jsonata-task-with-ResultSelector",
         "TD: a JSONata Task cannot use ResultSelector",
         machine(("Call", end({**TASK, "ResultSelector": {"a.$": "$.a"}}))),

@@ -29,6 +29,13 @@ JSONPATH_ONLY_FIELDS = (
 )
 # Fields only a JSONata state can have.
 JSONATA_ONLY_FIELDS = ("Arguments", "Output", "Items")
+# Which state types have the data fields (AWS state reference and "Passing
+# data between states with variables"); any other type refuses them.
+FIELD_STATE_TYPES = {
+    "Arguments": ("Task", "Parallel"),
+    "Output": ("Task", "Parallel", "Map", "Pass", "Wait", "Choice", "Succeed"),
+    "Assign": ("Task", "Parallel", "Map", "Pass", "Wait", "Choice"),
+}
 # Choice rule fields of the JSONPath comparison syntax.
 _CHOICE_JSONPATH_FIELDS = ("Variable", "And", "Or", "Not")
 
@@ -64,6 +71,10 @@ def _state_problems(name: str, state: dict[str, Any], language: str, top: str, p
     if declared == JSONPATH and top == JSONATA:
         yield (f"The QueryLanguage of a state cannot be JSONPath when the state machine's QueryLanguage is "
                f"JSONata at {path}/QueryLanguage")
+    state_type = state.get("Type")
+    for field, types in FIELD_STATE_TYPES.items():
+        if field in state and isinstance(state_type, str) and state_type not in types:
+            yield f"The field '{field}' is not supported by a {state_type} state at {path}/{field}"
     if language == JSONATA:
         for field in JSONPATH_ONLY_FIELDS:
             if field in state:
