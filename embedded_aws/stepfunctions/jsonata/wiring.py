@@ -16,11 +16,11 @@ evaluate with their values bound directly:
 
 Also here: a Choice ``Condition`` that is not a boolean fails with
 ``States.QueryEvaluationError``; every expression of a state reads the
-variables as they were when the state was entered (moto let ``Output`` see
-the state's own ``Assign``); ``assignedVariables`` in the history are valid
-JSON; and CreateStateMachine/UpdateStateMachine refuse what ``validation``
-finds with ``InvalidDefinition``. ``literals`` and ``typed_fields`` install
-from here too.
+variables as they were when the state was entered (``scope``: moto let
+``Output`` see the state's own ``Assign``); ``assignedVariables`` in the
+history are valid JSON; and CreateStateMachine/UpdateStateMachine refuse
+what ``validation`` finds with ``InvalidDefinition``. ``literals`` and
+``typed_fields`` install from here too.
 
 moto's engine hook is set too, so anything else in moto that still calls
 ``eval_jsonata_expression`` gets an answer rather than a TypeError.
@@ -38,22 +38,14 @@ import inspect
 import re
 from typing import Any, Callable
 
-from moto.stepfunctions.parser.api import EvaluationFailedEventDetails, HistoryEventType, InvalidDefinition
+from moto.stepfunctions.parser.api import InvalidDefinition
 from moto.stepfunctions.parser.asl.component.common.assign.assign_decl import AssignDecl
-from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
-    FailureEvent,
-    FailureEventException,
-)
-from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
-from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
-    StatesErrorNameType,
-)
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
 from moto.stepfunctions.parser.asl.component.common.query_language import QueryLanguageMode
 from moto.stepfunctions.parser.asl.component.common.string import string_expression
 from moto.stepfunctions.parser.asl.component.state.choice.comparison.comparison import ConditionStringJSONata
 from moto.stepfunctions.parser.asl.component.state.state import CommonStateField as State
 from moto.stepfunctions.parser.asl.eval.environment import Environment
-from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.eval.states import States
 from moto.stepfunctions.parser.asl.eval.variable_store import NoSuchVariable, VariableStore
 from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
@@ -62,51 +54,19 @@ from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from embedded_aws import compat
 from embedded_aws.compat import EmulatorCompatibilityError
-from embedded_aws.stepfunctions.jsonata import engine, failures, literals, typed_fields, validation
+from embedded_aws.stepfunctions.jsonata import engine, failures, literals, scope, typed_fields, validation
 
 _VARIABLE_REFERENCE = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)(.*)$", re.DOTALL)
 
 
-def variables_in_scope(store: VariableStore) -> dict[str, Any]:
-    """Every variable a state can read: outer scopes, then its own."""
-    return {**store._outer_scope, **store._inner_scope}  # type: ignore[attr-defined]
-
-
-# --- "values from state entry" ---------------------------------------------------
-# AWS: every expression of a state reads the variables as they were when the
-# state was entered; what its Assign sets is visible from the next state on.
-# moto commits an Assign at once, before evaluating Output (and a Choice
-# rule's or Catcher's Output). So the first Assign of a state entry records
-# the variables it is about to change, and later reads in that same state
-# entry use that record. A state entry is told apart by its context-object
-# "State" record, which moto replaces on every entry.
-
-_BEFORE_ASSIGN = "_etl_local_variables_before_assign"  # on an Environment: (State record, variables)
-
-
-def _state_entry(env: Environment) -> Any:
-    return env.states.context_object.context_object_data.get("State")
-
-
-def readable_variables(env: Environment) -> dict[str, Any]:
-    """The variables expressions of the current state entry see."""
-    recorded = env.__dict__.get(_BEFORE_ASSIGN)
-    if recorded is not None and recorded[0] is _state_entry(env):
-        return recorded[1]
-    return variables_in_scope(env.variable_store)
-
-
 def _eval_assign(self: AssignDecl, env: Environment) -> None:
-    entry = _state_entry(env)
-    recorded = env.__dict__.get(_BEFORE_ASSIGN)
-    if recorded is None or recorded[0] is not entry:
-        setattr(env, _BEFORE_ASSIGN, (entry, copy.deepcopy(variables_in_scope(env.variable_store))))
+    scope.record_before_assign(env)
     _ORIGINALS["assign"](self, env)
 
 
 def evaluate_in_state(env: Environment, expression: str) -> Any:
     """The value of ``expression`` in the state being run, or a States.QueryEvaluationError."""
-    bindings = {**readable_variables(env), "states": env.states._states_data}  # type: ignore[attr-defined]
+    bindings = {**scope.readable_variables(env), "states": env.states._states_data}  # type: ignore[attr-defined]
     field = failures.current_field(env)
     where = f" specified for the field '{field}'" if field else ""
     try:
@@ -132,7 +92,7 @@ def _eval_string_variable_sample(self: string_expression.StringVariableSample, e
     if match is None:
         raise NoSuchVariable(variable_identifier=self.expression)
     name, path = match.groups()
-    variables = readable_variables(env)
+    variables = scope.readable_variables(env)
     if name not in variables:
         raise NoSuchVariable(variable_identifier=name)
     value = variables[name]
@@ -149,18 +109,6 @@ def _eval_condition(self: ConditionStringJSONata, env: Environment) -> None:
             f"The JSONata expression '{self.string_jsonata.expression}' specified for the field 'Condition' "
             f"returned a non-boolean value ({json.dumps(result)}); a Condition must evaluate to true or false.",
         )
-
-
-def _assigned_variables(self: VariableStore) -> dict[str, str]:
-    """``assignedVariables`` of a state-exited event: each value as JSON text
-    (as JavaScript's JSON.stringify writes it: compact, non-ASCII kept).
-
-    moto quotes a string value without escaping it (a quote, backslash or
-    newline in it gave invalid JSON)."""
-    return {
-        name: json.dumps(self.get(name), separators=(",", ":"), ensure_ascii=False)
-        for name in self._declaration_tracing  # type: ignore[attr-defined]
-    }
 
 
 def _eval_text(expression: str) -> Any:
@@ -239,7 +187,7 @@ def install() -> None:
     ConditionStringJSONata._eval_body = _eval_condition  # type: ignore[method-assign]
     _ORIGINALS["assign"] = AssignDecl._eval_body
     _ORIGINALS["assigned_variables"] = VariableStore.get_assigned_variables
-    VariableStore.get_assigned_variables = _assigned_variables  # type: ignore[method-assign]
+    VariableStore.get_assigned_variables = scope.assigned_variables  # type: ignore[method-assign]
     AssignDecl._eval_body = _eval_assign  # type: ignore[method-assign]
     string_expression.StringJSONata._eval_body = _eval_string_jsonata  # type: ignore[method-assign]
     string_expression.StringVariableSample._eval_body = _eval_string_variable_sample  # type: ignore[method-assign]
