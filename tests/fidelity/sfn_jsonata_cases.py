@@ -13,7 +13,8 @@ JSONata 2.0 language reference for the built-in functions), never by
 running this project. ``"${Activity}"`` in a definition is replaced by the
 ARN of an activity served by a test worker that behaves as ``worker`` says:
 ``"echo"`` answers with the task input, ``{"output": v}`` answers ``v``,
-``{"fail": [error, cause]}`` fails the task, ``"silent"`` never answers.
+``{"fail": [error, cause]}`` fails the task, ``"fail-once"`` fails the first
+task with ``Transient`` and echoes later ones, ``"silent"`` never answers.
 """
 
 from __future__ import annotations
@@ -307,6 +308,15 @@ CASES: list[Case] = [
                               "Output": {"ok": "{% $states.result.ok %}"}}))),
         worker={"output": {"ok": "yes"}},
         output={"ok": "yes"},
+    ),
+    Case(
+        "err-retry-sees-retry-count",
+        "ERR / context object: a retried JSONata Task's Arguments see $states.context.State.RetryCount",
+        machine(("Call", end({**TASK, "Arguments": {"attempt": "{% $states.context.State.RetryCount %}"},
+                              "Retry": [{"ErrorEquals": ["Transient"], "IntervalSeconds": 1, "MaxAttempts": 2}]}))),
+        worker="fail-once",
+        task_input={"attempt": 0},
+        output={"attempt": 1},
     ),
     # --- Step Functions JSONata functions ------------------------------------------------
     Case(

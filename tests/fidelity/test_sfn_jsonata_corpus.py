@@ -48,8 +48,10 @@ class ActivityWorker(threading.Thread):
             self.inputs.append(received)
             if self.behaviour == "silent":
                 continue
-            if self.behaviour == "echo":
+            if self.behaviour == "echo" or (self.behaviour == "fail-once" and len(self.inputs) > 1):
                 self.sfn.send_task_success(taskToken=token, output=json.dumps(received))
+            elif self.behaviour == "fail-once":
+                self.sfn.send_task_failure(taskToken=token, error="Transient", cause="first attempt")
             elif "fail" in self.behaviour:
                 error, cause = self.behaviour["fail"]
                 self.sfn.send_task_failure(taskToken=token, error=error, cause=cause)
