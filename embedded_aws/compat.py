@@ -6,6 +6,15 @@ backend). A moto upgrade can change them silently, so ``install()`` calls
 ``check()`` first: it verifies the pinned version and the shape of every
 internal we touch, and raises one ``EmulatorCompatibilityError`` listing
 everything that changed.
+
+Some extensions check their own internals when they install, with the same
+error: Step Functions JSONata and variables
+(``stepfunctions/jsonata/wiring.py``, ``literals.py``, ``typed_fields.py``:
+moto's ``StringJSONata``/``StringVariableSample``/``ConditionStringJSONata``/
+``AssignDecl`` evaluation, ``VariableStore`` scopes, the preprocessor's
+string-literal decoding, the ``*JSONata`` number fields, the parser backend's
+``_validate_definition``) and ``stepfunctions/branch_errors.py`` (the
+``CustomErrorName`` that Parallel branches and Map iterations use).
 """
 
 from __future__ import annotations

@@ -14,7 +14,9 @@ from embedded_aws.lambda_local import event_sources as lambda_event_sources
 from embedded_aws.lambda_local import functions as lambda_functions
 from embedded_aws.stepfunctions import activities as sfn_activities
 from embedded_aws.stepfunctions import executions as sfn_executions
+from embedded_aws.stepfunctions import branch_errors as sfn_branch_errors
 from embedded_aws.stepfunctions import fixes as sfn_fixes
+from embedded_aws.stepfunctions.jsonata import wiring as sfn_jsonata
 
 _LOCK = threading.Lock()
 _INSTALLED = False
@@ -33,6 +35,8 @@ def install() -> None:
         compat.check()
         sfn_activities.install()
         sfn_fixes.install()
+        sfn_jsonata.install()
+        sfn_branch_errors.install()
         glue_engine.install()
         athena_engine.install()
         cfn_resources.install()

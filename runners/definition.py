@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Mapping
 
 PIPELINE_DEFINITION = Path(__file__).resolve().parent.parent / "state_machine" / "sales_marketing_pipeline.asl.json"
+# The same pipeline written in JSONata (same states, placeholders and behaviour).
+PIPELINE_DEFINITION_JSONATA = PIPELINE_DEFINITION.with_name("sales_marketing_pipeline.jsonata.asl.json")
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 

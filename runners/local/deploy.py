@@ -12,7 +12,7 @@ from typing import Any
 
 from runners.aws import AwsClients
 from runners.config import Settings
-from runners.definition import pipeline_definition
+from runners.definition import PIPELINE_DEFINITION, pipeline_definition
 from runners.service import KINDS, ensure_tables
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +53,13 @@ class Deployment:
         return json.dumps(asdict(self), indent=2)
 
 
-def deploy_pipeline(clients: AwsClients, settings: Settings, prefix: str = "etl-demo", glue_scripts: Path = GLUE_SCRIPTS) -> Deployment:
+def deploy_pipeline(
+    clients: AwsClients,
+    settings: Settings,
+    prefix: str = "etl-demo",
+    glue_scripts: Path = GLUE_SCRIPTS,
+    definition_path: Path = PIPELINE_DEFINITION,
+) -> Deployment:
     s3, sfn, glue, sqs, sns = (clients.client(name) for name in ("s3", "stepfunctions", "glue", "sqs", "sns"))
     data_bucket, artifacts_bucket = f"{prefix}-data", f"{prefix}-artifacts"
     for bucket in (data_bucket, artifacts_bucket):
@@ -94,7 +100,8 @@ def deploy_pipeline(clients: AwsClients, settings: Settings, prefix: str = "etl-
             "AthenaResultsLocation": results_location,
             "NotificationTopicArn": topic_arn,
             **job_names,
-        }
+        },
+        definition_path,
     )
     name = f"{prefix}-sales-marketing-pipeline"
     existing = [m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"] == name]

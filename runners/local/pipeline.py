@@ -17,6 +17,7 @@ from typing import Any
 
 from runners.aws import AwsClients
 from runners.config import Settings
+from runners.definition import PIPELINE_DEFINITION
 from runners.local.deploy import Deployment, deploy_pipeline
 from runners.local.object_created import deploy_object_created_function
 from embedded_aws.server import EmbeddedAws
@@ -35,6 +36,7 @@ class LocalPipeline:
     activity_poll_seconds: float = 5.0
     check_interval_seconds: float | None = None  # the service default
     workers_kinds: tuple[str, ...] = KINDS
+    definition_path: Path = PIPELINE_DEFINITION  # or PIPELINE_DEFINITION_JSONATA, the JSONata twin
     aws: EmbeddedAws | None = None
     deployment: Deployment | None = None
     settings: Settings | None = None
@@ -60,7 +62,7 @@ class LocalPipeline:
             arrivals_table=f"{self.prefix}-object-arrivals",
         )
         clients = AwsClients(base)
-        self.deployment = deploy_pipeline(clients, base, prefix=self.prefix)
+        self.deployment = deploy_pipeline(clients, base, prefix=self.prefix, definition_path=self.definition_path)
         self.settings = self.deployment.settings(base)
         self.start_workers(self.workers_kinds)
         return self
