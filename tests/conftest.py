@@ -23,7 +23,8 @@ os.environ.pop("AWS_PROFILE", None)
 def embedded_aws():
     from embedded_aws import EmbeddedAws
 
-    aws = EmbeddedAws(activity_poll_seconds=1.0, glue_minute_seconds=1.0)
+    # A Glue "minute" is 3 s: Timeout tests stay short, and a pipeline job (Timeout 60) survives a loaded machine.
+    aws = EmbeddedAws(activity_poll_seconds=1.0, glue_minute_seconds=3.0)
     aws.start()
     previous = os.environ.get("AWS_ENDPOINT_URL")
     os.environ["AWS_ENDPOINT_URL"] = aws.endpoint_url

@@ -58,7 +58,7 @@ def test_failed_script_reports_glue_job_failed_with_the_scripts_message(glue_wor
 @pytest.mark.parametrize("state", ["STOPPED", "TIMEOUT", "ERROR", "EXPIRED"])
 def test_every_failure_terminal_state_fails_the_task(aws, glue_worker, state):
     activity, _ = glue_worker
-    job = make_glue_job(SLEEP_SCRIPT, timeout=1 if state == "TIMEOUT" else None)  # a "minute" is 1 s here
+    job = make_glue_job(SLEEP_SCRIPT, timeout=1 if state == "TIMEOUT" else None)  # a "minute" is 3 s here (sleeps 30)
     execution = start(single_task_machine(activity), {"GlueJobName": job, "Arguments": {"--seconds": "30"}})
     run = running_glue_run(job)
     if state == "STOPPED":

@@ -169,7 +169,7 @@ def test_stop_cancels_the_spark_job_and_the_driver_stays_warm(embedded_aws, glue
 
 
 def test_timeout_ends_a_spark_run(glue):
-    job = make_glue_job(SPIN, command="glueetl", timeout=2)  # 2 "minutes" of 1 s in the test emulator
+    job = make_glue_job(SPIN, command="glueetl", timeout=2)  # 2 "minutes" of 3 s in the test emulator
     run, _ = _run(glue, job)
     assert run["JobRunState"] == "TIMEOUT"
 
