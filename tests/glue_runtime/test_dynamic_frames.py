@@ -163,3 +163,39 @@ unboxed.toDF().selectExpr("id", "payload.kind AS kind", "payload.x AS x").write.
     )
     rows = sorted((r["id"], r["kind"], r["x"]) for r in read_output(bucket, f"{prefix}/out/"))
     assert rows == [(1, "click", 3), (2, "view", 5)]
+
+
+def test_merge_drop_null_fields_split_fields_spigot_and_compressed_csv(glue_jobs, bucket):
+    prefix = unique("misc")
+    current = put(bucket, f"{prefix}/current/c.json", "\n".join(json.dumps(r) for r in [
+        {"id": 1, "name": "ann", "note": None, "score": 10},
+        {"id": 2, "name": "bob", "note": None, "score": 20},
+    ]) + "\n")
+    updates = put(bucket, f"{prefix}/updates/u.json", "\n".join(json.dumps(r) for r in [
+        {"id": 2, "name": "bob", "note": None, "score": 25},
+        {"id": 3, "name": "cy", "note": None, "score": 30},
+    ]) + "\n")
+    glue_jobs.run_script(
+        HEADER.replace('"source", "target"', '"current", "updates", "target"')
+        + """
+current = glueContext.create_dynamic_frame.from_options("s3", {"paths": [args["current"]]}, format="json")
+updates = glueContext.create_dynamic_frame.from_options("s3", {"paths": [args["updates"]]}, format="json")
+merged = current.mergeDynamicFrame(updates, ["id"])
+cleaned = DropNullFields.apply(frame=merged)
+assert "note" not in cleaned.toDF().columns, cleaned.toDF().columns
+parts = SplitFields.apply(frame=cleaned, paths=["id", "score"], name1="scores", name2="names")
+assert sorted(parts.keys()) == ["names", "scores"]
+assert sorted(parts["names"].toDF().columns) == ["name"]
+parts["scores"].spigot(args["target"] + "sample/", {"topk": 2})
+glueContext.write_dynamic_frame.from_options(frame=parts["scores"], connection_type="s3", format="csv",
+    connection_options={"path": args["target"] + "scores/", "compression": "gzip"})
+""",
+        {"--current": current, "--updates": updates, "--target": f"s3://{bucket}/{prefix}/out/"},
+    )
+    from support import client
+
+    keys = [o["Key"] for o in client("s3").list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/out/scores/")["Contents"]]
+    assert keys and all(k.endswith(".csv.gz") for k in keys if not k.rsplit("/", 1)[-1].startswith("_"))
+    rows = sorted((r["id"], r["score"]) for r in read_output(bucket, f"{prefix}/out/scores/", "csv"))
+    assert rows == [(1, 10), (2, 25), (3, 30)]
+    assert len(read_output(bucket, f"{prefix}/out/sample/", "json")) == 2
