@@ -38,6 +38,8 @@ from moto.core.responses import ActionResult, EmptyResult
 
 from embedded_aws.backend_state import backend_state
 from embedded_aws.s3.objects import S3LocationError, S3Uri, write_object
+from embedded_aws.athena import errors as athena_errors
+from embedded_aws.athena import prepared
 from embedded_aws.athena.session import (
     ResultTable,
     SqlCancelled,
@@ -135,17 +137,13 @@ class QueryRun:
         if self.reason is not None:
             status["StateChangeReason"] = self.reason
         if self.state == FAILED:
-            status["AthenaError"] = {  # category 2: a user error, as Athena files SQL mistakes
-                "ErrorCategory": 2,
-                "ErrorType": 1100,
-                "Retryable": False,
-                "ErrorMessage": self.reason or "",
-            }
+            status["AthenaError"] = athena_errors.athena_error(self.reason)
         engine_end = self.engine_done_at or self.finished_at
         out: dict[str, Any] = {
             "QueryExecutionId": self.query_id,
             "Query": self.query,
             "StatementType": self.statement_type,
+            "SubstatementType": athena_errors.substatement_type(self.query),
             "ResultConfiguration": {**self.result_configuration, "OutputLocation": str(self.output_uri)},
             "ResultReuseConfiguration": {"ResultReuseByAgeConfiguration": {"Enabled": False}},
             "QueryExecutionContext": self.context,
@@ -217,6 +215,7 @@ class AthenaEngine:
     ) -> str:
         book = query_book(backend)
         workgroup = workgroup or "primary"
+        athena_errors.check_syntax(query)  # Athena refuses a malformed query at once
         with self._lock:
             if client_request_token and client_request_token in book.tokens:
                 existing = book.runs[book.tokens[client_request_token]]
@@ -225,7 +224,7 @@ class AthenaEngine:
                 return existing.query_id
             result_configuration = self._effective_result_configuration(backend, workgroup, result_configuration or {})
             query_id = str(uuid.uuid4())
-            statement_type = _statement_type(query)
+            statement_type = _statement_type(prepared.executed_query(backend, workgroup, query) or query)
             suffix = ".csv" if statement_type == "DML" else ".txt"
             try:
                 output_uri = S3Uri.parse(result_configuration["OutputLocation"]).join(query_id + suffix)
@@ -426,8 +425,7 @@ class AthenaEngine:
                 )
                 run.session = session
             try:
-                parameters = self.sql.parameter_values(run.execution_parameters)
-                table = session.execute(run.query, parameters)
+                table = prepared.run_statement(run, session.execute, self.sql.parameter_values)
             except SqlCancelled as exc:
                 self._end(run, FAILED, str(exc))  # no-op when the user cancelled
                 return
@@ -552,5 +550,6 @@ def install() -> AthenaEngine:
         AthenaResponse.stop_query_execution = stop_query_execution  # type: ignore[method-assign]
         AthenaResponse.list_query_executions = list_query_executions  # type: ignore[method-assign]
         AthenaResponse.get_named_query = get_named_query  # type: ignore[method-assign]
+        prepared.install()
         _ENGINE = AthenaEngine()
     return _ENGINE

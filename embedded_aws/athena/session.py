@@ -30,6 +30,8 @@ from sqlglot.errors import ParseError, TokenError
 
 from embedded_aws.athena import ddl as athena_ddl
 from embedded_aws.athena import sql as athena_sql
+from embedded_aws.athena import errors as athena_errors
+from embedded_aws.athena import trino_functions, trino_types
 from embedded_aws.athena.results import (
     Column,
     ResultTable,
@@ -78,6 +80,8 @@ _FUNCTION_NOT_FOUND = re.compile(r"(?:Scalar|Aggregate|Table) Function with name
 def _athena_message(exc: duckdb.Error, references: list[athena_sql.TableReference]) -> str:
     """DuckDB's message worded as Athena's error names where the meaning is the same."""
     text = str(exc).strip()
+    if (raised := trino_functions.engine_error(text)) is not None:
+        return raised
     for reference in references:
         text = text.replace(reference.view, reference.table.name)
     first_line = text.splitlines()[0] if text else type(exc).__name__
@@ -122,6 +126,10 @@ class SqlSession:
         with self._open_lock:
             if self._opened is None:
                 self._opened = self._connect()
+                # Athena's session time zone is UTC; DuckDB's default is the machine's.
+                self._opened.execute("SET TimeZone = 'UTC'")
+                if self._connect is duckdb.connect:  # a private database (SqlEngine installs them once)
+                    trino_functions.install_macros(self._opened)
             return self._opened
 
     def run(self, sql: str, parameters: Sequence[Any] = ()) -> ResultTable:
@@ -140,6 +148,15 @@ class SqlSession:
                 self._catalog, self._catalog.account_id, self._catalog.region, self._database
             )
             return athena_ddl.execute(statement, context)
+        try:
+            return self._query(query, parameters)
+        except SqlCancelled:
+            raise
+        except SqlError as exc:  # Trino's wording, with the line and column of the name
+            raise SqlError(athena_errors.locate(str(exc), query)) from exc
+
+    def _query(self, query: str, parameters: Sequence[Any]) -> ResultTable:
+        assert self._catalog is not None
         prepared = athena_sql.prepare(query, list(parameters), self._catalog, self._database)
         try:
             scanned = athena_sql.materialise(
@@ -172,8 +189,11 @@ class SqlSession:
             raise SqlCancelled(str(exc)) from exc
         except duckdb.Error as exc:
             raise SqlError(_athena_message(exc, references)) from exc
-        columns = [athena_column(d[0], d[1]) for d in description]
-        return ResultTable(columns=columns, rows=rows)
+        # Values are rendered as Athena writes them (see trino_types), once, here.
+        types = [d[1] for d in description]
+        columns = [trino_types.column_info(d[0], d[1]) for d in description]
+        rendered = [tuple(trino_types.render(v, t) for v, t in zip(row, types)) for row in rows]
+        return ResultTable(columns=columns, rows=rendered)
 
     def interrupt(self) -> None:
         """Ask the running statement to stop (safe from any thread)."""
@@ -198,7 +218,8 @@ def translate(sql: str) -> str:
         raise SqlError(f"SYNTAX_ERROR: {str(exc).splitlines()[0]}") from None
     if len(statements) != 1:
         raise SqlError("SYNTAX_ERROR: Only one sql statement is allowed. Got: " + str(len(statements)))
-    return statements[0].sql(dialect="duckdb")
+    tree = trino_functions.Rewriter(sql, lambda node: None).rewrite(statements[0])
+    return tree.sql(dialect="duckdb")
 
 
 class SqlEngine:
@@ -219,6 +240,7 @@ class SqlEngine:
         with self._database_lock:
             if self._database is None:
                 self._database = duckdb.connect()
+                trino_functions.install_macros(self._database)
                 atexit.register(self.close)
             return self._database.cursor()
 

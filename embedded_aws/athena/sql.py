@@ -33,6 +33,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
 from embedded_aws.glue import catalog as cat
+from embedded_aws.athena import trino_functions
 from embedded_aws.athena.results import SqlCancelled, SqlError
 from embedded_aws.athena.s3_tables import ObjectCache, S3Object, data_files
 from embedded_aws.s3.objects import S3LocationError
@@ -384,6 +385,7 @@ def prepare(query: str, parameters: list[Any], catalog: cat.Catalog, database: s
         if not table.alias:
             table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
     tree = _athena_semantics(tree, by_alias)
+    tree = trino_functions.Rewriter(source.rewritten, lambda node: _type_of(node, by_alias)).rewrite(tree)
     _name_columns(tree)
     _rename_parameters(tree)
     return PreparedQuery(tree.sql(dialect="duckdb"), count, references)
