@@ -74,6 +74,8 @@ def is_ddl(sql: str) -> bool:
 
 
 _COLUMN_NOT_FOUND = re.compile(r'Referenced column "([^"]+)" not found')
+_CANNOT_CAST = re.compile(r"Could not convert string '(.*)' to (\w+)")
+_TRINO_CAST_NAMES = {"INT8": "TINYINT", "INT16": "SMALLINT", "INT32": "INT", "INT64": "BIGINT", "BOOL": "BOOLEAN", "FLOAT": "REAL"}
 _FUNCTION_NOT_FOUND = re.compile(r"(?:Scalar|Aggregate|Table) Function with name (\S+) does not exist")
 
 
@@ -94,9 +96,12 @@ def _athena_message(exc: duckdb.Error, references: list[athena_sql.TableReferenc
     if isinstance(exc, (duckdb.ConversionException, duckdb.InvalidInputException)) and references:
         return f"HIVE_BAD_DATA: {text}"
     if isinstance(exc, duckdb.ConversionException):
-        return f"INVALID_CAST_ARGUMENT: {text}"
+        if match := _CANNOT_CAST.search(first_line):
+            target = _TRINO_CAST_NAMES.get(match.group(2), match.group(2))
+            return f"INVALID_CAST_ARGUMENT: Cannot cast '{match.group(1)}' to {target}"
+        return f"INVALID_CAST_ARGUMENT: {first_line}"
     if isinstance(exc, duckdb.BinderException):
-        return f"SEMANTIC_ERROR: {text}"
+        return f"SEMANTIC_ERROR: {first_line}"
     return text
 
 

@@ -171,6 +171,14 @@ def _string(node: exp.Expression | None) -> str | None:
     return node.this if isinstance(node, exp.Literal) and node.is_string else None
 
 
+def _text_literal(node: exp.Literal) -> bool:
+    """A string literal used as text (not the value of ``DATE '...'``, ``DECIMAL '...'``, ...)."""
+    parent = node.parent
+    if isinstance(parent, exp.Cast) and not parent.to.is_type(*exp.DataType.TEXT_TYPES):
+        return False
+    return node.is_string
+
+
 def _unit(node: exp.Expression) -> str:
     unit = node.args.get("unit")
     return (unit.name if unit is not None else "").lower()
@@ -267,6 +275,9 @@ class Rewriter:
         literal = _string(node.this)
         if literal is not None:
             return exp.Literal.string(f"varchar({len(literal)})")
+        if any(_text_literal(n) for n in node.this.find_all(exp.Literal)):
+            # Trino types text built from literals as varchar(n) with computed lengths; DuckDB has no lengths.
+            raise SqlError("NOT_SUPPORTED: typeof of an expression over text literals is not supported locally")
         return _call("__trino_typeof", exp.Typeof(this=node.this))
 
     # --- date and time
@@ -296,8 +307,12 @@ class Rewriter:
         return exp.Cast(this=parsed, to=exp.DataType.build("TIMESTAMPTZ"))
 
     def _GenerateSeries(self, node: exp.GenerateSeries) -> exp.Expression:
-        if self._type_of(node.args["start"]) == "date":
+        start, end = node.args["start"], node.args["end"]
+        if self._type_of(start) == "date":
             raise SqlError("NOT_SUPPORTED: sequence over dates is not supported by the local Athena engine")
+        if node.args.get("step") is None:  # Trino counts down when start > stop
+            step = exp.Case(ifs=[exp.If(this=exp.LTE(this=start.copy(), expression=end.copy()), true=exp.Literal.number(1))])
+            node.set("step", step.else_(exp.Neg(this=exp.Literal.number(1))))
         return node
 
     # --- arrays and maps
