@@ -39,7 +39,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from embedded_aws.backend_state import backend_state
 from embedded_aws.s3.objects import S3LocationError, S3Uri, write_object
 from embedded_aws.athena import errors as athena_errors
-from embedded_aws.athena import prepared
+from embedded_aws.athena import prepared, result_metadata
 from embedded_aws.athena.session import (
     ResultTable,
     SqlCancelled,
@@ -440,6 +440,9 @@ class AthenaEngine:
             body = _results_csv(table) if run.statement_type == "DML" else _results_txt(table)
             try:
                 write_object(run.account_id, run.region, run.output_uri, body)
+                if run.statement_type == "DML" and table.columns:  # Athena's binary column metadata
+                    metadata_uri = S3Uri(run.output_uri.bucket, run.output_uri.key + ".metadata")
+                    write_object(run.account_id, run.region, metadata_uri, result_metadata.csv_metadata(table.columns))
             except S3LocationError as exc:
                 self._end(run, FAILED, f"Unable to write query results: {exc}")
                 return

@@ -78,7 +78,12 @@ class MalformedQuery(JsonRESTError):
     def __init__(self, message: str):
         super().__init__("InvalidRequestException", message)
         self.description = json.dumps(
-            {"__type": "InvalidRequestException", "Message": message, "AthenaErrorCode": "MALFORMED_QUERY"}
+            {
+                "__type": "InvalidRequestException",
+                "Message": message,
+                "AthenaErrorCode": "MALFORMED_QUERY",
+                "ErrorCode": "MALFORMED_QUERY",
+            }
         )
 
 

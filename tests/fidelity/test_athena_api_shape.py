@@ -1,0 +1,262 @@
+"""Athena's API shapes on the embedded AWS: refusals, column info, errors, prepared statements.
+
+Each test states a documented behaviour of the Athena API reference
+(StartQueryExecution, GetQueryResults' ColumnInfo, AthenaError from the
+Athena error catalog, the prepared-statement actions, PREPARE / EXECUTE /
+DEALLOCATE PREPARE) and checks it through real boto3 calls.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from embedded_aws.athena.result_metadata import csv_metadata
+from embedded_aws.athena.results import Column
+
+BUCKET = "athena-api-shape-results"
+RESULTS = f"s3://{BUCKET}/shape/"
+
+
+@pytest.fixture(scope="module")
+def s3(embedded_aws):
+    client = embedded_aws.client("s3")
+    client.create_bucket(Bucket=BUCKET)
+    return client
+
+
+@pytest.fixture(scope="module")
+def athena(embedded_aws, s3):
+    return embedded_aws.client("athena")
+
+
+@pytest.fixture
+def workgroup(athena) -> str:
+    name = f"wg-{uuid.uuid4().hex[:8]}"
+    athena.create_work_group(Name=name, Configuration={"ResultConfiguration": {"OutputLocation": RESULTS}})
+    return name
+
+
+def _start(athena, sql: str, **kwargs: object) -> str:
+    if "WorkGroup" not in kwargs:
+        kwargs["ResultConfiguration"] = {"OutputLocation": RESULTS}
+    return athena.start_query_execution(QueryString=sql, **kwargs)["QueryExecutionId"]
+
+
+def _finish(athena, query_id: str) -> dict:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        execution = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
+        if execution["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
+            return execution
+        time.sleep(0.02)
+    raise AssertionError("query did not finish")
+
+
+def _rows(athena, query_id: str) -> list[list[str | None]]:
+    result = athena.get_query_results(QueryExecutionId=query_id)["ResultSet"]
+    return [[d.get("VarCharValue") for d in row["Data"]] for row in result["Rows"]]
+
+
+# --- StartQueryExecution refuses what does not parse ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sql, message",
+    [
+        ("SELECT * FORM t", "line 1:15: mismatched input 't'"),
+        ("SELEC 1", "line 1:1: mismatched input 'SELEC'"),
+        ("SELECT 1 +", "line 1:11: mismatched input '<EOF>'"),
+        ("SELECT a\nFROM t WHERE", "line 2:13: mismatched input '<EOF>'"),
+    ],
+)
+def test_a_malformed_query_is_refused_at_submission(athena, sql, message):
+    before = len(athena.list_query_executions()["QueryExecutionIds"])
+    with pytest.raises(ClientError) as excinfo:
+        _start(athena, sql)
+    error = excinfo.value.response
+    assert error["Error"]["Code"] == "InvalidRequestException"
+    assert error["Error"]["Message"] == message
+    assert error["AthenaErrorCode"] == "MALFORMED_QUERY"
+    assert len(athena.list_query_executions()["QueryExecutionIds"]) == before  # no execution was made
+
+
+# --- result shape ----------------------------------------------------------------------------
+
+
+def test_column_info_reports_athena_types_precision_and_scale(athena):
+    query_id = _start(athena, "SELECT DECIMAL '12.50' AS price, 'abc' AS name, 42 AS n, 2.5e0 AS d, ARRAY[1] AS a")
+    assert _finish(athena, query_id)["Status"]["State"] == "SUCCEEDED"
+    info = athena.get_query_results(QueryExecutionId=query_id)["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]
+    shape = [(c["Name"], c["Type"], c["Precision"], c["Scale"], c["CaseSensitive"]) for c in info]
+    assert shape == [
+        ("price", "decimal", 4, 2, False),
+        ("name", "varchar", 2147483647, 0, True),
+        ("n", "integer", 10, 0, False),
+        ("d", "double", 17, 0, False),
+        ("a", "array", 0, 0, False),
+    ]
+    assert {(c["CatalogName"], c["Nullable"]) for c in info} == {("hive", "UNKNOWN")}
+
+
+def test_the_result_csv_renders_values_as_trino_does(athena, s3):
+    sql = (
+        "SELECT ARRAY['a', 'b'] AS arr, MAP(ARRAY['k'], ARRAY[1]) AS m, DECIMAL '12.50' AS dec,"
+        " from_iso8601_timestamp('2020-06-10T15:55:23.383Z') AS ts, CAST(NULL AS VARCHAR) AS nothing"
+    )
+    query_id = _start(athena, sql)
+    assert _finish(athena, query_id)["Status"]["State"] == "SUCCEEDED"
+    body = s3.get_object(Bucket=BUCKET, Key=f"shape/{query_id}.csv")["Body"].read().decode()
+    assert list(csv.reader(io.StringIO(body))) == [
+        ["arr", "m", "dec", "ts", "nothing"],
+        ["[a, b]", "{k=1}", "12.50", "2020-06-10 15:55:23.383 UTC", ""],
+    ]
+
+
+def test_a_select_writes_its_column_metadata_file_next_to_the_csv(athena, s3):
+    query_id = _start(athena, "SELECT 'x' AS name")
+    assert _finish(athena, query_id)["Status"]["State"] == "SUCCEEDED"
+    data = s3.get_object(Bucket=BUCKET, Key=f"shape/{query_id}.csv.metadata")["Body"].read()
+    assert data.startswith(b"\x0a\x1b")  # field 1: the engine's 27-character query id
+    column = b"\x0a\x04hive\x22\x04name\x2a\x04name\x32\x07varchar\x38\xff\xff\xff\xff\x07\x48\x03\x50\x01"
+    assert data[29:] == b"\x22" + bytes([len(column)]) + column
+
+
+def test_the_metadata_encoding_matches_a_published_athena_file():
+    """Bytes of an Athena ``.csv.metadata`` for one ``array`` column named ``ary`` (a public hexdump)."""
+    published = bytes.fromhex(
+        "0a1b32303139303432335f3132353132385f30303030315f6568747572221"
+        "90a046869766522036172792a036172793205617272617948 03".replace(" ", "")
+    )
+    assert csv_metadata([Column("ary", "array")], "20190423_125128_00001_ehtur") == published
+
+
+def test_select_is_a_dml_statement_of_substatement_select(athena):
+    execution = _finish(athena, _start(athena, "SELECT 1"))
+    assert (execution["StatementType"], execution["SubstatementType"]) == ("DML", "SELECT")
+
+
+# --- AthenaError per the Athena error catalog ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sql, error_type",
+    [
+        ("SELECT nope FROM (SELECT 1 AS x)", 1006),  # syntax error
+        ("SELECT * FROM no_such_table_anywhere", 1301),  # entity not found
+        ("SELECT no_such_function(1)", 1303),  # function not found
+        ("SELECT to_iso8601(DATE '2020-01-01')", 1200),  # query not supported
+        ("SELECT split_part('a', ',', 0)", 1106),  # invalid function argument
+    ],
+)
+def test_failures_carry_the_athena_error_category_and_type(athena, sql, error_type):
+    status = _finish(athena, _start(athena, sql))["Status"]
+    assert status["State"] == "FAILED"
+    assert status["AthenaError"] == {
+        "ErrorCategory": 2,
+        "ErrorType": error_type,
+        "Retryable": False,
+        "ErrorMessage": status["StateChangeReason"],
+    }
+
+
+# --- ExecutionParameters and prepared statements ---------------------------------------------
+
+
+def test_execution_parameters_fill_question_marks_in_order(athena):
+    query_id = _start(athena, "SELECT ? + 1 AS n, upper(?) AS s", ExecutionParameters=["41", "'abc'"])
+    assert _finish(athena, query_id)["Status"]["State"] == "SUCCEEDED"
+    assert _rows(athena, query_id) == [["n", "s"], ["42", "ABC"]]
+
+
+def test_prepare_execute_using_and_deallocate_in_sql(athena, workgroup):
+    prepare = _finish(athena, _start(athena, "PREPARE add_one FROM SELECT ? + 1 AS n, ? AS s", WorkGroup=workgroup))
+    assert (prepare["Status"]["State"], prepare["StatementType"]) == ("SUCCEEDED", "UTILITY")
+    statement = athena.get_prepared_statement(StatementName="add_one", WorkGroup=workgroup)["PreparedStatement"]
+    assert statement["QueryStatement"] == "SELECT ? + 1 AS n, ? AS s" and statement["WorkGroupName"] == workgroup
+
+    query_id = _start(athena, "EXECUTE add_one USING 41, 'x'", WorkGroup=workgroup)
+    assert _finish(athena, query_id)["Status"]["State"] == "SUCCEEDED"
+    assert _rows(athena, query_id) == [["n", "s"], ["42", "x"]]
+
+    query_id = _start(athena, "EXECUTE add_one", WorkGroup=workgroup, ExecutionParameters=["1", "'y'"])
+    assert _finish(athena, query_id)["Status"]["State"] == "SUCCEEDED"
+    assert _rows(athena, query_id) == [["n", "s"], ["2", "y"]]
+
+    assert _finish(athena, _start(athena, "DEALLOCATE PREPARE add_one", WorkGroup=workgroup))["Status"]["State"] == "SUCCEEDED"
+    with pytest.raises(ClientError) as excinfo:
+        athena.get_prepared_statement(StatementName="add_one", WorkGroup=workgroup)
+    assert excinfo.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    failed = _finish(athena, _start(athena, "EXECUTE add_one USING 1, 'x'", WorkGroup=workgroup))
+    assert failed["Status"]["State"] == "FAILED"
+    assert failed["Status"]["StateChangeReason"] == "NOT_FOUND: Prepared statement not found: add_one"
+
+
+def test_prepared_statement_apis_keep_statements_per_work_group(athena, workgroup, s3):
+    other = f"wg-{uuid.uuid4().hex[:8]}"
+    athena.create_work_group(Name=other, Configuration={"ResultConfiguration": {"OutputLocation": RESULTS}})
+    athena.create_prepared_statement(StatementName="q", WorkGroup=workgroup, QueryStatement="SELECT ?", Description="one")
+    athena.create_prepared_statement(StatementName="q", WorkGroup=other, QueryStatement="SELECT 2")
+
+    got = athena.get_prepared_statement(StatementName="q", WorkGroup=workgroup)["PreparedStatement"]
+    assert (got["QueryStatement"], got["Description"], got["WorkGroupName"]) == ("SELECT ?", "one", workgroup)
+    assert "LastModifiedTime" in got
+
+    athena.update_prepared_statement(StatementName="q", WorkGroup=workgroup, QueryStatement="SELECT ? * 2")
+    assert athena.get_prepared_statement(StatementName="q", WorkGroup=workgroup)["PreparedStatement"]["QueryStatement"] == "SELECT ? * 2"
+    assert athena.get_prepared_statement(StatementName="q", WorkGroup=other)["PreparedStatement"]["QueryStatement"] == "SELECT 2"
+
+    query_id = _start(athena, "EXECUTE q USING 21", WorkGroup=workgroup)
+    assert _finish(athena, query_id)["Status"]["State"] == "SUCCEEDED"
+    assert _rows(athena, query_id)[1] == ["42"]
+
+    for name in ("r", "s"):
+        athena.create_prepared_statement(StatementName=name, WorkGroup=workgroup, QueryStatement="SELECT 1")
+    first = athena.list_prepared_statements(WorkGroup=workgroup, MaxResults=2)
+    assert [s["StatementName"] for s in first["PreparedStatements"]] == ["q", "r"]
+    rest = athena.list_prepared_statements(WorkGroup=workgroup, MaxResults=2, NextToken=first["NextToken"])
+    assert [s["StatementName"] for s in rest["PreparedStatements"]] == ["s"] and "NextToken" not in rest
+
+    batch = athena.batch_get_prepared_statement(PreparedStatementNames=["q", "missing"], WorkGroup=workgroup)
+    assert [s["StatementName"] for s in batch["PreparedStatements"]] == ["q"]
+    assert [(u["StatementName"], u["ErrorCode"]) for u in batch["UnprocessedPreparedStatementNames"]] == [
+        ("missing", "ResourceNotFoundException")
+    ]
+
+    athena.delete_prepared_statement(StatementName="q", WorkGroup=workgroup)
+    assert athena.get_prepared_statement(StatementName="q", WorkGroup=other)["PreparedStatement"]["QueryStatement"] == "SELECT 2"
+
+
+@pytest.mark.parametrize(
+    "call, code",
+    [
+        (lambda a, wg: a.get_prepared_statement(StatementName="absent", WorkGroup=wg), "ResourceNotFoundException"),
+        (lambda a, wg: a.delete_prepared_statement(StatementName="absent", WorkGroup=wg), "ResourceNotFoundException"),
+        (
+            lambda a, wg: a.update_prepared_statement(StatementName="absent", WorkGroup=wg, QueryStatement="SELECT 1"),
+            "ResourceNotFoundException",
+        ),
+        (
+            lambda a, wg: a.create_prepared_statement(StatementName="x", WorkGroup="no-such-group", QueryStatement="SELECT 1"),
+            "InvalidRequestException",
+        ),
+        (lambda a, wg: a.list_prepared_statements(WorkGroup="no-such-group"), "InvalidRequestException"),
+        (lambda a, wg: a.list_prepared_statements(WorkGroup=wg, MaxResults=51), "InvalidRequestException"),
+    ],
+)
+def test_prepared_statement_errors(athena, workgroup, call, code):
+    with pytest.raises(ClientError) as excinfo:
+        call(athena, workgroup)
+    assert excinfo.value.response["Error"]["Code"] == code
+
+
+def test_creating_a_prepared_statement_twice_is_refused(athena, workgroup):
+    athena.create_prepared_statement(StatementName="dup", WorkGroup=workgroup, QueryStatement="SELECT 1")
+    with pytest.raises(ClientError) as excinfo:
+        athena.create_prepared_statement(StatementName="dup", WorkGroup=workgroup, QueryStatement="SELECT 2")
+    assert excinfo.value.response["Error"]["Code"] == "InvalidRequestException"
