@@ -385,7 +385,9 @@ def prepare(query: str, parameters: list[Any], catalog: cat.Catalog, database: s
         if not table.alias:
             table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
     tree = _athena_semantics(tree, by_alias)
-    tree = trino_functions.Rewriter(source.rewritten, lambda node: _type_of(node, by_alias)).rewrite(tree)
+    tree = trino_functions.Rewriter(
+        source.rewritten, lambda node: _type_of(node, by_alias), lambda column: _column_type(column, by_alias)
+    ).rewrite(tree)
     _name_columns(tree)
     _rename_parameters(tree)
     return PreparedQuery(tree.sql(dialect="duckdb"), count, references)

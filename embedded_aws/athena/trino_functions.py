@@ -38,6 +38,11 @@ def _raise(message: str, sql_type: str = "BIGINT") -> str:
 
 
 MACROS = {
+    "__trino_div_half_up(n, d)": (  # integer n / d rounded half away from zero; d = 0 fails as in Trino
+        "CASE WHEN d = 0 THEN CAST(CAST('" + ERROR_MARK + "DIVISION_BY_ZERO: Division by zero' AS INTEGER) AS HUGEINT)"
+        " WHEN (n < 0) = (d < 0) THEN (abs(n) * 2 + abs(d)) // (abs(d) * 2)"
+        " ELSE -((abs(n) * 2 + abs(d)) // (abs(d) * 2)) END"
+    ),
     "__trino_int_div(a, b)": (  # b + 0 keeps b's type, so integer / integer stays integer
         f"a // (b + CAST(CASE WHEN b = 0 THEN '{ERROR_MARK}DIVISION_BY_ZERO: Division by zero' ELSE '0' END AS INTEGER))"
     ),
@@ -88,6 +93,41 @@ MACROS = {
         " ELSE CAST(s AS TIMESTAMPTZ) END"
     ),
     "__trino_cardinality(x)": "CAST(cardinality(x) AS BIGINT)",
+    "__trino_array_subscript(a, i)": (
+        "a[i + CAST(CASE WHEN i > len(a) THEN '" + ERROR_MARK + "INVALID_FUNCTION_ARGUMENT: "
+        "Array subscript must be less than or equal to array length: ' || i || ' > ' || len(a)"
+        " WHEN i = 0 THEN '" + ERROR_MARK + "INVALID_FUNCTION_ARGUMENT: SQL array indices start at 1'"
+        " WHEN i < 0 THEN '" + ERROR_MARK + "INVALID_FUNCTION_ARGUMENT: Array subscript is negative: ' || i"
+        " ELSE '0' END AS INTEGER)]"
+    ),
+    "__trino_varchar_map_subscript(m, k)": (
+        "m[CASE WHEN list_contains(map_keys(m), k) THEN k"
+        " ELSE CAST(CAST('" + ERROR_MARK + "INVALID_FUNCTION_ARGUMENT: Key not present in map: ' || k AS INTEGER) AS VARCHAR) END]"
+    ),
+    # Java's Double.toString, which Trino uses to turn a double into text.
+    "__trino_sci(neg, digits, e)": (
+        "(CASE WHEN neg THEN '-' ELSE '' END) || substr(digits, 1, 1) || '.'"
+        " || (CASE WHEN length(digits) > 1 THEN substr(digits, 2) ELSE '0' END) || 'E' || CAST(e AS VARCHAR)"
+    ),
+    "__trino_double_text(d)": (
+        "CASE WHEN isnan(d) THEN 'NaN' WHEN isinf(d) AND d > 0 THEN 'Infinity' WHEN isinf(d) THEN '-Infinity'"
+        " WHEN d = 0 THEN '0.0'"
+        " WHEN abs(d) >= 0.001 AND abs(d) < 10000000 THEN CAST(d AS VARCHAR)"
+        " WHEN strpos(CAST(abs(d) AS VARCHAR), 'e') > 0 THEN __trino_sci(d < 0,"
+        " replace(split_part(CAST(abs(d) AS VARCHAR), 'e', 1), '.', ''), CAST(split_part(CAST(abs(d) AS VARCHAR), 'e', 2) AS INTEGER))"
+        " WHEN abs(d) >= 1 THEN __trino_sci(d < 0,"
+        " coalesce(nullif(rtrim(replace(CAST(abs(d) AS VARCHAR), '.', ''), '0'), ''), '0'),"
+        " length(split_part(CAST(abs(d) AS VARCHAR), '.', 1)) - 1)"
+        " ELSE __trino_sci(d < 0, rtrim(ltrim(split_part(CAST(abs(d) AS VARCHAR), '.', 2), '0'), '0'),"
+        " -(length(split_part(CAST(abs(d) AS VARCHAR), '.', 2)) - length(ltrim(split_part(CAST(abs(d) AS VARCHAR), '.', 2), '0')) + 1)) END"
+    ),
+    "__trino_varchar(x)": (
+        "CASE WHEN typeof(x) IN ('DOUBLE', 'FLOAT') THEN __trino_double_text(CAST(CAST(x AS VARCHAR) AS DOUBLE))"
+        " WHEN typeof(x) IN ('TIMESTAMP', 'TIMESTAMP_MS') THEN strftime(CAST(CAST(x AS VARCHAR) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%g')"
+        " WHEN typeof(x) = 'TIMESTAMP WITH TIME ZONE'"
+        " THEN strftime(CAST(CAST(x AS VARCHAR) AS TIMESTAMPTZ), '%Y-%m-%d %H:%M:%S.%g') || ' UTC'"
+        " ELSE CAST(x AS VARCHAR) END"
+    ),
     "__trino_typeof(t)": (
         "regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace("
         "regexp_replace(regexp_replace(regexp_replace(regexp_replace(lower(t),"
@@ -171,6 +211,26 @@ def _string(node: exp.Expression | None) -> str | None:
     return node.this if isinstance(node, exp.Literal) and node.is_string else None
 
 
+def _kind_of_type(name: str) -> tuple[str, tuple] | None:
+    """(kind, detail) of a Trino or Hive type name: decimal -> (p, s); map -> its key type."""
+    name = name.replace(" ", "")
+    if match := re.fullmatch(r"decimal\((\d+),(\d+)\)", name):
+        return "decimal", (int(match.group(1)), int(match.group(2)))
+    if name == "decimal":
+        return "decimal", (38, 0)
+    if name in ("int", "integer"):
+        return "integer", (10, 0)
+    if name == "bigint":
+        return "bigint", (19, 0)
+    if name.startswith(("array<", "array(")):
+        return "array", ()
+    if name.startswith(("map<string,", "map<varchar", "map(varchar")):
+        return "map", ("varchar", 0)
+    if name.startswith(("map<", "map(")):
+        return "map", None
+    return name, ()
+
+
 def _text_literal(node: exp.Literal) -> bool:
     """A string literal used as text (not the value of ``DATE '...'``, ``DECIMAL '...'``, ...)."""
     parent = node.parent
@@ -216,8 +276,14 @@ def typed_decimal_literals(text: str) -> list[bool]:
 class Rewriter:
     """Rewrites one parsed Athena query for DuckDB, with Trino's meanings."""
 
-    def __init__(self, text: str, type_of: Callable[[exp.Expression], str | None]):
+    def __init__(
+        self,
+        text: str,
+        type_of: Callable[[exp.Expression], str | None],
+        column_type: Callable[[exp.Column], str | None] = lambda column: None,
+    ):
         self._type_of = type_of
+        self._column_type = column_type
         self._decimal_flags = iter(typed_decimal_literals(text))
 
     def rewrite(self, tree: exp.Expression) -> exp.Expression:
@@ -258,6 +324,9 @@ class Rewriter:
 
     def _Cast(self, node: exp.Cast) -> exp.Expression:
         to = node.to
+        if to.is_type(exp.DataType.Type.VARCHAR) and not to.expressions and _string(node.this) is None:
+            # Trino's text of a double (1.0E10) or a timestamp (.000) differs from DuckDB's.
+            return _call("__trino_varchar", node.this)
         if to.is_type(exp.DataType.Type.TIMESTAMP) and to.expressions and _string(node.this) is not None:
             precision = int(to.expressions[0].name)
             if precision == 0:
@@ -270,6 +339,95 @@ class Rewriter:
                     "(timestamp literals with 0 or 3 fractional digits are)"
                 )
         return node
+
+    def _Div(self, node: exp.Div) -> exp.Expression:
+        """decimal / decimal is a decimal in Trino (DuckDB divides as doubles)."""
+        left, right = self._static(node.this), self._static(node.expression)
+        if not (left and right) or "decimal" not in (left[0], right[0]):
+            return node
+        if not all(kind in ("decimal", "integer", "bigint") for kind, _ in (left, right)):
+            return node
+        (p1, s1), (p2, s2) = left[1], right[1]
+        scale = max(s1, s2)
+        precision = min(38, p1 + s2 + max(s2 - s1, 0))
+        shift = scale + s2 - s1
+        numerator = f"CAST(CAST(a AS DECIMAL(38, {s1})) * {10 ** s1} AS HUGEINT) * {10 ** shift}"
+        denominator = f"CAST(CAST(b AS DECIMAL(38, {s2})) * {10 ** s2} AS HUGEINT)"
+        template = (
+            f"CAST(CAST(__trino_div_half_up({numerator}, {denominator}) AS DECIMAL(38, 0))"
+            f" * CAST(1 AS DECIMAL(38, 0)) / {10 ** scale} AS DECIMAL({precision}, {scale}))"
+        )
+        if scale:
+            template = (
+                f"CAST(CAST(__trino_div_half_up({numerator}, {denominator}) AS DECIMAL(38, 0))"
+                f" * CAST('0.{'0' * (scale - 1)}1' AS DECIMAL({scale}, {scale})) AS DECIMAL({precision}, {scale}))"
+            )
+        else:
+            template = f"CAST(__trino_div_half_up({numerator}, {denominator}) AS DECIMAL({precision}, 0))"
+        parsed = sqlglot.parse_one(template, read="duckdb")
+        for column in list(parsed.find_all(exp.Column)):
+            if column.name == "a":
+                column.replace(node.this.copy())
+            elif column.name == "b":
+                column.replace(node.expression.copy())
+        return exp.Paren(this=parsed)
+
+    def _Add(self, node: exp.Add) -> exp.Expression:
+        return self._date_plus_interval(node)
+
+    def _Sub(self, node: exp.Sub) -> exp.Expression:
+        return self._date_plus_interval(node)
+
+    def _date_plus_interval(self, node: exp.Expression) -> exp.Expression:
+        """date +/- interval of days or more stays a date in Trino."""
+        interval = node.expression
+        if isinstance(interval, exp.Interval) and self._type_of(node.this) == "date":
+            unit = (interval.unit.name if interval.unit is not None else "").lower()
+            if unit in ("day", "week", "month", "quarter", "year"):
+                return exp.Cast(this=node, to=exp.DataType.build("DATE"))
+        return node
+
+    def _Bracket(self, node: exp.Bracket) -> exp.Expression:
+        """A subscript out of range is an error in Trino (element_at is the lenient form)."""
+        if node.args.get("safe") or len(node.expressions) != 1:
+            return node
+        kind = self._static(node.this)
+        index = node.expressions[0]
+        if kind and kind[0] == "array":
+            one_based = (
+                exp.Literal.number(int(index.name) + 1)
+                if isinstance(index, exp.Literal) and not index.is_string
+                else exp.Add(this=index, expression=exp.Literal.number(1))
+            )
+            return _call("__trino_array_subscript", node.this, one_based)
+        if kind and kind[0] == "map" and kind[1] == ("varchar", 0):
+            return _call("__trino_varchar_map_subscript", node.this, index)
+        return node
+
+    def _static(self, node: exp.Expression) -> tuple[str, tuple] | None:
+        """A small static typing: (kind, detail) for literals, casts, catalog columns, constructors."""
+        if isinstance(node, (exp.Paren, exp.Neg)):
+            return self._static(node.this)
+        if isinstance(node, exp.Literal) and not node.is_string:
+            text = node.this
+            if re.search(r"[eE]", text):
+                return "double", ()
+            if "." in text:
+                whole, _, fraction = text.partition(".")
+                return "decimal", (max(len(whole.lstrip("0")) + len(fraction), 1), len(fraction))
+            return ("integer", (10, 0)) if abs(int(text)) < 2**31 else ("bigint", (19, 0))
+        if isinstance(node, exp.Cast):
+            return _kind_of_type(node.to.sql(dialect="trino").lower())
+        if isinstance(node, exp.Column):
+            hive = self._column_type(node)
+            return _kind_of_type(hive.lower()) if hive else None
+        if isinstance(node, (exp.Array, exp.Split, exp.RegexpSplit, exp.RegexpExtractAll, exp.ArrayAgg)):
+            return "array", ()
+        if isinstance(node, exp.Map):
+            keys = node.args.get("keys")
+            textual = isinstance(keys, exp.Array) and keys.expressions and all(_string(k) is not None for k in keys.expressions)
+            return "map", (("varchar", 0) if textual else None)
+        return None
 
     def _Typeof(self, node: exp.Typeof) -> exp.Expression:
         literal = _string(node.this)
@@ -334,6 +492,11 @@ class Rewriter:
         return _call("list_extract", applied, exp.Literal.number(1))
 
     # --- strings and regular expressions
+    def _DateDiff(self, node: exp.DateDiff) -> exp.Expression:
+        """Trino counts whole units elapsed (DuckDB's date_sub), not boundaries crossed (date_diff)."""
+        unit = _unit(node) or "day"
+        return _call("date_sub", exp.Literal.string(unit), node.expression, node.this)
+
     def _RegexpExtract(self, node: exp.RegexpExtract) -> exp.Expression:
         group = node.args.get("group") or exp.Literal.number(0)
         return _call("__trino_regexp_extract", node.this, node.expression, group)

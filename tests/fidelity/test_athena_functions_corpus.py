@@ -47,6 +47,17 @@ CORPUS = [
     Case("rendering", "SELECT true, 7 / 2, -7 / 2", [["true", "3", "-3"]], types=["boolean", "integer", "integer"]),
     Case("rendering", "SELECT TIMESTAMP '2020-01-02 03:04:05.123', DATE '2020-01-02'", [["2020-01-02 03:04:05.123", "2020-01-02"]]),
     Case("rendering", "SELECT JSON '{\"a\": 1}'", [['{"a":1}']], types=["json"]),
+    # --- arithmetic and casts (Trino's decimal rules, Java's double text) ------------------
+    Case("arithmetic", "SELECT DECIMAL '1.00' / DECIMAL '3.00', DECIMAL '-1.5' / 2, 10.0 / 4", [["0.33", "-0.8", "2.5"]],
+         types=["decimal", "decimal", "decimal"]),
+    Case("arithmetic", "SELECT typeof(DECIMAL '1.00' / DECIMAL '3.00')", [["decimal(5,2)"]]),
+    Case("arithmetic", "SELECT CAST(1e10 AS VARCHAR), CAST(1.5e0 AS VARCHAR), CAST(0.00012e0 AS VARCHAR)", [["1.0E10", "1.5", "1.2E-4"]]),
+    Case("arithmetic", "SELECT CAST(TIMESTAMP '2020-01-02 03:04:05.000' AS VARCHAR), CAST(DATE '2020-01-01' AS VARCHAR)",
+         [["2020-01-02 03:04:05.000", "2020-01-01"]]),
+    Case("arithmetic", "SELECT DATE '2020-01-01' + INTERVAL '1' DAY, DATE '2020-03-31' - INTERVAL '1' MONTH", [["2020-01-02", "2020-02-29"]],
+         types=["date", "date"]),
+    Case("arithmetic", "SELECT date_diff('day', TIMESTAMP '2020-01-01 23:00:00', TIMESTAMP '2020-01-02 01:00:00')", [["0"]]),
+    Case("arithmetic", "SELECT ARRAY[1, 2, 3][2], MAP(ARRAY['a'], ARRAY[1])['a']", [["2", "1"]]),
     # --- typeof (Trino type names, lower case) ---------------------------------------------
     Case("typeof", "SELECT typeof(123), typeof('cat'), typeof(cos(2) + 1.5)", [["integer", "varchar(3)", "double"]]),
     Case("typeof", "SELECT typeof(DECIMAL '12.50'), typeof(1.5), typeof(CAST(1 AS BIGINT))", [["decimal(4,2)", "decimal(2,1)", "bigint"]]),
@@ -123,6 +134,10 @@ CORPUS = [
     Case("error", "SELECT no_such_function(1)", error="FUNCTION_NOT_FOUND: line 1:8: Function 'no_such_function' not registered"),
     Case("error", "SELECT CAST('x' AS INTEGER)", error="INVALID_CAST_ARGUMENT: Cannot cast 'x' to INT"),
     Case("error", "SELECT split_part('a,b', ',', 0)", error="INVALID_FUNCTION_ARGUMENT: Index must be greater than zero"),
+    Case("error", "SELECT DECIMAL '1.0' / 0", error="DIVISION_BY_ZERO: Division by zero"),
+    Case("error", "SELECT ARRAY[1, 2][3]", error="INVALID_FUNCTION_ARGUMENT: Array subscript must be less than or equal to array length: 3 > 2"),
+    Case("error", "SELECT ARRAY[1, 2][0]", error="INVALID_FUNCTION_ARGUMENT: SQL array indices start at 1"),
+    Case("error", "SELECT MAP(ARRAY['a'], ARRAY[1])['b']", error="INVALID_FUNCTION_ARGUMENT: Key not present in map: b"),
     # --- what the local engine cannot reproduce fails loudly ----------------------------------------
     Case("unsupported", "SELECT from_iso8601_timestamp('2020-06-10T15:55:23.383+02:00')", error="NOT_SUPPORTED: "),
     Case("unsupported", "SELECT TIMESTAMP '2020-01-01 00:00:00' AT TIME ZONE 'America/New_York'", error="NOT_SUPPORTED: "),
