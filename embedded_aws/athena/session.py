@@ -74,6 +74,7 @@ def is_ddl(sql: str) -> bool:
 
 
 _COLUMN_NOT_FOUND = re.compile(r'Referenced column "([^"]+)" not found')
+_OVERFLOW = re.compile(r"Overflow in (addition|subtraction|multiplication) of (\w+) \((.*)\)")
 _CANNOT_CAST = re.compile(r"Could not convert string '(.*)' to (\w+)")
 _TRINO_CAST_NAMES = {"INT8": "TINYINT", "INT16": "SMALLINT", "INT32": "INT", "INT64": "BIGINT", "BOOL": "BOOLEAN", "FLOAT": "REAL"}
 _FUNCTION_NOT_FOUND = re.compile(r"(?:Scalar|Aggregate|Table) Function with name (\S+) does not exist")
@@ -90,7 +91,13 @@ def _athena_message(exc: duckdb.Error, references: list[athena_sql.TableReferenc
     if match := _COLUMN_NOT_FOUND.search(text):
         return f"COLUMN_NOT_FOUND: Column '{match.group(1)}' cannot be resolved ({first_line})"
     if match := _FUNCTION_NOT_FOUND.search(text):
-        return f"FUNCTION_NOT_FOUND: Function '{match.group(1)}' not registered ({first_line})"
+        name = match.group(1).lower()
+        if name in trino_functions.TRINO_UNSUPPORTED:
+            return f"NOT_SUPPORTED: Function '{name}' is not supported by the local Athena engine"
+        return f"FUNCTION_NOT_FOUND: Function '{name}' not registered"
+    if match := _OVERFLOW.search(first_line):
+        kind = "integer" if match.group(2) == "INT32" else "bigint" if match.group(2) == "INT64" else match.group(2).lower()
+        return f"NUMERIC_VALUE_OUT_OF_RANGE: {kind} {match.group(1)} overflow: {match.group(3)}"
     if isinstance(exc, duckdb.ParserException):
         return f"SYNTAX_ERROR: {text}"
     if isinstance(exc, (duckdb.ConversionException, duckdb.InvalidInputException)) and references:

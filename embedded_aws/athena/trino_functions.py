@@ -93,6 +93,25 @@ MACROS = {
         " ELSE CAST(s AS TIMESTAMPTZ) END"
     ),
     "__trino_cardinality(x)": "CAST(cardinality(x) AS BIGINT)",
+    "__trino_has_null(a)": "len(list_filter(a, lambda v: v IS NULL)) > 0",
+    "__trino_array_max(a)": "CASE WHEN __trino_has_null(a) THEN NULL ELSE list_max(a) END",
+    "__trino_array_min(a)": "CASE WHEN __trino_has_null(a) THEN NULL ELSE list_min(a) END",
+    "__trino_contains(a, x)": (
+        "CASE WHEN x IS NULL THEN NULL WHEN list_contains(a, x) THEN true WHEN __trino_has_null(a) THEN NULL ELSE false END"
+    ),
+    "__trino_array_position(a, x)": "CASE WHEN x IS NULL THEN NULL ELSE CAST(coalesce(list_position(a, x), 0) AS BIGINT) END",
+    "__trino_array_except(a, b)": (
+        "list_filter(__trino_array_distinct(a), lambda e: len(list_filter(b, lambda x: x IS NOT DISTINCT FROM e)) = 0)"
+    ),
+    "__trino_array_union(a, b)": "__trino_array_distinct(list_concat(a, b))",
+    "__trino_array_intersect(a, b)": (
+        "__trino_array_distinct(list_filter(a, lambda v: list_contains(b, v) OR (v IS NULL AND __trino_has_null(b))))"
+    ),
+    "__trino_arrays_overlap(a, b)": (
+        "CASE WHEN len(list_filter(a, lambda v: v IS NOT NULL AND list_contains(b, v))) > 0 THEN true"
+        " WHEN __trino_has_null(a) OR __trino_has_null(b) THEN NULL ELSE false END"
+    ),
+    "__trino_millisecond(x)": "CAST(date_part('millisecond', x) % 1000 AS BIGINT)",
     "__trino_array_subscript(a, i)": (
         "a[i + CAST(CASE WHEN i > len(a) THEN '" + ERROR_MARK + "INVALID_FUNCTION_ARGUMENT: "
         "Array subscript must be less than or equal to array length: ' || i || ' > ' || len(a)"
@@ -324,6 +343,9 @@ class Rewriter:
 
     def _Cast(self, node: exp.Cast) -> exp.Expression:
         to = node.to
+        if to.is_type(*exp.DataType.INTEGER_TYPES) and (self._static(node.this) or ("",))[0] in ("double", "real"):
+            node.set("this", exp.Round(this=node.this))  # Trino rounds half away from zero; DuckDB to even
+            return node
         if to.is_type(exp.DataType.Type.VARCHAR) and not to.expressions and _string(node.this) is None:
             # Trino's text of a double (1.0E10) or a timestamp (.000) differs from DuckDB's.
             return _call("__trino_varchar", node.this)
@@ -480,6 +502,27 @@ class Rewriter:
     def _ArraySlice(self, node: exp.ArraySlice) -> exp.Expression:
         return _call("__trino_slice", node.this, node.args["start"], node.args["end"])
 
+    def _ArrayMax(self, node: exp.Expression) -> exp.Expression:
+        return _call("__trino_array_max", node.this)
+
+    def _ArrayMin(self, node: exp.Expression) -> exp.Expression:
+        return _call("__trino_array_min", node.this)
+
+    def _ArrayContains(self, node: exp.Expression) -> exp.Expression:
+        return _call("__trino_contains", node.this, node.expression)
+
+    def _ArrayPosition(self, node: exp.Expression) -> exp.Expression:
+        return _call("__trino_array_position", node.this, node.expression)
+
+    def _ArrayIntersect(self, node: exp.Expression) -> exp.Expression:
+        arrays = node.expressions or [node.this, node.expression]
+        if len(arrays) != 2:
+            return node
+        return _call("__trino_array_intersect", *arrays)
+
+    def _ArrayExcept(self, node: exp.Expression) -> exp.Expression:
+        return _call("__trino_array_except", node.this, node.expression)
+
     def _ArraySize(self, node: exp.Expression) -> exp.Expression:
         return _call("__trino_cardinality", node.this)
 
@@ -539,12 +582,17 @@ class Rewriter:
             return _call("map", keys, values)
         if name in _PASS_THROUGH or name.startswith("__"):
             return node
-        if name in _TRINO_UNSUPPORTED:
+        if name in TRINO_UNSUPPORTED:
             raise SqlError(f"NOT_SUPPORTED: Function '{name}' is not supported by the local Athena engine")
         raise SqlError(f"FUNCTION_NOT_FOUND: Function '{name}' not registered")
 
 
 _ANONYMOUS_MACROS = {
+    "array_union": "__trino_array_union",
+    "arrays_overlap": "__trino_arrays_overlap",
+    "millisecond": "__trino_millisecond",
+    "every": "bool_and",
+    "codepoint": "unicode",
     "json_array_length": "__trino_json_array_length",
     "json_size": "__trino_json_size",
     "url_extract_host": "__trino_url_extract_host",
@@ -557,20 +605,20 @@ _ANONYMOUS_MACROS = {
 }
 
 # Names Trino and DuckDB share with the same meaning (sqlglot keeps them as written).
-_PASS_THROUGH = frozenset({"map_values", "url_encode", "url_decode", "list", "map", "list_transform", "range"})
+_PASS_THROUGH = frozenset({"map_values", "map_concat", "url_encode", "url_decode", "list", "map", "list_transform", "range"})
 
 # Trino functions (from the Trino function reference) this engine does not reproduce.
-_TRINO_UNSUPPORTED = frozenset(
+TRINO_UNSUPPORTED = frozenset(
     """
     to_iso8601 human_readable_seconds word_stem hamming_distance transform_values transform_keys map_filter
-    map_concat map_zip_with zip zip_with array_union array_except array_intersect arrays_overlap shuffle
-    combinations ngrams all_match any_match none_match array_remove array_frequency map_entries
+    map_zip_with zip zip_with shuffle
+    combinations ngrams all_match any_match none_match array_frequency map_entries
     map_from_entries multimap_agg multimap_from_entries histogram numeric_histogram approx_most_frequent
     approx_set merge cardinality_hll empty_approx_set qdigest_agg tdigest_agg value_at_quantile
     values_at_quantiles json_array_contains json_array_get is_json_scalar json_query json_value json_exists
     to_milliseconds parse_duration format_number parse_data_size timezone_hour timezone_minute
     with_timezone to_unixtime_ms date_trunc_tz at_timezone from_unixtime_nanos current_time localtime
-    bing_tile geometry st_point st_distance st_geometryfromtext codepoint luhn_check soundex translate
+    bing_tile geometry st_point st_distance st_geometryfromtext luhn_check soundex translate
     normalize to_utf8 from_utf8 regexp_position regexp_count split_to_map split_to_multimap
     xxhash64 spooky_hash_v2_32 spooky_hash_v2_64 murmur3 hmac_md5 hmac_sha1 hmac_sha256 hmac_sha512 crc32
     from_base64url to_base64url from_big_endian_32 to_big_endian_32 from_big_endian_64 to_big_endian_64

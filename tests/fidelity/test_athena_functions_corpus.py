@@ -40,6 +40,7 @@ CORPUS = [
     Case("rendering", "SELECT ARRAY[1, NULL, 3]", [["[1, null, 3]"]]),
     Case("rendering", "SELECT MAP(ARRAY['a', 'b'], ARRAY[1, 2])", [["{a=1, b=2}"]], types=["map"]),
     Case("rendering", "SELECT CAST(ROW(1, 'a') AS ROW(x INTEGER, y VARCHAR))", [["{x=1, y=a}"]], types=["row"]),
+    Case("rendering", "WITH dataset AS (SELECT ROW('Bob', 38) AS users) SELECT * FROM dataset", [["{field0=Bob, field1=38}"]]),
     Case("rendering", "SELECT DECIMAL '12.50'", [["12.50"]], types=["decimal"]),
     Case("rendering", "SELECT DECIMAL '1.10' + DECIMAL '2.205'", [["3.305"]]),
     Case("rendering", "SELECT CAST(3 AS DECIMAL(10, 2))", [["3.00"]]),
@@ -58,6 +59,7 @@ CORPUS = [
          types=["date", "date"]),
     Case("arithmetic", "SELECT date_diff('day', TIMESTAMP '2020-01-01 23:00:00', TIMESTAMP '2020-01-02 01:00:00')", [["0"]]),
     Case("arithmetic", "SELECT ARRAY[1, 2, 3][2], MAP(ARRAY['a'], ARRAY[1])['a']", [["2", "1"]]),
+    Case("arithmetic", "SELECT CAST(2.5e0 AS INTEGER), CAST(-2.5e0 AS INTEGER), CAST(2.5 AS INTEGER)", [["3", "-3", "3"]]),
     # --- typeof (Trino type names, lower case) ---------------------------------------------
     Case("typeof", "SELECT typeof(123), typeof('cat'), typeof(cos(2) + 1.5)", [["integer", "varchar(3)", "double"]]),
     Case("typeof", "SELECT typeof(DECIMAL '12.50'), typeof(1.5), typeof(CAST(1 AS BIGINT))", [["decimal(4,2)", "decimal(2,1)", "bigint"]]),
@@ -82,6 +84,7 @@ CORPUS = [
          [["86400.0", "1970-01-02 00:00:00.000 UTC"]]),
     Case("datetime", "SELECT day_of_week(DATE '2020-05-17'), day_of_year(DATE '2020-05-17'), week(DATE '2020-05-17')", [["7", "138", "20"]]),
     Case("datetime", "SELECT current_timezone()", [["UTC"]]),
+    Case("datetime", "SELECT millisecond(TIMESTAMP '2020-01-02 03:04:05.123'), hour(TIMESTAMP '2020-01-02 03:04:05.123')", [["123", "3"]]),
     # --- arrays and maps -----------------------------------------------------------------------
     Case("array", "SELECT array_distinct(ARRAY[3, 1, 3, 2])", [["[3, 1, 2]"]]),
     Case("array", "SELECT slice(ARRAY[1, 2, 3, 4], 2, 2), slice(ARRAY[1, 2, 3, 4], -2, 2)", [["[2, 3]", "[3, 4]"]]),
@@ -97,6 +100,10 @@ CORPUS = [
     Case("array", "SELECT sequence(1, 5), sequence(5, 1), sequence(1, 9, 4)", [["[1, 2, 3, 4, 5]", "[5, 4, 3, 2, 1]", "[1, 5, 9]"]]),
     Case("array", "SELECT contains(ARRAY[1, 2, 3], 2), element_at(ARRAY[1, 2, 3], 4), element_at(ARRAY[1, 2, 3], -1)", [["true", None, "3"]]),
     Case("array", "SELECT cardinality(ARRAY[1, 2]), array_position(ARRAY[7, 8], 8), array_max(ARRAY[1, 5])", [["2", "2", "5"]]),
+    Case("array", "SELECT array_position(ARRAY[7, 8], 9), array_max(ARRAY[1, NULL, 5]), contains(ARRAY[1, NULL], 2)", [["0", None, None]]),
+    Case("array", "SELECT array_intersect(ARRAY[3, 1, 2, 3], ARRAY[3, 2]), array_union(ARRAY[1, 2], ARRAY[2, 3]),"
+         " array_except(ARRAY[1, 2, 3, 2], ARRAY[2])", [["[3, 2]", "[1, 2, 3]", "[1, 3]"]]),
+    Case("array", "SELECT arrays_overlap(ARRAY[1, 2], ARRAY[2, 3]), arrays_overlap(ARRAY[1, NULL], ARRAY[3])", [["true", None]]),
     Case("map", "SELECT map_agg(k, v) FROM (VALUES ('a', 1), ('b', 2)) AS t(k, v)", [["{a=1, b=2}"]]),
     Case("map", "SELECT cardinality(MAP(ARRAY['a', 'b'], ARRAY[1, 2]))", [["2"]], types=["bigint"]),
     Case("map", "SELECT map_keys(MAP(ARRAY['a', 'b'], ARRAY[1, 2])), map_values(MAP(ARRAY['a', 'b'], ARRAY[1, 2]))", [["[a, b]", "[1, 2]"]]),
@@ -135,6 +142,7 @@ CORPUS = [
     Case("error", "SELECT CAST('x' AS INTEGER)", error="INVALID_CAST_ARGUMENT: Cannot cast 'x' to INT"),
     Case("error", "SELECT split_part('a,b', ',', 0)", error="INVALID_FUNCTION_ARGUMENT: Index must be greater than zero"),
     Case("error", "SELECT DECIMAL '1.0' / 0", error="DIVISION_BY_ZERO: Division by zero"),
+    Case("error", "SELECT 2147483647 + 1", error="NUMERIC_VALUE_OUT_OF_RANGE: integer addition overflow: 2147483647 + 1"),
     Case("error", "SELECT ARRAY[1, 2][3]", error="INVALID_FUNCTION_ARGUMENT: Array subscript must be less than or equal to array length: 3 > 2"),
     Case("error", "SELECT ARRAY[1, 2][0]", error="INVALID_FUNCTION_ARGUMENT: SQL array indices start at 1"),
     Case("error", "SELECT MAP(ARRAY['a'], ARRAY[1])['b']", error="INVALID_FUNCTION_ARGUMENT: Key not present in map: b"),
