@@ -39,7 +39,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from embedded_aws.backend_state import backend_state
 from embedded_aws.s3.objects import S3LocationError, S3Uri, write_object
 from embedded_aws.athena import errors as athena_errors
-from embedded_aws.athena import prepared, result_metadata
+from embedded_aws.athena import prepared, result_metadata, statements
 from embedded_aws.athena.session import (
     ResultTable,
     SqlCancelled,
@@ -65,7 +65,7 @@ NO_OUTPUT_LOCATION = (
     "No output location provided. An output location is required either through "
     "the Workgroup result configuration setting or as an API input."
 )
-_UTILITY = frozenset({"EXPLAIN", "PREPARE", "EXECUTE", "DEALLOCATE"})
+_UTILITY = frozenset({"PREPARE", "EXECUTE", "DEALLOCATE", "SHOW", "DESCRIBE", "DESC"})  # as the API reference says
 
 
 class InvalidRequestException(JsonRESTError):
@@ -82,10 +82,10 @@ def _now() -> datetime.datetime:
 
 
 def _statement_type(sql: str) -> str:
-    if is_ddl(sql):
-        return "DDL"
     if first_keyword(sql) in _UTILITY:
         return "UTILITY"
+    if is_ddl(sql):
+        return "DDL"
     return "DML"
 
 
@@ -143,7 +143,6 @@ class QueryRun:
             "QueryExecutionId": self.query_id,
             "Query": self.query,
             "StatementType": self.statement_type,
-            "SubstatementType": athena_errors.substatement_type(self.query),
             "ResultConfiguration": {**self.result_configuration, "OutputLocation": str(self.output_uri)},
             "ResultReuseConfiguration": {"ResultReuseByAgeConfiguration": {"Enabled": False}},
             "QueryExecutionContext": self.context,
@@ -161,6 +160,8 @@ class QueryRun:
             "WorkGroup": self.workgroup,
             "EngineVersion": {"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": "Athena engine version 3"},
         }
+        if (substatement := statements.substatement_type(self.query)) is not None:
+            out["SubstatementType"] = substatement
         if self.execution_parameters:
             out["ExecutionParameters"] = list(self.execution_parameters)
         return out
@@ -215,7 +216,7 @@ class AthenaEngine:
     ) -> str:
         book = query_book(backend)
         workgroup = workgroup or "primary"
-        athena_errors.check_syntax(query)  # Athena refuses a malformed query at once
+        statements.check_syntax(query)  # Athena refuses a malformed query at once
         with self._lock:
             if client_request_token and client_request_token in book.tokens:
                 existing = book.runs[book.tokens[client_request_token]]

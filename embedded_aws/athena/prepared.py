@@ -130,6 +130,15 @@ def _split_values(text: str) -> list[str]:
     return values
 
 
+def _using_value(text: str) -> Any:
+    value = parse_literal(text)
+    if isinstance(value, str) and value == text:  # not a literal: an expression
+        raise SqlError(
+            f"NOT_SUPPORTED: EXECUTE ... USING {text.strip()}: only literal values are supported by the local Athena engine"
+        )
+    return value
+
+
 def executed_query(backend: AthenaBackend, workgroup: str, query: str) -> str | None:
     """The query an ``EXECUTE`` statement runs (None if it is not one, or names no statement)."""
     match = _EXECUTE.match(query)
@@ -160,7 +169,7 @@ def run_statement(
         if statement is None:
             raise SqlError(f"NOT_FOUND: Prepared statement not found: {match.group(1)}")
         if match.group(2):
-            values = [parse_literal(v) for v in _split_values(match.group(2))]
+            values = [_using_value(v) for v in _split_values(match.group(2))]
         else:
             values = parameter_values(run.execution_parameters)
         return execute(statement.query, values)

@@ -66,6 +66,11 @@ _PRECISION = {
 }
 
 
+_NUMERIC_IDS = frozenset(
+    {"tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint", "uinteger", "ubigint", "float", "double", "decimal"}
+)
+
+
 def _children(duck_type: Any) -> list[tuple[str, Any]]:
     return list(duck_type.children)
 
@@ -109,6 +114,8 @@ def column_info(name: str, duck_type: Any) -> Column:
     if base == "decimal":
         precision, scale = duck_type.children[0][1], duck_type.children[1][1]
         return Column(name, "decimal", int(precision), int(scale))
+    if base == "real":  # ColumnInfo names real "float" (typeof says real)
+        return Column(name, "float", _PRECISION["real"], 0)
     return Column(name, base, _PRECISION.get(base, 0), 0)
 
 
@@ -177,7 +184,9 @@ def render(value: Any, duck_type: Any, nested: bool = False) -> str | None:
         return "[" + ", ".join(render(v, child, True) or "" for v in value) + "]"
     if identifier == "map":
         key_type, value_type = _children(duck_type)[0][1], _children(duck_type)[1][1]
-        pairs = value.items() if isinstance(value, dict) else zip(value["key"], value["value"])
+        pairs = list(value.items() if isinstance(value, dict) else zip(value["key"], value["value"]))
+        if _type_id(key_type) in _NUMERIC_IDS:  # Athena lists numeric keys in order ({9=a, 10=b})
+            pairs.sort(key=lambda pair: pair[0])
         return "{" + ", ".join(f"{render(k, key_type, True)}={render(v, value_type, True)}" for k, v in pairs) + "}"
     if identifier == "struct":
         fields = _children(duck_type)

@@ -73,6 +73,7 @@ def _rows(athena, query_id: str) -> list[list[str | None]]:
         ("SELEC 1", "line 1:1: mismatched input 'SELEC'"),
         ("SELECT 1 +", "line 1:11: mismatched input '<EOF>'"),
         ("SELECT a\nFROM t WHERE", "line 2:13: mismatched input '<EOF>'"),
+        ("PREPARE p FROM SELEC 1", "line 1:16: mismatched input 'SELEC'"),
     ],
 )
 def test_a_malformed_query_is_refused_at_submission(athena, sql, message):
@@ -141,6 +142,21 @@ def test_select_is_a_dml_statement_of_substatement_select(athena):
     assert (execution["StatementType"], execution["SubstatementType"]) == ("DML", "SELECT")
 
 
+def test_show_statements_are_utility_statements_without_a_header_row(athena):
+    execution = _finish(athena, _start(athena, "SHOW DATABASES", QueryExecutionContext={"Database": "default"}))
+    assert (execution["StatementType"], execution["SubstatementType"]) == ("UTILITY", "SHOW_DATABASES")
+    assert ["default"] in _rows(athena, execution["QueryExecutionId"])
+    assert execution["ResultConfiguration"]["OutputLocation"].endswith(".txt")
+
+
+def test_column_info_calls_real_float_and_lists_numeric_map_keys_in_order(athena):
+    query_id = _start(athena, "SELECT CAST(0.5 AS REAL) AS r, MAP(ARRAY[10, 9], ARRAY['b', 'a']) AS m")
+    assert _finish(athena, query_id)["Status"]["State"] == "SUCCEEDED"
+    result = athena.get_query_results(QueryExecutionId=query_id)["ResultSet"]
+    assert [c["Type"] for c in result["ResultSetMetadata"]["ColumnInfo"]] == ["float", "map"]
+    assert [d["VarCharValue"] for d in result["Rows"][1]["Data"]] == ["0.5", "{9=a, 10=b}"]
+
+
 # --- AthenaError per the Athena error catalog ------------------------------------------------
 
 
@@ -195,6 +211,16 @@ def test_prepare_execute_using_and_deallocate_in_sql(athena, workgroup):
     failed = _finish(athena, _start(athena, "EXECUTE add_one USING 1, 'x'", WorkGroup=workgroup))
     assert failed["Status"]["State"] == "FAILED"
     assert failed["Status"]["StateChangeReason"] == "NOT_FOUND: Prepared statement not found: add_one"
+
+
+def test_execute_using_takes_literals_only(athena, workgroup):
+    athena.create_prepared_statement(StatementName="lit", WorkGroup=workgroup, QueryStatement="SELECT ? AS v")
+    failed = _finish(athena, _start(athena, "EXECUTE lit USING upper('a')", WorkGroup=workgroup))
+    assert failed["Status"]["State"] == "FAILED"
+    assert failed["Status"]["StateChangeReason"].startswith("NOT_SUPPORTED: ")
+    query_id = _start(athena, "EXECUTE lit USING DATE '2020-01-02'", WorkGroup=workgroup)
+    assert _finish(athena, query_id)["Status"]["State"] == "SUCCEEDED"
+    assert _rows(athena, query_id) == [["v"], ["2020-01-02"]]
 
 
 def test_prepared_statement_apis_keep_statements_per_work_group(athena, workgroup, s3):
