@@ -31,7 +31,7 @@ from sqlglot.errors import ParseError, TokenError
 from embedded_aws.athena import ddl as athena_ddl
 from embedded_aws.athena import sql as athena_sql
 from embedded_aws.athena import errors as athena_errors
-from embedded_aws.athena import trino_functions, trino_types
+from embedded_aws.athena import trino_functions, trino_macros, trino_types
 from embedded_aws.athena.results import (
     Column,
     ResultTable,
@@ -83,7 +83,7 @@ _FUNCTION_NOT_FOUND = re.compile(r"(?:Scalar|Aggregate|Table) Function with name
 def _athena_message(exc: duckdb.Error, references: list[athena_sql.TableReference]) -> str:
     """DuckDB's message worded as Athena's error names where the meaning is the same."""
     text = str(exc).strip()
-    if (raised := trino_functions.engine_error(text)) is not None:
+    if (raised := trino_macros.engine_error(text)) is not None:
         return raised
     for reference in references:
         text = text.replace(reference.view, reference.table.name)
@@ -141,7 +141,7 @@ class SqlSession:
                 # Athena's session time zone is UTC; DuckDB's default is the machine's.
                 self._opened.execute("SET TimeZone = 'UTC'")
                 if self._connect is duckdb.connect:  # a private database (SqlEngine installs them once)
-                    trino_functions.install_macros(self._opened)
+                    trino_macros.install_macros(self._opened)
             return self._opened
 
     def run(self, sql: str, parameters: Sequence[Any] = ()) -> ResultTable:
@@ -252,7 +252,7 @@ class SqlEngine:
         with self._database_lock:
             if self._database is None:
                 self._database = duckdb.connect()
-                trino_functions.install_macros(self._database)
+                trino_macros.install_macros(self._database)
                 atexit.register(self.close)
             return self._database.cursor()
 

@@ -50,11 +50,6 @@ _QUERIES = frozenset({"SELECT", "WITH", "VALUES", "TABLE"})
 _WORD = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*(\(*)\s*([A-Za-z_]\w*|\S)?", re.DOTALL)
 
 
-def _position(text: str, offset: int) -> str:
-    line = text.count("\n", 0, offset) + 1
-    return f"{line}:{offset - (text.rfind(chr(10), 0, offset) + 1) + 1}"
-
-
 def syntax_message(text: str, exc: ParseError) -> str:
     """Trino's ``line L:C: mismatched input 'X'`` for sqlglot's first parse error."""
     first = exc.errors[0] if exc.errors else {}

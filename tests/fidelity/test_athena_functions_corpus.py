@@ -12,11 +12,9 @@ none is taken from the local engine.
 from __future__ import annotations
 
 import time
-import uuid
 from dataclasses import dataclass
 
 import pytest
-from botocore.exceptions import ClientError
 
 RESULTS_BUCKET = "athena-corpus-results"
 RESULTS = f"s3://{RESULTS_BUCKET}/corpus/"

@@ -7,7 +7,7 @@ import pytest
 
 from embedded_aws.athena import ddl as athena_ddl
 from embedded_aws.athena import sql as athena_sql
-from embedded_aws.athena import trino_functions
+from embedded_aws.athena import trino_macros
 from embedded_aws.glue import catalog as cat
 from embedded_aws.athena.results import SqlError
 from embedded_aws.athena.s3_tables import is_hidden
@@ -145,7 +145,7 @@ def test_translation_follows_trino_where_types_are_known():
     assert "CAST(DATE_TRUNC('MONTH', d) AS DATE)" in sql and "CAST(DATE_TRUNC('MONTH', ts)" not in sql
     assert '"_col0"' in sql and "AS half" in sql
     con = duckdb.connect()
-    trino_functions.install_macros(con)
+    trino_macros.install_macros(con)
     assert con.execute(athena_sql.prepare("SELECT 7 / 2, -7 / 2, 7.0 / 2", [], catalog, "db").sql).fetchall() == [
         (3, -3, 3.5)
     ]
