@@ -97,6 +97,10 @@ def typed_decimal_literals(text: str) -> list[bool]:
     return flags
 
 
+# A Java format pattern whose specifiers C's printf reads the same way.
+_PRINTF_SAFE = re.compile(r"(?:[^%]|%%|%-?0?\d*(?:\.\d+)?[sdxof])*")
+
+
 class Rewriter:
     """Rewrites one parsed Athena query for DuckDB, with Trino's meanings."""
 
@@ -151,6 +155,8 @@ class Rewriter:
         if to.is_type(*exp.DataType.INTEGER_TYPES) and (self._static(node.this) or ("",))[0] in ("double", "real"):
             node.set("this", exp.Round(this=node.this))  # Trino rounds half away from zero; DuckDB to even
             return node
+        if to.is_type(exp.DataType.Type.JSON):  # Trino encodes the value as JSON (text becomes a JSON string)
+            return _call("to_json", node.this)
         if to.is_type(exp.DataType.Type.VARCHAR) and not to.expressions and _string(node.this) is None:
             # Trino's text of a double (1.0E10) or a timestamp (.000) differs from DuckDB's.
             return _call("__trino_varchar", node.this)
@@ -340,6 +346,16 @@ class Rewriter:
         """Trino counts whole units elapsed (DuckDB's date_sub), not boundaries crossed (date_diff)."""
         unit = _unit(node) or "day"
         return _call("date_sub", exp.Literal.string(unit), node.expression, node.this)
+
+    def _Format(self, node: exp.Format) -> exp.Expression:
+        """Trino's format is Java's String.format; DuckDB's printf agrees on the plain specifiers."""
+        pattern = _string(node.this)
+        if pattern is None or not _PRINTF_SAFE.fullmatch(pattern):
+            raise SqlError(
+                "NOT_SUPPORTED: format with this pattern is not supported by the local Athena engine "
+                "(literal patterns of %s, %d, %x, %o, %f and %% are)"
+            )
+        return _call("printf", node.this, *node.expressions)
 
     def _RegexpExtract(self, node: exp.RegexpExtract) -> exp.Expression:
         group = node.args.get("group") or exp.Literal.number(0)

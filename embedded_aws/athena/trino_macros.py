@@ -135,6 +135,9 @@ MACROS = {
         " WHEN typeof(x) IN ('TIMESTAMP', 'TIMESTAMP_MS') THEN strftime(CAST(CAST(x AS VARCHAR) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%g')"
         " WHEN typeof(x) = 'TIMESTAMP WITH TIME ZONE'"
         " THEN strftime(CAST(CAST(x AS VARCHAR) AS TIMESTAMPTZ), '%Y-%m-%d %H:%M:%S.%g') || ' UTC'"
+        " WHEN typeof(x) = 'JSON' THEN CASE WHEN json_type(CAST(x AS VARCHAR)) IN ('OBJECT', 'ARRAY')"
+        f" THEN CAST({_raise('INVALID_CAST_ARGUMENT: Cannot cast to varchar')} AS VARCHAR)"
+        " ELSE json_extract_string(CAST(x AS VARCHAR), '$') END"
         " ELSE CAST(x AS VARCHAR) END"
     ),
     "__trino_typeof(t)": (

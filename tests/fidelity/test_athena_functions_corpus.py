@@ -111,6 +111,9 @@ CORPUS = [
     Case("json", "SELECT json_extract_scalar('{\"store\": {\"book\": [{\"title\": \"x\"}]}}', '$.store.book[0].title')", [["x"]]),
     Case("json", "SELECT json_extract_scalar('{\"a\": {\"b\": 1}}', '$.a')", [[None]]),
     Case("json", "SELECT json_format(json_parse('[1, 2, 3]')), json_array_length('[1, 2, 3]')", [["[1,2,3]", "3"]]),
+    Case("json", "SELECT CAST('abc' AS JSON), CAST(ARRAY[1, 2] AS JSON), CAST(MAP(ARRAY['a'], ARRAY[1]) AS JSON)",
+         [['"abc"', "[1,2]", '{"a":1}']], types=["json", "json", "json"]),
+    Case("json", "SELECT CAST(JSON '\"abc\"' AS VARCHAR), CAST(JSON '[1, 23, 456]' AS ARRAY(INTEGER))", [["abc", "[1, 23, 456]"]]),
     Case("json", "SELECT json_size('{\"x\": {\"a\": 1, \"b\": 2}}', '$.x'), json_size('{\"x\": [1, 2, 3]}', '$.x'),"
          " json_size('{\"x\": {\"a\": 1, \"b\": 2}}', '$.x.a')", [["2", "3", "0"]]),
     # --- conditional and approximate -----------------------------------------------------------
@@ -126,6 +129,7 @@ CORPUS = [
          [["14m", "3ca 3cb 14m"]]),
     Case("regexp", "SELECT regexp_split('1a 2b 14m', '\\s*[a-z]+\\s*')", [["[1, 2, 14, ]"]]),
     Case("string", "SELECT split_part('a,b,c', ',', 2), split_part('a,b,c', ',', 4)", [["b", None]]),
+    Case("string", "SELECT format('%s-%03d|%.2f', 'a', 5, 1.5e0), substr('hello', -3)", [["a-005|1.50", "llo"]]),
     Case("string", "SELECT strpos('hello', 'l'), lpad('7', 3, '0'), rpad('7', 3, '0'), lpad('hello', 3, '0')", [["3", "007", "700", "hel"]]),
     Case("url", "SELECT url_extract_host('http://user@example.com:8080/p/a?q=1&r=2#frag'),"
          " url_extract_port('http://example.com:8080/p'), url_extract_protocol('https://example.com/')",
