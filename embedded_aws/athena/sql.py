@@ -385,8 +385,9 @@ def prepare(query: str, parameters: list[Any], catalog: cat.Catalog, database: s
         if not table.alias:
             table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
     tree = _athena_semantics(tree, by_alias)
+    tables = {r.view: {c.name: c.type for c in r.table.all_columns} for r in references}
     tree = trino_functions.Rewriter(
-        source.rewritten, lambda node: _type_of(node, by_alias), lambda column: _column_type(column, by_alias)
+        source.rewritten, lambda node: _type_of(node, by_alias), lambda column: _column_type(column, by_alias), tables
     ).rewrite(tree)
     _name_columns(tree)
     _rename_parameters(tree)

@@ -15,12 +15,13 @@ The macros live in ``trino_macros``; Joda patterns are translated by ``joda``.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from typing import Callable, Mapping
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.tokens import TokenType
 
+from embedded_aws.athena import type_oracle
 from embedded_aws.athena.joda import joda_to_strftime
 from embedded_aws.athena.results import SqlError
 
@@ -35,6 +36,23 @@ def _string(node: exp.Expression | None) -> str | None:
     return node.this if isinstance(node, exp.Literal) and node.is_string else None
 
 
+_INTEGER_KINDS = frozenset({"tinyint", "smallint", "integer", "bigint"})
+_INTEGER_DIGITS = {"tinyint": 3, "smallint": 5, "integer": 10, "bigint": 19}
+
+
+def _inferred_kind(node: exp.Expression, name: str | None) -> tuple[str, tuple] | None:
+    """The kind of an inferred type name; sum of a decimal(p,s) is decimal(38,s) in Trino."""
+    kind = _kind_of_type(name) if name else None
+    if kind and kind[0] == "decimal" and isinstance(node, exp.Sum):
+        return "decimal", (38, kind[1][1])
+    return kind
+
+
+def _decimal_shape(kind: tuple[str, tuple]) -> tuple[int, int]:
+    """(precision, scale) of a decimal or of an integer type read as a decimal."""
+    return kind[1] if kind[0] == "decimal" else (_INTEGER_DIGITS[kind[0]], 0)
+
+
 def _kind_of_type(name: str) -> tuple[str, tuple] | None:
     """(kind, detail) of a Trino or Hive type name: decimal -> (p, s); map -> its key type."""
     name = name.replace(" ", "")
@@ -44,8 +62,8 @@ def _kind_of_type(name: str) -> tuple[str, tuple] | None:
         return "decimal", (38, 0)
     if name in ("int", "integer"):
         return "integer", (10, 0)
-    if name == "bigint":
-        return "bigint", (19, 0)
+    if name in ("bigint", "tinyint", "smallint"):
+        return name, (_INTEGER_DIGITS[name], 0)
     if name.startswith(("array<", "array(")):
         return "array", ()
     if name.startswith(("map<string,", "map<varchar", "map(varchar")):
@@ -109,15 +127,20 @@ class Rewriter:
         text: str,
         type_of: Callable[[exp.Expression], str | None],
         column_type: Callable[[exp.Column], str | None] = lambda column: None,
+        tables: Mapping[str, Mapping[str, str]] | None = None,
     ):
         self._type_of = type_of
         self._column_type = column_type
+        self._tables = tables or {}
+        self._oracle: dict[int, tuple[str | None, ...]] = {}
         self._decimal_flags = iter(typed_decimal_literals(text))
 
     def rewrite(self, tree: exp.Expression) -> exp.Expression:
         # Decimal literals first, in text order (pre-order), before other rewrites move nodes.
         for cast in [n for n in tree.dfs() if isinstance(n, exp.Cast)]:
             self._decimal(cast)
+        if tree.find(exp.Div, exp.Avg):
+            self._oracle = type_oracle.operand_types(tree, self._tables)
         # Bottom-up, so a handler sees its arguments already rewritten.
         for node in reversed(list(tree.dfs())):
             parent, arg_key, index = node.parent, node.arg_key, node.index
@@ -176,11 +199,18 @@ class Rewriter:
     def _Div(self, node: exp.Div) -> exp.Expression:
         """decimal / decimal is a decimal in Trino (DuckDB divides as doubles)."""
         left, right = self._static(node.this), self._static(node.expression)
-        if not (left and right) or "decimal" not in (left[0], right[0]):
+        inferred = self._oracle.get(id(node), (None, None))
+        left = left or _inferred_kind(node.this, inferred[0])
+        right = right or _inferred_kind(node.expression, inferred[1])
+        if not (left and right):
             return node
-        if not all(kind in ("decimal", "integer", "bigint") for kind, _ in (left, right)):
+        if left[0] in _INTEGER_KINDS and right[0] in _INTEGER_KINDS:  # integer division truncates
+            return _call("__trino_int_div", node.this, node.expression)
+        if "decimal" not in (left[0], right[0]):
             return node
-        (p1, s1), (_, s2) = left[1], right[1]
+        if not all(kind == "decimal" or kind in _INTEGER_KINDS for kind, _ in (left, right)):
+            return node
+        (p1, s1), (_, s2) = _decimal_shape(left), _decimal_shape(right)
         scale = max(s1, s2)
         precision = min(38, p1 + s2 + max(s2 - s1, 0))
         shift = scale + s2 - s1
@@ -347,6 +377,36 @@ class Rewriter:
         unit = _unit(node) or "day"
         return _call("date_sub", exp.Literal.string(unit), node.expression, node.this)
 
+    def _Split(self, node: exp.Split) -> exp.Expression:
+        limit = node.args.get("limit")
+        if limit is None:
+            return node
+        return _call("__trino_split", node.this, node.expression, limit)
+
+    def _Reverse(self, node: exp.Reverse) -> exp.Expression:
+        kind = self._static(node.this)
+        return _call("list_reverse", node.this) if kind and kind[0] == "array" else node
+
+    def _Avg(self, node: exp.Avg) -> exp.Expression:
+        """avg of decimal(p,s) is decimal(p,s) in Trino, rounded half up (DuckDB averages as a double)."""
+        kind = self._static(node.this)
+        if kind is None and self._oracle.get(id(node), (None,))[0]:
+            kind = _kind_of_type(self._oracle[id(node)][0] or "")
+        if not kind or kind[0] != "decimal" or node.find(exp.Distinct):
+            return node
+        precision, scale = kind[1]
+        template = (
+            "CASE WHEN count(x) = 0 THEN NULL ELSE "
+            f"CAST(CAST(__trino_div_half_up(CAST(sum(x) * {10 ** scale} AS HUGEINT), count(x)) AS DECIMAL(38, 0))"
+            + (f" * CAST('0.{'0' * (scale - 1)}1' AS DECIMAL({scale}, {scale}))" if scale else "")
+            + f" AS DECIMAL({precision}, {scale})) END"
+        )
+        parsed = sqlglot.parse_one(template, read="duckdb")
+        for column in list(parsed.find_all(exp.Column)):
+            if column.name == "x":
+                column.replace(node.this.copy())
+        return parsed
+
     def _Format(self, node: exp.Format) -> exp.Expression:
         """Trino's format is Java's String.format; DuckDB's printf agrees on the plain specifiers."""
         pattern = _string(node.this)
@@ -410,6 +470,7 @@ _ANONYMOUS_MACROS = {
     "millisecond": "__trino_millisecond",
     "every": "bool_and",
     "codepoint": "unicode",
+    "yow": "isoyear",
     "json_array_length": "__trino_json_array_length",
     "json_size": "__trino_json_size",
     "url_extract_host": "__trino_url_extract_host",

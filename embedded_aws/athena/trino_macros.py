@@ -83,6 +83,12 @@ MACROS = {
         " ELSE CAST(s AS TIMESTAMPTZ) END"
     ),
     "__trino_cardinality(x)": "CAST(cardinality(x) AS BIGINT)",
+    "__trino_split_parts(parts, d, n)": (
+        f"CASE WHEN n <= 0 THEN list_slice(parts, 1, {_raise('INVALID_FUNCTION_ARGUMENT: Limit must be positive')})"
+        " WHEN len(parts) <= n THEN parts"
+        " ELSE list_concat(list_slice(parts, 1, n - 1), [array_to_string(list_slice(parts, n, len(parts)), d)]) END"
+    ),
+    "__trino_split(s, d, n)": "__trino_split_parts(string_split(s, d), d, n)",
     "__trino_has_null(a)": "len(list_filter(a, lambda v: v IS NULL)) > 0",
     "__trino_array_max(a)": "CASE WHEN __trino_has_null(a) THEN NULL ELSE list_max(a) END",
     "__trino_array_min(a)": "CASE WHEN __trino_has_null(a) THEN NULL ELSE list_min(a) END",
