@@ -15,9 +15,14 @@ column) shows its layout::
 
 so a column message carries ColumnInfo's members in the API's order
 (catalog, schema, table, name, label, type, precision, scale, nullable,
-case sensitive = fields 1..10), with proto3's omission of empty values.
-This module writes that message for a SELECT's columns; statements with an
-update count (INSERT, CTAS) are not written here.
+case sensitive = fields 1..10). Empty texts are left out; precision, scale
+and case sensitivity are written (even as 0) for the types that have them,
+as files Athena wrote for a SELECT of every type show (published by the
+athena-local project, measured 2026-09-17): numbers, text, binary and
+times carry all three, ``date`` scale and case, ``boolean`` and intervals
+case only, ``array``/``map``/``row``/``json`` none. This module writes the
+file for a SELECT's columns; statements with an update count (INSERT, CTAS;
+fields 2 and 3) are not written here.
 """
 
 from __future__ import annotations
@@ -48,23 +53,30 @@ def _text(field: int, value: str) -> bytes:
     return (_varint(field << 3 | 2) + _varint(len(data)) + data) if data else b""
 
 
-def _number(field: int, value: int) -> bytes:
-    return (_varint(field << 3) + _varint(value)) if value else b""
+def _number(field: int, value: int, always: bool = False) -> bytes:
+    return (_varint(field << 3) + _varint(value)) if value or always else b""
+
+
+# Which of precision (7), scale (8) and case sensitivity (10) a column carries depends on
+# its type, not on the values (a 0 is written): as in metadata files Athena wrote.
+_WITH_ALL = frozenset(
+    {"tinyint", "smallint", "integer", "bigint", "double", "float", "decimal", "varchar", "char", "varbinary",
+     "timestamp", "time", "timestamp with time zone", "time with time zone"}
+)
+_CASE_ONLY = frozenset({"boolean", "interval day to second", "interval year to month"})
 
 
 def _column(column: Column) -> bytes:
-    return b"".join(
-        [
-            _text(1, "hive"),
-            _text(4, column.name),
-            _text(5, column.name),
-            _text(6, column.athena_type),
-            _number(7, column.precision),
-            _number(8, column.scale),
-            _number(9, _NULLABLE_UNKNOWN),
-            _number(10, 1 if column.athena_type == "varchar" else 0),
-        ]
-    )
+    kind = column.athena_type
+    fields = [_text(1, "hive"), _text(4, column.name), _text(5, column.name), _text(6, kind)]
+    if kind in _WITH_ALL:
+        fields += [_number(7, column.precision, always=True), _number(8, column.scale, always=True)]
+    elif kind == "date":
+        fields.append(_number(8, column.scale, always=True))
+    fields.append(_number(9, _NULLABLE_UNKNOWN))
+    if kind in _WITH_ALL or kind in _CASE_ONLY or kind == "date":
+        fields.append(_number(10, 1 if kind in ("varchar", "char") else 0, always=True))
+    return b"".join(fields)
 
 
 def engine_query_id(now: datetime.datetime | None = None) -> str:

@@ -139,6 +139,10 @@ class Rewriter:
         # Decimal literals first, in text order (pre-order), before other rewrites move nodes.
         for cast in [n for n in tree.dfs() if isinstance(n, exp.Cast)]:
             self._decimal(cast)
+        # Athena reads a numeric literal with a decimal point (1.5) as a double; DECIMAL '1.5' is a decimal.
+        for literal in [n for n in tree.dfs() if isinstance(n, exp.Literal) and not n.is_string]:
+            if "." in literal.this and not re.search(r"[eE]", literal.this):
+                literal.set("this", literal.this + "e0")
         if tree.find(exp.Div, exp.Avg):
             self._oracle = type_oracle.operand_types(tree, self._tables)
         # Bottom-up, so a handler sees its arguments already rewritten.
@@ -269,11 +273,8 @@ class Rewriter:
             return self._static(node.this)
         if isinstance(node, exp.Literal) and not node.is_string:
             text = node.this
-            if re.search(r"[eE]", text):
+            if re.search(r"[eE.]", text):  # Athena reads 1.5 as a double
                 return "double", ()
-            if "." in text:
-                whole, _, fraction = text.partition(".")
-                return "decimal", (max(len(whole.lstrip("0")) + len(fraction), 1), len(fraction))
             return ("integer", (10, 0)) if abs(int(text)) < 2**31 else ("bigint", (19, 0))
         if isinstance(node, exp.Cast):
             return _kind_of_type(node.to.sql(dialect="trino").lower())
@@ -359,6 +360,13 @@ class Rewriter:
 
     def _ArrayExcept(self, node: exp.Expression) -> exp.Expression:
         return _call("__trino_array_except", node.this, node.expression)
+
+    def _ApproxQuantile(self, node: exp.ApproxQuantile) -> exp.Expression:
+        quantile = node.args.get("quantile")
+        if quantile is not None:  # DuckDB takes the percentage as a float (Athena's 0.5 is a double)
+            to = "FLOAT[]" if isinstance(quantile, exp.Array) else "FLOAT"
+            node.set("quantile", exp.Cast(this=quantile, to=exp.DataType.build(to, dialect="duckdb")))
+        return node
 
     def _ArraySize(self, node: exp.Expression) -> exp.Expression:
         return _call("__trino_cardinality", node.this)

@@ -54,14 +54,15 @@ _PRECISION = {
     "smallint": 5,
     "integer": 10,
     "bigint": 19,
-    "real": 7,
+    "real": 17,  # as Athena reports a real column
     "double": 17,
     "varchar": 2147483647,
     "json": 2147483647,
-    "varbinary": 2147483647,
+    "varbinary": 1073741824,
     "date": 0,
     "time": 3,
     "timestamp": 3,
+    "char": 0,
     "timestamp with time zone": 3,
 }
 

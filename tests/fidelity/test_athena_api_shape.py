@@ -124,7 +124,7 @@ def test_a_select_writes_its_column_metadata_file_next_to_the_csv(athena, s3):
     assert _finish(athena, query_id)["Status"]["State"] == "SUCCEEDED"
     data = s3.get_object(Bucket=BUCKET, Key=f"shape/{query_id}.csv.metadata")["Body"].read()
     assert data.startswith(b"\x0a\x1b")  # field 1: the engine's 27-character query id
-    column = b"\x0a\x04hive\x22\x04name\x2a\x04name\x32\x07varchar\x38\xff\xff\xff\xff\x07\x48\x03\x50\x01"
+    column = b"\x0a\x04hive\x22\x04name\x2a\x04name\x32\x07varchar\x38\xff\xff\xff\xff\x07\x40\x00\x48\x03\x50\x01"
     assert data[29:] == b"\x22" + bytes([len(column)]) + column
 
 
@@ -135,6 +135,48 @@ def test_the_metadata_encoding_matches_a_published_athena_file():
         "90a046869766522036172792a036172793205617272617948 03".replace(" ", "")
     )
     assert csv_metadata([Column("ary", "array")], "20190423_125128_00001_ehtur") == published
+
+
+# A .csv.metadata file Athena wrote for a SELECT of one column of each type (published by the
+# athena-local project, measured against Athena on 2026-09-17), with the ColumnInfo Athena reported.
+MEASURED_COLUMNS = [
+    ("i", "integer", 10, 0), ("ti", "tinyint", 3, 0), ("si", "smallint", 5, 0), ("bi", "bigint", 19, 0),
+    ("dec_lit", "double", 17, 0), ("d", "double", 17, 0), ("r", "float", 17, 0), ("dc", "decimal", 10, 2),
+    ("b", "boolean", 0, 0), ("s", "varchar", 3, 0), ("vc", "varchar", 10, 0), ("c", "char", 5, 0),
+    ("dt", "date", 0, 0), ("ts", "timestamp", 3, 0), ("arr", "array", 0, 0), ("m", "map", 0, 0),
+    ("rw", "row", 0, 0), ("j", "json", 0, 0), ("vb", "varbinary", 1073741824, 0), ("n", "integer", 10, 0),
+    ("iv", "interval day to second", 0, 0), ("t", "time", 3, 0),
+]
+MEASURED_FILE = (
+    "0a1b32303236303931375f3038353334345f30303030375f6b36733562221d0a"
+    "04686976652201692a01693207696e7465676572380a400048035000221f0a04"
+    "68697665220274692a027469320774696e79696e74380340004803500022200a"
+    "0468697665220273692a0273693208736d616c6c696e74380540004803500022"
+    "1e0a0468697665220262692a0262693206626967696e74381340004803500022"
+    "280a046869766522076465635f6c69742a076465635f6c69743206646f75626c"
+    "653811400048035000221c0a04686976652201642a01643206646f75626c6538"
+    "11400048035000221b0a04686976652201722a01723205666c6f617438114000"
+    "48035000221f0a0468697665220264632a0264633207646563696d616c380a40"
+    "024803500022190a04686976652201622a01623207626f6f6c65616e48035000"
+    "221d0a04686976652201732a0173320776617263686172380340004803500122"
+    "1f0a0468697665220276632a027663320776617263686172380a400048035001"
+    "221a0a04686976652201632a01633204636861723805400048035001221a0a04"
+    "68697665220264742a02647432046461746540004803500022210a0468697665"
+    "220274732a027473320974696d657374616d70380340004803500022190a0468"
+    "69766522036172722a0361727232056172726179480322130a04686976652201"
+    "6d2a016d32036d6170480322150a0468697665220272772a0272773203726f77"
+    "480322140a046869766522016a2a016a32046a736f6e480322250a0468697665"
+    "220276622a027662320976617262696e61727938808080800440004803500022"
+    "1d0a046869766522016e2a016e3207696e7465676572380a400048035000222a"
+    "0a0468697665220269762a0269763216696e74657276616c2064617920746f20"
+    "7365636f6e6448035000221a0a04686976652201742a0174320474696d653803"
+    "400048035000"
+)
+
+
+def test_the_metadata_encoding_matches_a_file_athena_wrote_for_every_type():
+    columns = [Column(name, kind, precision, scale) for name, kind, precision, scale in MEASURED_COLUMNS]
+    assert csv_metadata(columns, "20260917_085344_00007_k6s5b").hex() == MEASURED_FILE
 
 
 def test_select_is_a_dml_statement_of_substatement_select(athena):

@@ -47,10 +47,12 @@ CORPUS = [
     Case("rendering", "SELECT TIMESTAMP '2020-01-02 03:04:05.123', DATE '2020-01-02'", [["2020-01-02 03:04:05.123", "2020-01-02"]]),
     Case("rendering", "SELECT JSON '{\"a\": 1}'", [['{"a":1}']], types=["json"]),
     # --- arithmetic and casts (Trino's decimal rules, Java's double text) ------------------
-    Case("arithmetic", "SELECT DECIMAL '1.00' / DECIMAL '3.00', DECIMAL '-1.5' / 2, 10.0 / 4", [["0.33", "-0.8", "2.5"]],
+    Case("arithmetic", "SELECT DECIMAL '1.00' / DECIMAL '3.00', DECIMAL '-1.5' / 2, DECIMAL '10.0' / 4", [["0.33", "-0.8", "2.5"]],
          types=["decimal", "decimal", "decimal"]),
+    Case("arithmetic", "SELECT 0.1 + 0.2, typeof(1.5), 10.0 / 4", [["0.30000000000000004", "double", "2.5"]],
+         types=["double", "varchar", "double"]),
     Case("arithmetic", "SELECT typeof(DECIMAL '1.00' / DECIMAL '3.00')", [["decimal(5,2)"]]),
-    Case("arithmetic", "SELECT x / 2, x / 2.0, y / 2 FROM (VALUES (7, 7e0)) AS t(x, y)", [["3", "3.5", "3.5"]],
+    Case("arithmetic", "SELECT x / 2, x / DECIMAL '2.0', y / 2 FROM (VALUES (7, 7e0)) AS t(x, y)", [["3", "3.5", "3.5"]],
          types=["integer", "decimal", "double"]),
     Case("arithmetic", "SELECT avg(x), typeof(avg(x)), typeof(sum(x) / count(x)) FROM (VALUES DECIMAL '1.00', DECIMAL '2.00', DECIMAL '2.00') AS t(x)",
          [["1.67", "decimal(3,2)", "decimal(38,2)"]]),
@@ -66,7 +68,8 @@ CORPUS = [
     Case("arithmetic", "SELECT CAST(2.5e0 AS INTEGER), CAST(-2.5e0 AS INTEGER), CAST(2.5 AS INTEGER)", [["3", "-3", "3"]]),
     # --- typeof (Trino type names, lower case) ---------------------------------------------
     Case("typeof", "SELECT typeof(123), typeof('cat'), typeof(cos(2) + 1.5)", [["integer", "varchar(3)", "double"]]),
-    Case("typeof", "SELECT typeof(DECIMAL '12.50'), typeof(1.5), typeof(CAST(1 AS BIGINT))", [["decimal(4,2)", "decimal(2,1)", "bigint"]]),
+    Case("typeof", "SELECT typeof(DECIMAL '12.50'), typeof(CAST(1.5 AS DECIMAL(3, 1))), typeof(CAST(1 AS BIGINT))",
+         [["decimal(4,2)", "decimal(3,1)", "bigint"]]),
     Case("typeof", "SELECT typeof(ARRAY[1]), typeof(MAP(ARRAY[1], ARRAY[2.5e0]))", [["array(integer)", "map(integer, double)"]]),
     Case("typeof", "SELECT typeof(DATE '2020-01-01'), typeof(now())", [["date", "timestamp(3) with time zone"]]),
     # --- date and time -----------------------------------------------------------------------
