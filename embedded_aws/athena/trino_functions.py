@@ -184,6 +184,11 @@ class Rewriter:
             return node
         if to.is_type(exp.DataType.Type.JSON):  # Trino encodes the value as JSON (text becomes a JSON string)
             return _call("to_json", node.this)
+        if to.is_type(exp.DataType.Type.CHAR, exp.DataType.Type.NCHAR):
+            raise SqlError("NOT_SUPPORTED: the char type is not supported by the local Athena engine (use varchar)")
+        if to.is_type(exp.DataType.Type.VARCHAR) and to.expressions:  # Trino cuts the text to the length
+            length = exp.Literal.number(int(to.expressions[0].name))
+            return _call("substr", _call("__trino_varchar", node.this), exp.Literal.number(1), length)
         if to.is_type(exp.DataType.Type.VARCHAR) and not to.expressions and _string(node.this) is None:
             # Trino's text of a double (1.0E10) or a timestamp (.000) differs from DuckDB's.
             return _call("__trino_varchar", node.this)

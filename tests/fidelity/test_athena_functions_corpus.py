@@ -59,6 +59,7 @@ CORPUS = [
     Case("arithmetic", "WITH c AS (SELECT CAST(10 AS DECIMAL(10, 2)) AS p) SELECT p / 4 FROM c", [["2.50"]]),
     Case("string", "SELECT split('a,b,c', ',', 2), reverse(ARRAY[1, 2])", [["[a, b,c]", "[2, 1]"]]),
     Case("arithmetic", "SELECT CAST(1e10 AS VARCHAR), CAST(1.5e0 AS VARCHAR), CAST(0.00012e0 AS VARCHAR)", [["1.0E10", "1.5", "1.2E-4"]]),
+    Case("arithmetic", "SELECT CAST('abcdef' AS VARCHAR(3))", [["abc"]]),
     Case("arithmetic", "SELECT CAST(TIMESTAMP '2020-01-02 03:04:05.000' AS VARCHAR), CAST(DATE '2020-01-01' AS VARCHAR)",
          [["2020-01-02 03:04:05.000", "2020-01-01"]]),
     Case("arithmetic", "SELECT DATE '2020-01-01' + INTERVAL '1' DAY, DATE '2020-03-31' - INTERVAL '1' MONTH", [["2020-01-02", "2020-02-29"]],
@@ -162,6 +163,7 @@ CORPUS = [
     Case("unsupported", "SELECT TIMESTAMP '2020-01-01 00:00:00' AT TIME ZONE 'America/New_York'", error="NOT_SUPPORTED: "),
     Case("unsupported", "SELECT to_iso8601(DATE '2020-01-01')", error="NOT_SUPPORTED: "),
     Case("unsupported", "SELECT typeof(MAP(ARRAY['a'], ARRAY[1]))", error="NOT_SUPPORTED: "),
+    Case("unsupported", "SELECT CAST('abc' AS CHAR(5))", error="NOT_SUPPORTED: "),
     Case("unsupported", "SELECT format_datetime(TIMESTAMP '2020-01-01 00:00:00', 'ZZ')", error="NOT_SUPPORTED: "),
 ]
 
