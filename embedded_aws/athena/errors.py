@@ -75,8 +75,53 @@ def _find(query: str, pattern: str) -> str:
     return f"line {position(query, match.start())}: " if match else ""
 
 
+# DuckDB binder messages -> Trino's error name and wording (``{0}``... are the match's groups).
+_BINDER = [
+    (re.compile(r'column "([^"]+)" must appear in the GROUP BY clause'),
+     "EXPRESSION_NOT_AGGREGATE: '{0}' must be an aggregate expression or appear in GROUP BY clause"),
+    (re.compile(r'Ambiguous reference to column name "([^"]+)"'), "AMBIGUOUS_NAME: Column '{0}' is ambiguous"),
+    (re.compile(r"No function matches the given name and argument types '(\w+)\((.*)\)'"),
+     "FUNCTION_NOT_FOUND: Unexpected parameters ({1}) for function {0}"),
+    (re.compile(r'best candidate function for the function call "([^\w\s(]+)\((\S+), (\S+)\)"'),
+     "TYPE_MISMATCH: Cannot apply operator: {1} {0} {2}"),
+    (re.compile(r"Cannot compare values of type (\S+) and type (\S+)"),
+     "TYPE_MISMATCH: Cannot apply operator: {0} = {1}"),
+]
+_DUCKDB_TYPE_NAMES = {"integer_literal": "integer", "string_literal": "varchar", "int32": "integer", "int64": "bigint"}
+
+
+def _trino_types(text: str) -> str:
+    return ", ".join(_DUCKDB_TYPE_NAMES.get(t.strip().lower(), t.strip().lower()) for t in text.split(",") if t.strip())
+
+
+def from_binder(message: str) -> str | None:
+    """Trino's error for a DuckDB binder message, where the two mean the same; else None."""
+    for pattern, wording in _BINDER:
+        if match := pattern.search(message):
+            groups = [match.group(1)] + [_trino_types(g) for g in match.groups()[1:]]
+            if wording.startswith("TYPE_MISMATCH: Cannot apply operator: {0}"):
+                groups = [_trino_types(g) for g in match.groups()]
+            return wording.format(*groups)
+    return None
+
+
+_AMBIGUOUS = re.compile(r"AMBIGUOUS_NAME: Column '([^']+)' is ambiguous")
+_NOT_AGGREGATE = re.compile(r"EXPRESSION_NOT_AGGREGATE: '([^']+)' must be .*")
+_PARAMETERS = re.compile(r"FUNCTION_NOT_FOUND: Unexpected parameters \(.*\) for function (\w+)")
+
+
+def _column_pattern(name: str) -> str:
+    return rf'(?<![\w."]){re.escape(name)}(?![\w"])|"{re.escape(name)}"'
+
+
 def locate(message: str, query: str) -> str:
     """Trino's wording, with ``line L:C:``, of a column or function the query names wrongly."""
+    for pattern, name_is_function in ((_AMBIGUOUS, False), (_NOT_AGGREGATE, False), (_PARAMETERS, True)):
+        if match := pattern.fullmatch(message):
+            name = match.group(1)
+            where = _find(query, rf"(?<![\w.]){re.escape(name)}\s*\(" if name_is_function else _column_pattern(name))
+            kind, _, rest = message.partition(": ")
+            return f"{kind}: {where}{rest}"
     if match := _COLUMN.fullmatch(message):
         name = match.group(1)
         where = _find(query, rf'(?<![\w."]){re.escape(name)}(?![\w"])|"{re.escape(name)}"')

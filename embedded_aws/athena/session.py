@@ -108,7 +108,7 @@ def _athena_message(exc: duckdb.Error, references: list[athena_sql.TableReferenc
             return f"INVALID_CAST_ARGUMENT: Cannot cast '{match.group(1)}' to {target}"
         return f"INVALID_CAST_ARGUMENT: {first_line}"
     if isinstance(exc, duckdb.BinderException):
-        return f"SEMANTIC_ERROR: {first_line}"
+        return athena_errors.from_binder(first_line) or f"SEMANTIC_ERROR: {first_line}"
     return text
 
 
