@@ -65,7 +65,7 @@ NO_OUTPUT_LOCATION = (
     "No output location provided. An output location is required either through "
     "the Workgroup result configuration setting or as an API input."
 )
-_UTILITY = frozenset({"PREPARE", "EXECUTE", "DEALLOCATE", "SHOW", "DESCRIBE", "DESC"})  # as the API reference says
+_UTILITY = frozenset({"PREPARE", "EXECUTE", "DEALLOCATE", "SHOW", "DESCRIBE", "DESC", "USE"})  # as Athena reports them
 
 
 class InvalidRequestException(JsonRESTError):
