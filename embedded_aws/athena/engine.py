@@ -22,9 +22,7 @@ Query books live on each moto Athena backend, so moto's reset drops them.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import threading
 import time
 import uuid
@@ -179,13 +177,15 @@ def query_book(backend: AthenaBackend) -> QueryBook:
     return backend_state(backend, "athena_queries", QueryBook)
 
 
+def _csv_field(text: str | None) -> str:
+    # Athena quotes every value and leaves a NULL empty, so NULL and '' differ ("" is the empty text).
+    return "" if text is None else '"' + text.replace('"', '""') + '"'
+
+
 def _results_csv(table: ResultTable) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
-    writer.writerow([column.name for column in table.columns])
-    for row in table.rows:
-        writer.writerow(["" if (text := athena_text(v)) is None else text for v in row])
-    return buffer.getvalue().encode("utf-8")
+    lines = [",".join(_csv_field(column.name) for column in table.columns)]
+    lines += [",".join(_csv_field(athena_text(v)) for v in row) for row in table.rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def _results_txt(table: ResultTable) -> bytes:

@@ -108,15 +108,18 @@ def test_column_info_reports_athena_types_precision_and_scale(athena):
 def test_the_result_csv_renders_values_as_trino_does(athena, s3):
     sql = (
         "SELECT ARRAY['a', 'b'] AS arr, MAP(ARRAY['k'], ARRAY[1]) AS m, DECIMAL '12.50' AS dec,"
-        " from_iso8601_timestamp('2020-06-10T15:55:23.383Z') AS ts, CAST(NULL AS VARCHAR) AS nothing"
+        " from_iso8601_timestamp('2020-06-10T15:55:23.383Z') AS ts, CAST(NULL AS VARCHAR) AS nothing, '' AS empty,"
+        " 'a\"b' AS quoted"
     )
     query_id = _start(athena, sql)
     assert _finish(athena, query_id)["Status"]["State"] == "SUCCEEDED"
     body = s3.get_object(Bucket=BUCKET, Key=f"shape/{query_id}.csv")["Body"].read().decode()
     assert list(csv.reader(io.StringIO(body))) == [
-        ["arr", "m", "dec", "ts", "nothing"],
-        ["[a, b]", "{k=1}", "12.50", "2020-06-10 15:55:23.383 UTC", ""],
+        ["arr", "m", "dec", "ts", "nothing", "empty", "quoted"],
+        ["[a, b]", "{k=1}", "12.50", "2020-06-10 15:55:23.383 UTC", "", "", 'a"b'],
     ]
+    # Every value is quoted; a NULL is left empty, so it differs from the empty text ("").
+    assert body.splitlines()[1].endswith(',,"","a""b"')
 
 
 def test_a_select_writes_its_column_metadata_file_next_to_the_csv(athena, s3):
