@@ -186,6 +186,9 @@ class SqlSession:
         table = self._run(prepared.sql, parameters, prepared.references)
         # Athena's identifiers are case-insensitive; result columns come back in lower case.
         columns = [dataclasses.replace(c, name=c.name.lower()) for c in table.columns]
+        for index, width in prepared.varchar_widths.items():  # a text literal is varchar(n) in Trino
+            if index < len(columns) and columns[index].athena_type == "varchar":
+                columns[index] = dataclasses.replace(columns[index], precision=width)
         return ResultTable(columns, table.rows, data_scanned_bytes=scanned)
 
     def _run(

@@ -111,6 +111,7 @@ class PreparedQuery:
     sql: str
     parameter_count: int
     references: list[TableReference]
+    varchar_widths: dict[int, int] = field(default_factory=dict)  # result column -> Trino's varchar(n)
 
 
 def _start_of(table: exp.Table) -> int | None:
@@ -386,12 +387,13 @@ def prepare(query: str, parameters: list[Any], catalog: cat.Catalog, database: s
             table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
     tree = _athena_semantics(tree, by_alias)
     tables = {r.view: {c.name: c.type for c in r.table.all_columns} for r in references}
-    tree = trino_functions.Rewriter(
+    rewriter = trino_functions.Rewriter(
         source.rewritten, lambda node: _type_of(node, by_alias), lambda column: _column_type(column, by_alias), tables
-    ).rewrite(tree)
+    )
+    tree = rewriter.rewrite(tree)
     _name_columns(tree)
     _rename_parameters(tree)
-    return PreparedQuery(tree.sql(dialect="duckdb"), count, references)
+    return PreparedQuery(tree.sql(dialect="duckdb"), count, references, rewriter.varchar_widths)
 
 
 def _strip_qualified_columns(tree: exp.Expression, definition: cat.TableDef) -> None:

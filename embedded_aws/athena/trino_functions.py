@@ -119,6 +119,23 @@ def typed_decimal_literals(text: str) -> list[bool]:
 _PRINTF_SAFE = re.compile(r"(?:[^%]|%%|%-?0?\d*(?:\.\d+)?[sdxof])*")
 
 
+def _varchar_widths(tree: exp.Expression) -> dict[int, int]:
+    """Result columns that are a text literal or a cast to varchar(n): Trino types them varchar(n)."""
+    select = tree
+    while isinstance(select, exp.SetOperation):
+        select = select.this
+    if not isinstance(select, exp.Select) or isinstance(tree, exp.SetOperation):
+        return {}
+    widths = {}
+    for index, projection in enumerate(select.expressions):
+        value = projection.this if isinstance(projection, exp.Alias) else projection
+        if (text := _string(value)) is not None:
+            widths[index] = len(text)
+        elif isinstance(value, exp.Cast) and value.to.is_type(exp.DataType.Type.VARCHAR) and value.to.expressions:
+            widths[index] = int(value.to.expressions[0].name)
+    return widths
+
+
 class Rewriter:
     """Rewrites one parsed Athena query for DuckDB, with Trino's meanings."""
 
@@ -133,9 +150,11 @@ class Rewriter:
         self._column_type = column_type
         self._tables = tables or {}
         self._oracle: dict[int, tuple[str | None, ...]] = {}
+        self.varchar_widths: dict[int, int] = {}
         self._decimal_flags = iter(typed_decimal_literals(text))
 
     def rewrite(self, tree: exp.Expression) -> exp.Expression:
+        self.varchar_widths = _varchar_widths(tree)
         # Decimal literals first, in text order (pre-order), before other rewrites move nodes.
         for cast in [n for n in tree.dfs() if isinstance(n, exp.Cast)]:
             self._decimal(cast)
