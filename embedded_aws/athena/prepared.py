@@ -11,8 +11,8 @@ name only) is replaced.
 Errors follow the API reference: an unknown work group or a bad argument is
 ``InvalidRequestException``; an unknown statement is
 ``ResourceNotFoundException`` for Get/Update/Delete, and a
-``ResourceNotFoundException`` row in ``UnprocessedPreparedStatementNames``
-for BatchGet. In SQL, an unknown statement fails the query with Trino's
+``STATEMENT_NOT_FOUND`` (or ``INVALID_INPUT``) row in
+``UnprocessedPreparedStatementNames`` for BatchGet. In SQL, an unknown statement fails the query with Trino's
 ``NOT_FOUND: Prepared statement not found: name``.
 """
 
@@ -269,17 +269,18 @@ def batch_get_prepared_statement(self: AthenaResponse) -> ActionResult:
     statements = book(self.athena_backend)
     found, missing = [], []
     for name in names:
-        statement = statements.get(workgroup, name)
-        if statement is None:
-            missing.append(
-                {
-                    "StatementName": name,
-                    "ErrorCode": "ResourceNotFoundException",
-                    "ErrorMessage": f"Prepared statement {name} does not exist in work group {workgroup}",
-                }
-            )
-        else:
+        statement = statements.get(workgroup, name) if isinstance(name, str) and _NAME.fullmatch(name) else None
+        if statement is not None:
             found.append(statement.describe())
+            continue
+        # The API reference names the reasons: INVALID_INPUT, STATEMENT_NOT_FOUND, UNAUTHORIZED.
+        reason = "STATEMENT_NOT_FOUND" if isinstance(name, str) and _NAME.fullmatch(name) else "INVALID_INPUT"
+        detail = (
+            f"Prepared statement {name} does not exist in work group {workgroup}"
+            if reason == "STATEMENT_NOT_FOUND"
+            else f"Invalid prepared statement name: {name}"
+        )
+        missing.append({"StatementName": name, "ErrorCode": reason, "ErrorMessage": f"{reason} - {detail}"})
     return ActionResult({"PreparedStatements": found, "UnprocessedPreparedStatementNames": missing})
 
 

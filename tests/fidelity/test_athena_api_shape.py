@@ -297,9 +297,9 @@ def test_prepared_statement_apis_keep_statements_per_work_group(athena, workgrou
 
     batch = athena.batch_get_prepared_statement(PreparedStatementNames=["q", "missing"], WorkGroup=workgroup)
     assert [s["StatementName"] for s in batch["PreparedStatements"]] == ["q"]
-    assert [(u["StatementName"], u["ErrorCode"]) for u in batch["UnprocessedPreparedStatementNames"]] == [
-        ("missing", "ResourceNotFoundException")
-    ]
+    unprocessed = batch["UnprocessedPreparedStatementNames"]
+    assert [(u["StatementName"], u["ErrorCode"]) for u in unprocessed] == [("missing", "STATEMENT_NOT_FOUND")]
+    assert unprocessed[0]["ErrorMessage"].startswith("STATEMENT_NOT_FOUND")
 
     athena.delete_prepared_statement(StatementName="q", WorkGroup=workgroup)
     assert athena.get_prepared_statement(StatementName="q", WorkGroup=other)["PreparedStatement"]["QueryStatement"] == "SELECT 2"
