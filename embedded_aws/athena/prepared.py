@@ -35,7 +35,7 @@ from embedded_aws.athena.results import ResultTable, SqlError, parse_literal
 
 MAX_LIST = 50
 MAX_BATCH = 256
-_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_@:]{0,255}")
+_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_@:]{1,256}")  # the API reference's pattern
 _PREPARE = re.compile(r"\s*PREPARE\s+(\S+)\s+FROM\s+(.*?)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
 _EXECUTE = re.compile(r"\s*EXECUTE\s+([^\s;]+)(?:\s+USING\s+(.*?))?\s*;?\s*$", re.IGNORECASE | re.DOTALL)
 _DEALLOCATE = re.compile(r"\s*DEALLOCATE\s+PREPARE\s+([^\s;]+)\s*;?\s*$", re.IGNORECASE | re.DOTALL)

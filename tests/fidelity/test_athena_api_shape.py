@@ -273,36 +273,36 @@ def test_execute_using_takes_literals_only(athena, workgroup):
 def test_prepared_statement_apis_keep_statements_per_work_group(athena, workgroup, s3):
     other = f"wg-{uuid.uuid4().hex[:8]}"
     athena.create_work_group(Name=other, Configuration={"ResultConfiguration": {"OutputLocation": RESULTS}})
-    athena.create_prepared_statement(StatementName="q", WorkGroup=workgroup, QueryStatement="SELECT ?", Description="one")
-    athena.create_prepared_statement(StatementName="q", WorkGroup=other, QueryStatement="SELECT 2")
+    athena.create_prepared_statement(StatementName="q1", WorkGroup=workgroup, QueryStatement="SELECT ?", Description="one")
+    athena.create_prepared_statement(StatementName="q1", WorkGroup=other, QueryStatement="SELECT 2")
 
-    got = athena.get_prepared_statement(StatementName="q", WorkGroup=workgroup)["PreparedStatement"]
+    got = athena.get_prepared_statement(StatementName="q1", WorkGroup=workgroup)["PreparedStatement"]
     assert (got["QueryStatement"], got["Description"], got["WorkGroupName"]) == ("SELECT ?", "one", workgroup)
     assert "LastModifiedTime" in got
 
-    athena.update_prepared_statement(StatementName="q", WorkGroup=workgroup, QueryStatement="SELECT ? * 2")
-    assert athena.get_prepared_statement(StatementName="q", WorkGroup=workgroup)["PreparedStatement"]["QueryStatement"] == "SELECT ? * 2"
-    assert athena.get_prepared_statement(StatementName="q", WorkGroup=other)["PreparedStatement"]["QueryStatement"] == "SELECT 2"
+    athena.update_prepared_statement(StatementName="q1", WorkGroup=workgroup, QueryStatement="SELECT ? * 2")
+    assert athena.get_prepared_statement(StatementName="q1", WorkGroup=workgroup)["PreparedStatement"]["QueryStatement"] == "SELECT ? * 2"
+    assert athena.get_prepared_statement(StatementName="q1", WorkGroup=other)["PreparedStatement"]["QueryStatement"] == "SELECT 2"
 
-    query_id = _start(athena, "EXECUTE q USING 21", WorkGroup=workgroup)
+    query_id = _start(athena, "EXECUTE q1 USING 21", WorkGroup=workgroup)
     assert _finish(athena, query_id)["Status"]["State"] == "SUCCEEDED"
     assert _rows(athena, query_id)[1] == ["42"]
 
-    for name in ("r", "s"):
+    for name in ("r1", "s1"):
         athena.create_prepared_statement(StatementName=name, WorkGroup=workgroup, QueryStatement="SELECT 1")
     first = athena.list_prepared_statements(WorkGroup=workgroup, MaxResults=2)
-    assert [s["StatementName"] for s in first["PreparedStatements"]] == ["q", "r"]
+    assert [s["StatementName"] for s in first["PreparedStatements"]] == ["q1", "r1"]
     rest = athena.list_prepared_statements(WorkGroup=workgroup, MaxResults=2, NextToken=first["NextToken"])
-    assert [s["StatementName"] for s in rest["PreparedStatements"]] == ["s"] and "NextToken" not in rest
+    assert [s["StatementName"] for s in rest["PreparedStatements"]] == ["s1"] and "NextToken" not in rest
 
-    batch = athena.batch_get_prepared_statement(PreparedStatementNames=["q", "missing"], WorkGroup=workgroup)
-    assert [s["StatementName"] for s in batch["PreparedStatements"]] == ["q"]
+    batch = athena.batch_get_prepared_statement(PreparedStatementNames=["q1", "missing"], WorkGroup=workgroup)
+    assert [s["StatementName"] for s in batch["PreparedStatements"]] == ["q1"]
     unprocessed = batch["UnprocessedPreparedStatementNames"]
     assert [(u["StatementName"], u["ErrorCode"]) for u in unprocessed] == [("missing", "STATEMENT_NOT_FOUND")]
     assert unprocessed[0]["ErrorMessage"].startswith("STATEMENT_NOT_FOUND")
 
-    athena.delete_prepared_statement(StatementName="q", WorkGroup=workgroup)
-    assert athena.get_prepared_statement(StatementName="q", WorkGroup=other)["PreparedStatement"]["QueryStatement"] == "SELECT 2"
+    athena.delete_prepared_statement(StatementName="q1", WorkGroup=workgroup)
+    assert athena.get_prepared_statement(StatementName="q1", WorkGroup=other)["PreparedStatement"]["QueryStatement"] == "SELECT 2"
 
 
 @pytest.mark.parametrize(
@@ -315,10 +315,14 @@ def test_prepared_statement_apis_keep_statements_per_work_group(athena, workgrou
             "ResourceNotFoundException",
         ),
         (
-            lambda a, wg: a.create_prepared_statement(StatementName="x", WorkGroup="no-such-group", QueryStatement="SELECT 1"),
+            lambda a, wg: a.create_prepared_statement(StatementName="x1", WorkGroup="no-such-group", QueryStatement="SELECT 1"),
             "InvalidRequestException",
         ),
         (lambda a, wg: a.list_prepared_statements(WorkGroup="no-such-group"), "InvalidRequestException"),
+        (
+            lambda a, wg: a.create_prepared_statement(StatementName="1bad", WorkGroup=wg, QueryStatement="SELECT 1"),
+            "InvalidRequestException",
+        ),
         (lambda a, wg: a.list_prepared_statements(WorkGroup=wg, MaxResults=51), "InvalidRequestException"),
     ],
 )
