@@ -78,7 +78,19 @@ def _text_literal(node: exp.Literal) -> bool:
     parent = node.parent
     if isinstance(parent, exp.Cast) and not parent.to.is_type(*exp.DataType.TEXT_TYPES):
         return False
+    if isinstance(parent, exp.Interval):
+        return False
     return node.is_string
+
+
+def _whole_seconds(node: exp.Expression) -> bool:
+    """A timestamp(0) value: a timestamp literal without fractional digits (kept as TIMESTAMP_S)."""
+    return isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.TIMESTAMP_S
+
+
+def _as_whole_seconds(node: exp.Expression) -> exp.Expression:
+    """Trino keeps timestamp(0) through date arithmetic; DuckDB widens to microseconds."""
+    return exp.Cast(this=node, to=exp.DataType.build("TIMESTAMP_S", dialect="duckdb"))
 
 
 def _unit(node: exp.Expression) -> str:
@@ -272,6 +284,22 @@ class Rewriter:
             unit = (interval.unit.name if interval.unit is not None else "").lower()
             if unit in ("day", "week", "month", "quarter", "year"):
                 return exp.Cast(this=node, to=exp.DataType.build("DATE"))
+        if isinstance(interval, exp.Interval) and _whole_seconds(node.this):
+            return _as_whole_seconds(node)
+        return node
+
+    def _Interval(self, node: exp.Interval) -> exp.Expression:
+        """A year-to-month interval is only supported as an operand of date arithmetic.
+
+        DuckDB hands months back as 30-day spans, so such a value cannot be shown as
+        Trino shows it (``0-1``); used with a date or timestamp it computes as in Trino.
+        """
+        unit = (node.unit.name if node.unit is not None else "").lower()
+        if unit in ("month", "year", "quarter") and not isinstance(node.parent, (exp.Add, exp.Sub)):
+            raise SqlError(
+                "NOT_SUPPORTED: interval year to month values are not supported by the local Athena engine "
+                "(adding them to a date or timestamp is)"
+            )
         return node
 
     def _Bracket(self, node: exp.Bracket) -> exp.Expression:
@@ -326,6 +354,8 @@ class Rewriter:
     def _DateAdd(self, node: exp.DateAdd) -> exp.Expression:
         if self._type_of(node.this) == "date" and _unit(node) in ("day", "week", "month", "quarter", "year"):
             return exp.Cast(this=node, to=exp.DataType.build("DATE"))
+        if _whole_seconds(node.this):
+            return _as_whole_seconds(node)
         return node
 
     def _FromISO8601Timestamp(self, node: exp.Expression) -> exp.Expression:

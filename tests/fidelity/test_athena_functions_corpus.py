@@ -65,6 +65,10 @@ CORPUS = [
     Case("arithmetic", "SELECT DATE '2020-01-01' + INTERVAL '1' DAY, DATE '2020-03-31' - INTERVAL '1' MONTH", [["2020-01-02", "2020-02-29"]],
          types=["date", "date"]),
     Case("arithmetic", "SELECT date_diff('day', TIMESTAMP '2020-01-01 23:00:00', TIMESTAMP '2020-01-02 01:00:00')", [["0"]]),
+    Case("arithmetic", "SELECT TIMESTAMP '2020-01-01 10:00:00' + INTERVAL '1' HOUR, date_add('minute', 5, TIMESTAMP '2020-01-01 10:00:00')",
+         [["2020-01-01 11:00:00", "2020-01-01 10:05:00"]]),
+    Case("arithmetic", "SELECT TIMESTAMP '2020-01-02 00:00:00.000' - TIMESTAMP '2020-01-01 00:00:00.000', INTERVAL '2' DAY",
+         [["1 00:00:00.000", "2 00:00:00.000"]], types=["interval day to second", "interval day to second"]),
     Case("arithmetic", "SELECT ARRAY[1, 2, 3][2], MAP(ARRAY['a'], ARRAY[1])['a']", [["2", "1"]]),
     Case("arithmetic", "SELECT CAST(2.5e0 AS INTEGER), CAST(-2.5e0 AS INTEGER), CAST(2.5 AS INTEGER)", [["3", "-3", "3"]]),
     # --- typeof (Trino type names, lower case) ---------------------------------------------
@@ -169,6 +173,7 @@ CORPUS = [
     Case("unsupported", "SELECT to_iso8601(DATE '2020-01-01')", error="NOT_SUPPORTED: "),
     Case("unsupported", "SELECT typeof(MAP(ARRAY['a'], ARRAY[1]))", error="NOT_SUPPORTED: "),
     Case("unsupported", "SELECT CAST('abc' AS CHAR(5))", error="NOT_SUPPORTED: "),
+    Case("unsupported", "SELECT INTERVAL '1' MONTH", error="NOT_SUPPORTED: "),
     Case("unsupported", "SELECT format_datetime(TIMESTAMP '2020-01-01 00:00:00', 'ZZ')", error="NOT_SUPPORTED: "),
 ]
 
