@@ -361,6 +361,13 @@ class Rewriter:
     def _FromISO8601Timestamp(self, node: exp.Expression) -> exp.Expression:
         return _call("__trino_from_iso8601_timestamp", node.this)
 
+    def _UnixToTime(self, node: exp.UnixToTime) -> exp.Expression:
+        zone = node.args.get("zone")
+        if node.args.get("hours") is not None or (zone is not None and (_string(zone) or "").upper() != "UTC"):
+            raise SqlError("NOT_SUPPORTED: from_unixtime with a time zone other than UTC is not supported locally")
+        node.set("zone", None)
+        return node
+
     def _CurrentTimezone(self, node: exp.Expression) -> exp.Expression:
         return exp.Literal.string("UTC")
 
@@ -527,6 +534,7 @@ class Rewriter:
 
 
 _ANONYMOUS_MACROS = {
+    "to_iso8601": "__trino_to_iso8601",
     "array_union": "__trino_array_union",
     "arrays_overlap": "__trino_arrays_overlap",
     "millisecond": "__trino_millisecond",
@@ -550,7 +558,7 @@ _PASS_THROUGH = frozenset({"map_values", "map_concat", "url_encode", "url_decode
 # Trino functions (from the Trino function reference) this engine does not reproduce.
 TRINO_UNSUPPORTED = frozenset(
     """
-    to_iso8601 human_readable_seconds word_stem hamming_distance transform_values transform_keys map_filter
+    human_readable_seconds word_stem hamming_distance transform_values transform_keys map_filter
     map_zip_with zip zip_with shuffle
     combinations ngrams all_match any_match none_match array_frequency map_entries
     map_from_entries multimap_agg multimap_from_entries histogram numeric_histogram approx_most_frequent

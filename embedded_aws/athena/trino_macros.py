@@ -136,6 +136,15 @@ MACROS = {
         " ELSE __trino_sci(d < 0, rtrim(ltrim(split_part(CAST(abs(d) AS VARCHAR), '.', 2), '0'), '0'),"
         " -(length(split_part(CAST(abs(d) AS VARCHAR), '.', 2)) - length(ltrim(split_part(CAST(abs(d) AS VARCHAR), '.', 2), '0')) + 1)) END"
     ),
+    "__trino_to_iso8601(x)": (
+        "CASE WHEN typeof(x) = 'DATE' THEN strftime(CAST(CAST(x AS VARCHAR) AS DATE), '%Y-%m-%d')"
+        " WHEN typeof(x) = 'TIMESTAMP_S' THEN strftime(CAST(CAST(x AS VARCHAR) AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S')"
+        " WHEN typeof(x) IN ('TIMESTAMP', 'TIMESTAMP_MS')"
+        " THEN strftime(CAST(CAST(x AS VARCHAR) AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%g')"
+        " WHEN typeof(x) = 'TIMESTAMP WITH TIME ZONE'"
+        " THEN strftime(CAST(CAST(x AS VARCHAR) AS TIMESTAMPTZ), '%Y-%m-%dT%H:%M:%S.%g') || 'Z'"
+        f" ELSE CAST({_raise('NOT_SUPPORTED: to_iso8601 of this type is not supported by the local Athena engine')} AS VARCHAR) END"
+    ),
     "__trino_varchar(x)": (
         "CASE WHEN typeof(x) IN ('DOUBLE', 'FLOAT') THEN __trino_double_text(CAST(CAST(x AS VARCHAR) AS DOUBLE))"
         " WHEN typeof(x) IN ('TIMESTAMP', 'TIMESTAMP_MS') THEN strftime(CAST(CAST(x AS VARCHAR) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%g')"

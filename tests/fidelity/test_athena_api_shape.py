@@ -211,7 +211,7 @@ def test_column_info_calls_real_float_and_lists_numeric_map_keys_in_order(athena
         ("SELECT nope FROM (SELECT 1 AS x)", 1006),  # syntax error
         ("SELECT * FROM no_such_table_anywhere", 1301),  # entity not found
         ("SELECT no_such_function(1)", 1303),  # function not found
-        ("SELECT to_iso8601(DATE '2020-01-01')", 1200),  # query not supported
+        ("SELECT from_unixtime(0, 'America/New_York')", 1200),  # query not supported
         ("SELECT split_part('a', ',', 0)", 1106),  # invalid function argument
         ("SELECT CAST('x' AS INTEGER)", 1100),  # invalid argument provided
         ("SELECT 1 / 0", 1001),  # data error

@@ -96,6 +96,8 @@ CORPUS = [
          [["86400.0", "1970-01-02 00:00:00.000 UTC"]]),
     Case("datetime", "SELECT day_of_week(DATE '2020-05-17'), day_of_year(DATE '2020-05-17'), week(DATE '2020-05-17')", [["7", "138", "20"]]),
     Case("datetime", "SELECT current_timezone()", [["UTC"]]),
+    Case("datetime", "SELECT to_iso8601(DATE '2020-01-01'), to_iso8601(TIMESTAMP '2020-01-02 03:04:05.678'),"
+         " to_iso8601(from_unixtime(0))", [["2020-01-01", "2020-01-02T03:04:05.678", "1970-01-01T00:00:00.000Z"]]),
     Case("datetime", "SELECT millisecond(TIMESTAMP '2020-01-02 03:04:05.123'), hour(TIMESTAMP '2020-01-02 03:04:05.123')", [["123", "3"]]),
     # --- arrays and maps -----------------------------------------------------------------------
     Case("array", "SELECT array_distinct(ARRAY[3, 1, 3, 2])", [["[3, 1, 2]"]]),
@@ -170,7 +172,7 @@ CORPUS = [
     # --- what the local engine cannot reproduce fails loudly ----------------------------------------
     Case("unsupported", "SELECT from_iso8601_timestamp('2020-06-10T15:55:23.383+02:00')", error="NOT_SUPPORTED: "),
     Case("unsupported", "SELECT TIMESTAMP '2020-01-01 00:00:00' AT TIME ZONE 'America/New_York'", error="NOT_SUPPORTED: "),
-    Case("unsupported", "SELECT to_iso8601(DATE '2020-01-01')", error="NOT_SUPPORTED: "),
+    Case("unsupported", "SELECT from_unixtime(0, 'America/New_York')", error="NOT_SUPPORTED: "),
     Case("unsupported", "SELECT typeof(MAP(ARRAY['a'], ARRAY[1]))", error="NOT_SUPPORTED: "),
     Case("unsupported", "SELECT CAST('abc' AS CHAR(5))", error="NOT_SUPPORTED: "),
     Case("unsupported", "SELECT INTERVAL '1' MONTH", error="NOT_SUPPORTED: "),
