@@ -234,7 +234,7 @@ def translate(sql: str) -> str:
     if len(statements) != 1:
         raise SqlError("SYNTAX_ERROR: Only one sql statement is allowed. Got: " + str(len(statements)))
     tree = trino_functions.Rewriter(sql, lambda node: None).rewrite(statements[0])
-    return tree.sql(dialect="duckdb")
+    return trino_functions.to_duckdb(tree)
 
 
 class SqlEngine:

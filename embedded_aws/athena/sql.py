@@ -393,7 +393,7 @@ def prepare(query: str, parameters: list[Any], catalog: cat.Catalog, database: s
     tree = rewriter.rewrite(tree)
     _name_columns(tree)
     _rename_parameters(tree)
-    return PreparedQuery(tree.sql(dialect="duckdb"), count, references, rewriter.varchar_widths)
+    return PreparedQuery(trino_functions.to_duckdb(tree), count, references, rewriter.varchar_widths)
 
 
 def _strip_qualified_columns(tree: exp.Expression, definition: cat.TableDef) -> None:

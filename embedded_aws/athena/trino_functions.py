@@ -19,6 +19,7 @@ from typing import Callable, Mapping
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.errors import ErrorLevel, UnsupportedError
 from sqlglot.tokens import TokenType
 
 from embedded_aws.athena import type_oracle
@@ -129,6 +130,14 @@ def typed_decimal_literals(text: str) -> list[bool]:
 
 # A Java format pattern whose specifiers C's printf reads the same way.
 _PRINTF_SAFE = re.compile(r"(?:[^%]|%%|%-?0?\d*(?:\.\d+)?[sdxof])*")
+
+
+def to_duckdb(tree: exp.Expression) -> str:
+    """DuckDB SQL for a rewritten query; a Trino argument sqlglot would drop is NOT_SUPPORTED, not ignored."""
+    try:
+        return tree.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
+    except UnsupportedError as exc:
+        raise SqlError(f"NOT_SUPPORTED: {str(exc).splitlines()[0]} (local Athena engine)") from None
 
 
 def _varchar_widths(tree: exp.Expression) -> dict[int, int]:
