@@ -432,6 +432,8 @@ class Rewriter:
         return _call("__trino_array_except", node.this, node.expression)
 
     def _ApproxQuantile(self, node: exp.ApproxQuantile) -> exp.Expression:
+        if node.args.get("weight") is not None or node.args.get("accuracy") is not None:
+            raise SqlError("NOT_SUPPORTED: approx_percentile with a weight or an accuracy is not supported locally")
         quantile = node.args.get("quantile")
         if quantile is not None:  # DuckDB takes the percentage as a float (Athena's 0.5 is a double)
             to = "FLOAT[]" if isinstance(quantile, exp.Array) else "FLOAT"
