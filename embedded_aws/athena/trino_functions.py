@@ -510,6 +510,14 @@ class Rewriter:
             raise SqlError("NOT_SUPPORTED: regexp_replace with a lambda is not supported by the local Athena engine")
         return node
 
+    def _Substring(self, node: exp.Substring) -> exp.Expression:
+        start, length = node.args.get("start"), node.args.get("length")
+        if start is None:
+            return node
+        if length is None:
+            return _call("__trino_substr", node.this, start)
+        return _call("__trino_substr_for", node.this, start, length)
+
     def _SplitPart(self, node: exp.SplitPart) -> exp.Expression:
         return _call("__trino_split_part", node.this, node.args["delimiter"], node.args["part_index"])
 

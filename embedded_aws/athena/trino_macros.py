@@ -83,6 +83,9 @@ MACROS = {
         " ELSE CAST(s AS TIMESTAMPTZ) END"
     ),
     "__trino_cardinality(x)": "CAST(cardinality(x) AS BIGINT)",
+    # Trino: a start of 0 or beyond either end, or a length <= 0, is the empty text.
+    "__trino_substr(s, p)": "CASE WHEN p = 0 OR abs(p) > length(s) THEN '' ELSE substr(s, p) END",
+    "__trino_substr_for(s, p, n)": "CASE WHEN p = 0 OR abs(p) > length(s) OR n <= 0 THEN '' ELSE substr(s, p, n) END",
     "__trino_split_parts(parts, d, n)": (
         f"CASE WHEN n <= 0 THEN list_slice(parts, 1, {_raise('INVALID_FUNCTION_ARGUMENT: Limit must be positive')})"
         " WHEN len(parts) <= n THEN parts"

@@ -146,6 +146,8 @@ CORPUS = [
     Case("regexp", "SELECT regexp_split('1a 2b 14m', '\\s*[a-z]+\\s*')", [["[1, 2, 14, ]"]]),
     Case("string", "SELECT split_part('a,b,c', ',', 2), split_part('a,b,c', ',', 4)", [["b", None]]),
     Case("string", "SELECT format('%s-%03d|%.2f', 'a', 5, 1.5e0), substr('hello', -3)", [["a-005|1.50", "llo"]]),
+    Case("string", "SELECT substr('hello', 0), substr('hello', 2, 3), substr('hello', -10), substring('hello' FROM 2 FOR 0)",
+         [["", "ell", "", ""]]),
     Case("string", "SELECT strpos('hello', 'l'), lpad('7', 3, '0'), rpad('7', 3, '0'), lpad('hello', 3, '0')", [["3", "007", "700", "hel"]]),
     Case("url", "SELECT url_extract_host('http://user@example.com:8080/p/a?q=1&r=2#frag'),"
          " url_extract_port('http://example.com:8080/p'), url_extract_protocol('https://example.com/')",
