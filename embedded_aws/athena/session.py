@@ -95,6 +95,8 @@ def _athena_message(exc: duckdb.Error, references: list[athena_sql.TableReferenc
         if name in trino_functions.TRINO_UNSUPPORTED:
             return f"NOT_SUPPORTED: Function '{name}' is not supported by the local Athena engine"
         return f"FUNCTION_NOT_FOUND: Function '{name}' not registered"
+    if "Failed to parse format specifier" in first_line:  # a date_format/date_parse field DuckDB lacks
+        return f"NOT_SUPPORTED: {first_line.split(': ', 1)[-1]} (local Athena engine)"
     if match := _OVERFLOW.search(first_line):
         kind = "integer" if match.group(2) == "INT32" else "bigint" if match.group(2) == "INT64" else match.group(2).lower()
         return f"NUMERIC_VALUE_OUT_OF_RANGE: {kind} {match.group(1)} overflow: {match.group(3)}"

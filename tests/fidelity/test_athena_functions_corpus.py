@@ -92,6 +92,7 @@ CORPUS = [
     Case("datetime", "SELECT date_format(TIMESTAMP '2001-01-09 13:04:05.321', '%Y-%m-%d %H:%i:%s.%f')", [["2001-01-09 13:04:05.321000"]]),
     Case("datetime", "SELECT date_format(TIMESTAMP '2001-01-09 13:04:05', '%W %M %e %r')", [["Tuesday January 9 01:04:05 PM"]]),
     Case("datetime", "SELECT date_parse('2020-01-02 03:04:05', '%Y-%m-%d %H:%i:%s')", [["2020-01-02 03:04:05.000"]], types=["timestamp"]),
+    Case("datetime", "SELECT date_parse('2020-1-2 3:04:05 PM', '%Y-%c-%e %h:%i:%s %p')", [["2020-01-02 15:04:05.000"]]),
     Case("datetime", "SELECT to_unixtime(TIMESTAMP '1970-01-02 00:00:00.000'), from_unixtime(86400)",
          [["86400.0", "1970-01-02 00:00:00.000 UTC"]]),
     Case("datetime", "SELECT day_of_week(DATE '2020-05-17'), day_of_year(DATE '2020-05-17'), week(DATE '2020-05-17')", [["7", "138", "20"]]),
@@ -178,6 +179,8 @@ CORPUS = [
     Case("unsupported", "SELECT typeof(MAP(ARRAY['a'], ARRAY[1]))", error="NOT_SUPPORTED: "),
     Case("unsupported", "SELECT CAST('abc' AS CHAR(5))", error="NOT_SUPPORTED: "),
     Case("unsupported", "SELECT INTERVAL '1' MONTH", error="NOT_SUPPORTED: "),
+    Case("unsupported", "SELECT date_format(DATE '2020-01-02', '%D')", error="NOT_SUPPORTED: "),
+    Case("unsupported", "SELECT approx_percentile(x, 2, 0.5) FROM (VALUES 1) AS t(x)", error="NOT_SUPPORTED: "),
     Case("unsupported", "SELECT format_datetime(TIMESTAMP '2020-01-01 00:00:00', 'ZZ')", error="NOT_SUPPORTED: "),
 ]
 
