@@ -5,11 +5,13 @@ result would differ (a non-matching ``regexp_extract`` is NULL in Trino,
 ``array_distinct`` keeps order, ``slice`` takes a length, ``date_add`` on a
 date is a date, ``DECIMAL '12.50'`` is ``decimal(4,2)``, ...) ``rewrite``
 replaces the node with an exact equivalent, mostly a DuckDB macro named
-``__trino_*`` (see ``trino_macros``). A Trino function this
-engine cannot reproduce exactly fails with ``NOT_SUPPORTED``; a name Trino
-does not know fails with ``FUNCTION_NOT_FOUND``, both at planning time.
-
-The macros live in ``trino_macros``; Joda patterns are translated by ``joda``.
+``__trino_*`` (see ``trino_macros``). Athena reads ``1.5`` as a double,
+so such literals become doubles here. Operand types come from literals,
+casts, catalog columns and, through subqueries, from sqlglot's type
+inference (``type_oracle``). A Trino function or argument this engine
+cannot reproduce exactly fails with ``NOT_SUPPORTED``; a name Trino does
+not know fails with ``FUNCTION_NOT_FOUND``, both before DuckDB runs.
+Joda patterns are translated by ``joda``.
 """
 
 from __future__ import annotations
@@ -25,8 +27,6 @@ from sqlglot.tokens import TokenType
 from embedded_aws.athena import type_oracle
 from embedded_aws.athena.joda import joda_to_strftime
 from embedded_aws.athena.results import SqlError
-
-
 
 
 def _call(name: str, *args: exp.Expression) -> exp.Anonymous:
