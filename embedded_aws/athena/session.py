@@ -10,9 +10,13 @@ database). ``SqlSession.execute`` runs one Athena statement on it:
   changes or reads the catalog;
 * anything else is an Athena (Trino) query, translated by sqlglot, with its
   catalog tables materialised as DuckDB views over locally cached copies of
-  their S3 objects (see ``athena_sql``).
+  their S3 objects (see ``athena_sql``), and Trino's function semantics
+  (see ``trino_functions``).
 
-The Athena engine relies on ``open_session`` / ``SqlSession.execute`` /
+Connections use Athena's session time zone, UTC. Result values come back
+already rendered as Athena writes them, with Athena's column info (see
+``trino_types``); DuckDB's errors are worded as Trino's where the meaning is
+the same. The Athena engine relies on ``open_session`` / ``SqlSession.execute`` /
 ``interrupt`` / ``close``. ``SqlSession.run`` runs DuckDB SQL as it is.
 """
 
