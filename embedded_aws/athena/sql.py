@@ -388,7 +388,11 @@ def prepare(query: str, parameters: list[Any], catalog: cat.Catalog, database: s
     tree = _athena_semantics(tree, by_alias)
     tables = {r.view: {c.name: c.type for c in r.table.all_columns} for r in references}
     rewriter = trino_functions.Rewriter(
-        source.rewritten, lambda node: _type_of(node, by_alias), lambda column: _column_type(column, by_alias), tables
+        source.rewritten,
+        lambda node: _type_of(node, by_alias),
+        lambda column: _column_type(column, by_alias),
+        tables,
+        parameters,
     )
     tree = rewriter.rewrite(tree)
     _name_columns(tree)

@@ -16,8 +16,10 @@ Joda patterns are translated by ``joda``.
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import re
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import sqlglot
 from sqlglot import exp
@@ -166,8 +168,10 @@ class Rewriter:
         type_of: Callable[[exp.Expression], str | None],
         column_type: Callable[[exp.Column], str | None] = lambda column: None,
         tables: Mapping[str, Mapping[str, str]] | None = None,
+        parameters: Sequence[Any] = (),
     ):
-        self._type_of = type_of
+        self._sql_type_of = type_of
+        self._parameters = list(parameters)
         self._column_type = column_type
         self._tables = tables or {}
         self._oracle: dict[int, tuple[str | None, ...]] = {}
@@ -206,6 +210,38 @@ class Rewriter:
             cast.set("to", _decimal_literal_type(literal))
         else:  # Trino's DECIMAL without parameters is decimal(38,0)
             cast.set("to", exp.DataType.build("DECIMAL(38, 0)"))
+
+    def _type_of(self, node: exp.Expression) -> str | None:
+        """``int``, ``date`` or None: the SQL layer's answer, or a bound parameter's."""
+        known = self._sql_type_of(node)
+        if known is None and (kind := self._parameter_kind(node)) is not None:
+            return "date" if kind[0] == "date" else "int" if kind[0] in _INTEGER_KINDS else None
+        return known
+
+    def _parameter_kind(self, node: exp.Expression) -> tuple[str, tuple] | None:
+        """The type of a bound ``?`` parameter (numbered ``__athena_pN`` by the SQL layer)."""
+        if not isinstance(node, exp.Placeholder):
+            return None
+        match = re.fullmatch(r"__athena_p(\d+)", str(node.this or ""))
+        index = int(match.group(1)) - 1 if match else -1
+        if not 0 <= index < len(self._parameters):
+            return None
+        value = self._parameters[index]
+        if isinstance(value, bool):
+            return "boolean", ()
+        if isinstance(value, int):
+            return ("integer", (10, 0)) if abs(value) < 2**31 else ("bigint", (19, 0))
+        if isinstance(value, float):
+            return "double", ()
+        if isinstance(value, decimal.Decimal):
+            exponent = value.as_tuple().exponent
+            scale = max(0, -exponent) if isinstance(exponent, int) else 0
+            return "decimal", (max(len(value.as_tuple().digits), scale, 1), scale)
+        if isinstance(value, datetime.datetime):
+            return "timestamp", ()
+        if isinstance(value, datetime.date):
+            return "date", ()
+        return None
 
     def _node(self, node: exp.Expression) -> exp.Expression:
         handler = getattr(self, f"_{type(node).__name__}", None)
@@ -332,6 +368,8 @@ class Rewriter:
         """A small static typing: (kind, detail) for literals, casts, catalog columns, constructors."""
         if isinstance(node, (exp.Paren, exp.Neg)):
             return self._static(node.this)
+        if isinstance(node, exp.Placeholder):
+            return self._parameter_kind(node)
         if isinstance(node, exp.Literal) and not node.is_string:
             text = node.this
             if re.search(r"[eE.]", text):  # Athena reads 1.5 as a double

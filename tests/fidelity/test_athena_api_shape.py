@@ -237,6 +237,16 @@ def test_execution_parameters_fill_question_marks_in_order(athena):
     assert _rows(athena, query_id) == [["n", "s"], ["42", "ABC"]]
 
 
+def test_execution_parameters_carry_their_literal_types(athena):
+    # 7 is an integer (integer division), DATE '...' a date (date arithmetic stays a date), 1.5 a double.
+    query_id = _start(
+        athena, "SELECT ? / 2 AS half, date_add('day', 1, ?) AS next_day, typeof(?) AS t",
+        ExecutionParameters=["7", "DATE '2020-01-01'", "1.5"],
+    )
+    assert _finish(athena, query_id)["Status"]["State"] == "SUCCEEDED"
+    assert _rows(athena, query_id)[1] == ["3", "2020-01-02", "double"]
+
+
 def test_prepare_execute_using_and_deallocate_in_sql(athena, workgroup):
     prepare = _finish(athena, _start(athena, "PREPARE add_one FROM SELECT ? + 1 AS n, ? AS s", WorkGroup=workgroup))
     assert (prepare["Status"]["State"], prepare["StatementType"]) == ("SUCCEEDED", "UTILITY")
