@@ -182,8 +182,12 @@ def _check_athena(problems: Problems) -> None:
     from moto.athena.responses import AthenaResponse
 
     for name in ("start_query_execution", "get_query_execution", "get_query_results",
-                 "stop_query_execution", "list_query_executions", "create_named_query", "get_named_query"):
+                 "stop_query_execution", "list_query_executions", "create_named_query", "get_named_query",
+                 "create_prepared_statement", "get_prepared_statement"):  # replaced by athena/prepared.py
         _attr(problems, AthenaResponse, name, "AthenaResponse")
+    from moto.athena import models as athena_models
+
+    _attr(problems, athena_models, "athena_backends", "moto.athena.models")  # prepared.py: [account][region]
     if not isinstance(inspect.getattr_static(AthenaResponse, "athena_backend", None), property):
         problems.append("AthenaResponse.athena_backend is no longer a property")
     backend = AthenaBackend("us-east-1", "123456789012")

@@ -22,9 +22,7 @@ Query books live on each moto Athena backend, so moto's reset drops them.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import threading
 import time
 import uuid
@@ -38,6 +36,8 @@ from moto.core.responses import ActionResult, EmptyResult
 
 from embedded_aws.backend_state import backend_state
 from embedded_aws.s3.objects import S3LocationError, S3Uri, write_object
+from embedded_aws.athena import errors as athena_errors
+from embedded_aws.athena import prepared, result_metadata, statements
 from embedded_aws.athena.session import (
     ResultTable,
     SqlCancelled,
@@ -63,7 +63,7 @@ NO_OUTPUT_LOCATION = (
     "No output location provided. An output location is required either through "
     "the Workgroup result configuration setting or as an API input."
 )
-_UTILITY = frozenset({"EXPLAIN", "PREPARE", "EXECUTE", "DEALLOCATE"})
+_UTILITY = frozenset({"PREPARE", "EXECUTE", "DEALLOCATE", "SHOW", "DESCRIBE", "DESC", "USE"})  # as Athena reports them
 
 
 class InvalidRequestException(JsonRESTError):
@@ -80,10 +80,10 @@ def _now() -> datetime.datetime:
 
 
 def _statement_type(sql: str) -> str:
-    if is_ddl(sql):
-        return "DDL"
     if first_keyword(sql) in _UTILITY:
         return "UTILITY"
+    if is_ddl(sql):
+        return "DDL"
     return "DML"
 
 
@@ -135,12 +135,7 @@ class QueryRun:
         if self.reason is not None:
             status["StateChangeReason"] = self.reason
         if self.state == FAILED:
-            status["AthenaError"] = {  # category 2: a user error, as Athena files SQL mistakes
-                "ErrorCategory": 2,
-                "ErrorType": 1100,
-                "Retryable": False,
-                "ErrorMessage": self.reason or "",
-            }
+            status["AthenaError"] = athena_errors.athena_error(self.reason)
         engine_end = self.engine_done_at or self.finished_at
         out: dict[str, Any] = {
             "QueryExecutionId": self.query_id,
@@ -163,6 +158,8 @@ class QueryRun:
             "WorkGroup": self.workgroup,
             "EngineVersion": {"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": "Athena engine version 3"},
         }
+        if (substatement := statements.substatement_type(self.query)) is not None:
+            out["SubstatementType"] = substatement
         if self.execution_parameters:
             out["ExecutionParameters"] = list(self.execution_parameters)
         return out
@@ -180,13 +177,15 @@ def query_book(backend: AthenaBackend) -> QueryBook:
     return backend_state(backend, "athena_queries", QueryBook)
 
 
+def _csv_field(text: str | None) -> str:
+    # Athena quotes every value and leaves a NULL empty, so NULL and '' differ ("" is the empty text).
+    return "" if text is None else '"' + text.replace('"', '""') + '"'
+
+
 def _results_csv(table: ResultTable) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
-    writer.writerow([column.name for column in table.columns])
-    for row in table.rows:
-        writer.writerow(["" if (text := athena_text(v)) is None else text for v in row])
-    return buffer.getvalue().encode("utf-8")
+    lines = [",".join(_csv_field(column.name) for column in table.columns)]
+    lines += [",".join(_csv_field(athena_text(v)) for v in row) for row in table.rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def _results_txt(table: ResultTable) -> bytes:
@@ -217,6 +216,7 @@ class AthenaEngine:
     ) -> str:
         book = query_book(backend)
         workgroup = workgroup or "primary"
+        statements.check_syntax(query)  # Athena refuses a malformed query at once
         with self._lock:
             if client_request_token and client_request_token in book.tokens:
                 existing = book.runs[book.tokens[client_request_token]]
@@ -225,7 +225,7 @@ class AthenaEngine:
                 return existing.query_id
             result_configuration = self._effective_result_configuration(backend, workgroup, result_configuration or {})
             query_id = str(uuid.uuid4())
-            statement_type = _statement_type(query)
+            statement_type = _statement_type(prepared.executed_query(backend, workgroup, query) or query)
             suffix = ".csv" if statement_type == "DML" else ".txt"
             try:
                 output_uri = S3Uri.parse(result_configuration["OutputLocation"]).join(query_id + suffix)
@@ -426,8 +426,7 @@ class AthenaEngine:
                 )
                 run.session = session
             try:
-                parameters = self.sql.parameter_values(run.execution_parameters)
-                table = session.execute(run.query, parameters)
+                table = prepared.run_statement(run, session.execute, self.sql.parameter_values)
             except SqlCancelled as exc:
                 self._end(run, FAILED, str(exc))  # no-op when the user cancelled
                 return
@@ -442,6 +441,9 @@ class AthenaEngine:
             body = _results_csv(table) if run.statement_type == "DML" else _results_txt(table)
             try:
                 write_object(run.account_id, run.region, run.output_uri, body)
+                if run.statement_type == "DML" and table.columns:  # Athena's binary column metadata
+                    metadata_uri = S3Uri(run.output_uri.bucket, run.output_uri.key + ".metadata")
+                    write_object(run.account_id, run.region, metadata_uri, result_metadata.csv_metadata(table.columns))
             except S3LocationError as exc:
                 self._end(run, FAILED, f"Unable to write query results: {exc}")
                 return
@@ -552,5 +554,6 @@ def install() -> AthenaEngine:
         AthenaResponse.stop_query_execution = stop_query_execution  # type: ignore[method-assign]
         AthenaResponse.list_query_executions = list_query_executions  # type: ignore[method-assign]
         AthenaResponse.get_named_query = get_named_query  # type: ignore[method-assign]
+        prepared.install()
         _ENGINE = AthenaEngine()
     return _ENGINE

@@ -93,7 +93,7 @@ _STRING = re.compile(r"'((?:[^']|'')*)'", re.DOTALL)
 _INTEGER = re.compile(r"[+-]?\d+")
 _DECIMAL_LITERAL = re.compile(r"[+-]?(\d+\.\d*|\.\d+)")
 _FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+")
-_TYPED = re.compile(r"(DATE|TIMESTAMP)\s*'([^']*)'", re.IGNORECASE)
+_TYPED = re.compile(r"(DATE|TIMESTAMP|DECIMAL)\s*'([^']*)'", re.IGNORECASE)
 
 
 def parse_literal(text: str) -> Any:
@@ -103,8 +103,8 @@ def parse_literal(text: str) -> Any:
         return match.group(1).replace("''", "'")
     if _INTEGER.fullmatch(stripped):
         return int(stripped)
-    if _DECIMAL_LITERAL.fullmatch(stripped):
-        return decimal.Decimal(stripped)
+    if _DECIMAL_LITERAL.fullmatch(stripped):  # Athena reads 1.5 as a double (DECIMAL '1.5' is a decimal)
+        return float(stripped)
     if _FLOAT.fullmatch(stripped):
         return float(stripped)
     lowered = stripped.lower()
@@ -117,7 +117,9 @@ def parse_literal(text: str) -> Any:
         try:
             if kind == "DATE":
                 return datetime.date.fromisoformat(value)
+            if kind == "DECIMAL":
+                return decimal.Decimal(value.strip())
             return datetime.datetime.fromisoformat(value)
-        except ValueError:
+        except (ValueError, decimal.InvalidOperation):
             return text
     return text

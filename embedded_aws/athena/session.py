@@ -10,9 +10,13 @@ database). ``SqlSession.execute`` runs one Athena statement on it:
   changes or reads the catalog;
 * anything else is an Athena (Trino) query, translated by sqlglot, with its
   catalog tables materialised as DuckDB views over locally cached copies of
-  their S3 objects (see ``athena_sql``).
+  their S3 objects (see ``athena_sql``), and Trino's function semantics
+  (see ``trino_functions``).
 
-The Athena engine relies on ``open_session`` / ``SqlSession.execute`` /
+Connections use Athena's session time zone, UTC. Result values come back
+already rendered as Athena writes them, with Athena's column info (see
+``trino_types``); DuckDB's errors are worded as Trino's where the meaning is
+the same. The Athena engine relies on ``open_session`` / ``SqlSession.execute`` /
 ``interrupt`` / ``close``. ``SqlSession.run`` runs DuckDB SQL as it is.
 """
 
@@ -30,6 +34,8 @@ from sqlglot.errors import ParseError, TokenError
 
 from embedded_aws.athena import ddl as athena_ddl
 from embedded_aws.athena import sql as athena_sql
+from embedded_aws.athena import errors as athena_errors
+from embedded_aws.athena import trino_functions, trino_macros, trino_types
 from embedded_aws.athena.results import (
     Column,
     ResultTable,
@@ -72,27 +78,43 @@ def is_ddl(sql: str) -> bool:
 
 
 _COLUMN_NOT_FOUND = re.compile(r'Referenced column "([^"]+)" not found')
+_OVERFLOW = re.compile(r"Overflow in (addition|subtraction|multiplication) of (\w+) \((.*)\)")
+_CANNOT_CAST = re.compile(r"Could not convert string '(.*)' to (\w+)")
+_TRINO_CAST_NAMES = {"INT8": "TINYINT", "INT16": "SMALLINT", "INT32": "INT", "INT64": "BIGINT", "BOOL": "BOOLEAN", "FLOAT": "REAL"}
 _FUNCTION_NOT_FOUND = re.compile(r"(?:Scalar|Aggregate|Table) Function with name (\S+) does not exist")
 
 
 def _athena_message(exc: duckdb.Error, references: list[athena_sql.TableReference]) -> str:
     """DuckDB's message worded as Athena's error names where the meaning is the same."""
     text = str(exc).strip()
+    if (raised := trino_macros.engine_error(text)) is not None:
+        return raised
     for reference in references:
         text = text.replace(reference.view, reference.table.name)
     first_line = text.splitlines()[0] if text else type(exc).__name__
     if match := _COLUMN_NOT_FOUND.search(text):
         return f"COLUMN_NOT_FOUND: Column '{match.group(1)}' cannot be resolved ({first_line})"
     if match := _FUNCTION_NOT_FOUND.search(text):
-        return f"FUNCTION_NOT_FOUND: Function '{match.group(1)}' not registered ({first_line})"
+        name = match.group(1).lower()
+        if name in trino_functions.TRINO_UNSUPPORTED:
+            return f"NOT_SUPPORTED: Function '{name}' is not supported by the local Athena engine"
+        return f"FUNCTION_NOT_FOUND: Function '{name}' not registered"
+    if "Failed to parse format specifier" in first_line:  # a date_format/date_parse field DuckDB lacks
+        return f"NOT_SUPPORTED: {first_line.split(': ', 1)[-1]} (local Athena engine)"
+    if match := _OVERFLOW.search(first_line):
+        kind = "integer" if match.group(2) == "INT32" else "bigint" if match.group(2) == "INT64" else match.group(2).lower()
+        return f"NUMERIC_VALUE_OUT_OF_RANGE: {kind} {match.group(1)} overflow: {match.group(3)}"
     if isinstance(exc, duckdb.ParserException):
         return f"SYNTAX_ERROR: {text}"
     if isinstance(exc, (duckdb.ConversionException, duckdb.InvalidInputException)) and references:
         return f"HIVE_BAD_DATA: {text}"
     if isinstance(exc, duckdb.ConversionException):
-        return f"INVALID_CAST_ARGUMENT: {text}"
+        if match := _CANNOT_CAST.search(first_line):
+            target = _TRINO_CAST_NAMES.get(match.group(2), match.group(2))
+            return f"INVALID_CAST_ARGUMENT: Cannot cast '{match.group(1)}' to {target}"
+        return f"INVALID_CAST_ARGUMENT: {first_line}"
     if isinstance(exc, duckdb.BinderException):
-        return f"SEMANTIC_ERROR: {text}"
+        return athena_errors.from_binder(first_line) or f"SEMANTIC_ERROR: {first_line}"
     return text
 
 
@@ -122,6 +144,10 @@ class SqlSession:
         with self._open_lock:
             if self._opened is None:
                 self._opened = self._connect()
+                # Athena's session time zone is UTC; DuckDB's default is the machine's.
+                self._opened.execute("SET TimeZone = 'UTC'")
+                if self._connect is duckdb.connect:  # a private database (SqlEngine installs them once)
+                    trino_macros.install_macros(self._opened)
             return self._opened
 
     def run(self, sql: str, parameters: Sequence[Any] = ()) -> ResultTable:
@@ -140,6 +166,15 @@ class SqlSession:
                 self._catalog, self._catalog.account_id, self._catalog.region, self._database
             )
             return athena_ddl.execute(statement, context)
+        try:
+            return self._query(query, parameters)
+        except SqlCancelled:
+            raise
+        except SqlError as exc:  # Trino's wording, with the line and column of the name
+            raise SqlError(athena_errors.locate(str(exc), query)) from exc
+
+    def _query(self, query: str, parameters: Sequence[Any]) -> ResultTable:
+        assert self._catalog is not None
         prepared = athena_sql.prepare(query, list(parameters), self._catalog, self._database)
         try:
             scanned = athena_sql.materialise(
@@ -157,6 +192,9 @@ class SqlSession:
         table = self._run(prepared.sql, parameters, prepared.references)
         # Athena's identifiers are case-insensitive; result columns come back in lower case.
         columns = [dataclasses.replace(c, name=c.name.lower()) for c in table.columns]
+        for index, width in prepared.varchar_widths.items():  # a text literal is varchar(n) in Trino
+            if index < len(columns) and columns[index].athena_type == "varchar":
+                columns[index] = dataclasses.replace(columns[index], precision=width)
         return ResultTable(columns, table.rows, data_scanned_bytes=scanned)
 
     def _run(
@@ -172,8 +210,11 @@ class SqlSession:
             raise SqlCancelled(str(exc)) from exc
         except duckdb.Error as exc:
             raise SqlError(_athena_message(exc, references)) from exc
-        columns = [athena_column(d[0], d[1]) for d in description]
-        return ResultTable(columns=columns, rows=rows)
+        # Values are rendered as Athena writes them (see trino_types), once, here.
+        types = [d[1] for d in description]
+        columns = [trino_types.column_info(d[0], d[1]) for d in description]
+        rendered = [tuple(trino_types.render(v, t) for v, t in zip(row, types)) for row in rows]
+        return ResultTable(columns=columns, rows=rendered)
 
     def interrupt(self) -> None:
         """Ask the running statement to stop (safe from any thread)."""
@@ -198,7 +239,8 @@ def translate(sql: str) -> str:
         raise SqlError(f"SYNTAX_ERROR: {str(exc).splitlines()[0]}") from None
     if len(statements) != 1:
         raise SqlError("SYNTAX_ERROR: Only one sql statement is allowed. Got: " + str(len(statements)))
-    return statements[0].sql(dialect="duckdb")
+    tree = trino_functions.Rewriter(sql, lambda node: None).rewrite(statements[0])
+    return trino_functions.to_duckdb(tree)
 
 
 class SqlEngine:
@@ -219,6 +261,7 @@ class SqlEngine:
         with self._database_lock:
             if self._database is None:
                 self._database = duckdb.connect()
+                trino_macros.install_macros(self._database)
                 atexit.register(self.close)
             return self._database.cursor()
 

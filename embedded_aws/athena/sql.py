@@ -33,6 +33,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
 from embedded_aws.glue import catalog as cat
+from embedded_aws.athena import trino_functions
 from embedded_aws.athena.results import SqlCancelled, SqlError
 from embedded_aws.athena.s3_tables import ObjectCache, S3Object, data_files
 from embedded_aws.s3.objects import S3LocationError
@@ -110,6 +111,7 @@ class PreparedQuery:
     sql: str
     parameter_count: int
     references: list[TableReference]
+    varchar_widths: dict[int, int] = field(default_factory=dict)  # result column -> Trino's varchar(n)
 
 
 def _start_of(table: exp.Table) -> int | None:
@@ -384,9 +386,18 @@ def prepare(query: str, parameters: list[Any], catalog: cat.Catalog, database: s
         if not table.alias:
             table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
     tree = _athena_semantics(tree, by_alias)
+    tables = {r.view: {c.name: c.type for c in r.table.all_columns} for r in references}
+    rewriter = trino_functions.Rewriter(
+        source.rewritten,
+        lambda node: _type_of(node, by_alias),
+        lambda column: _column_type(column, by_alias),
+        tables,
+        parameters,
+    )
+    tree = rewriter.rewrite(tree)
     _name_columns(tree)
     _rename_parameters(tree)
-    return PreparedQuery(tree.sql(dialect="duckdb"), count, references)
+    return PreparedQuery(trino_functions.to_duckdb(tree), count, references, rewriter.varchar_widths)
 
 
 def _strip_qualified_columns(tree: exp.Expression, definition: cat.TableDef) -> None:

@@ -317,8 +317,9 @@ def test_failures_read_like_athena(names, athena):
         f"TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.{db}.missing' does not exist"
     )
     assert athena.fail("SELECT a\nFROM nodb.t") == "SCHEMA_NOT_FOUND: line 2:6: Schema 'nodb' does not exist"
-    assert athena.fail("SELECT nope FROM t").startswith("COLUMN_NOT_FOUND: Column 'nope' cannot be resolved")
-    assert athena.fail("SELEC a FROM t").startswith("SYNTAX_ERROR: ")
+    assert athena.fail("SELECT nope FROM t").startswith("COLUMN_NOT_FOUND: line 1:8: Column 'nope' cannot be resolved")
+    with pytest.raises(ClientError, match=r"line 1:1: mismatched input 'SELEC'"):  # refused at submission
+        athena.start("SELEC a FROM t")
     assert athena.fail("SELECT ? FROM t", ["1", "2"]).startswith("INVALID_PARAMETER_USAGE: ")
     assert athena.fail(
         f"CREATE EXTERNAL TABLE o (a int) STORED AS ORC LOCATION 's3://{bucket}/o/'"
