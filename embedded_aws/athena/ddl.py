@@ -38,6 +38,7 @@ from embedded_aws.glue import catalog as cat
 from embedded_aws.athena.s3_tables import folder_prefix, is_hidden, list_objects
 from embedded_aws.s3.objects import S3LocationError, S3Uri
 from embedded_aws.athena.results import Column, ResultTable, SqlError
+from embedded_aws.athena.ddl_table import parse_create_table
 
 # --- errors -------------------------------------------------------------------------
 
@@ -256,6 +257,7 @@ class Parser:
     """Recursive descent over the tokens of one DDL statement."""
 
     def __init__(self, sql: str):
+        self.sql = sql
         self.tokens = tokenize(sql)
         self.index = 0
 
@@ -373,7 +375,8 @@ class Parser:
                 "NOT_SUPPORTED: Only external table creation is supported: use CREATE EXTERNAL TABLE "
                 "(Iceberg tables and CREATE TABLE AS SELECT are not supported by the local Athena engine)"
             )
-        return self.create_table()
+        self.index = len(self.tokens) - 1  # the whole statement is read by sqlglot
+        return parse_create_table(self.sql)
 
     def create_database(self) -> CreateDatabase:
         if_not_exists = self.accept_all("IF", "NOT", "EXISTS")
@@ -402,139 +405,6 @@ class Parser:
                 f"LOCATION must be an s3:// URI, got '{text}'"
             ) from None
         return text
-
-    def columns(self) -> list[cat.ColumnDef]:
-        self.expect_punct("(")
-        found: list[cat.ColumnDef] = []
-        while True:
-            name = self.identifier()
-            column_type = self.column_type()
-            comment = self.string() if self.accept("COMMENT") else None
-            found.append(cat.ColumnDef(name, column_type, comment))
-            if not self.punct(","):
-                break
-        self.expect_punct(")")
-        names = [c.name for c in found]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise _semantic(f"[Error 10036]: Duplicate column name: {duplicates[0]}")
-        return found
-
-    def column_type(self) -> str:
-        token = self.current
-        if token.kind != WORD:
-            raise self.error("a column type")
-        base = self.advance().text.lower()
-        if base in ("array", "map", "struct", "uniontype"):
-            raise _not_supported(f"Column type {base}")
-        text = base
-        if self.punct("("):
-            sizes = [self.number()]
-            if self.punct(","):
-                sizes.append(self.number())
-            self.expect_punct(")")
-            text += "(" + ",".join(sizes) + ")"
-        try:
-            return cat.normalize_type(text)
-        except cat.UnsupportedType as exc:
-            raise SqlError(f"FAILED: ParseException line {token.line}:{token.column} {exc}") from None
-
-    def number(self) -> str:
-        if self.current.kind != NUMBER:
-            raise self.error("a number")
-        return self.advance().text
-
-    def create_table(self) -> CreateTable:
-        if_not_exists = self.accept_all("IF", "NOT", "EXISTS")
-        table = self.table_name()
-        if self.current.is_word("LIKE"):
-            raise _not_supported("CREATE TABLE LIKE")
-        if not (self.current.kind == PUNCT and self.current.text == "("):
-            raise self.error("'(' and column definitions")
-        columns = self.columns()
-        comment = None
-        partition_keys: list[cat.ColumnDef] = []
-        serde = stored_as = input_format = output_format = location = None
-        delimited: dict[str, str] | None = None
-        serde_properties: dict[str, str] = {}
-        properties: dict[str, str] = {}
-        while self.current.kind != END and not (self.current.kind == PUNCT and self.current.text == ";"):
-            if self.accept("COMMENT"):
-                comment = self.string()
-            elif self.accept_all("PARTITIONED", "BY"):
-                partition_keys = self.columns()
-            elif self.current.is_word("CLUSTERED", "SKEWED"):
-                raise _not_supported(f"{self.current.text.upper()} BY (bucketed or skewed tables)")
-            elif self.accept_all("ROW", "FORMAT"):
-                if self.accept("SERDE"):
-                    serde = self.string()
-                    if self.accept_all("WITH", "SERDEPROPERTIES"):
-                        serde_properties = self.properties()
-                else:
-                    self.expect("DELIMITED")
-                    delimited = self.delimited()
-            elif self.accept_all("WITH", "SERDEPROPERTIES"):
-                serde_properties = self.properties()
-            elif self.accept_all("STORED", "AS"):
-                if self.accept("INPUTFORMAT"):
-                    input_format = self.string()
-                    self.expect("OUTPUTFORMAT")
-                    output_format = self.string()
-                else:
-                    token = self.current
-                    kind = self.identifier().upper()
-                    if kind in _UNSUPPORTED_STORED_AS:
-                        raise _not_supported(f"STORED AS {kind}")
-                    if kind not in _STORED_AS:
-                        raise SqlError(
-                            f"FAILED: ParseException line {token.line}:{token.column} "
-                            f"unknown file format '{token.text}' expecting PARQUET or TEXTFILE"
-                        )
-                    stored_as = kind
-            elif self.accept("LOCATION"):
-                location = self.location()
-            elif self.accept("TBLPROPERTIES"):
-                properties = self.properties()
-            elif self.current.is_word("AS"):
-                raise _not_supported("CREATE TABLE AS SELECT")
-            else:
-                raise self.error(
-                    "COMMENT, PARTITIONED BY, ROW FORMAT, STORED AS, LOCATION or TBLPROPERTIES"
-                )
-        if location is None:
-            raise SqlError("FAILED: SemanticException LOCATION is required for an external table (s3://bucket/folder/)")
-        clash = {c.name for c in columns} & {c.name for c in partition_keys}
-        if clash:
-            raise _semantic(f"[Error 10035]: Column repeated in partitioning columns: {sorted(clash)[0]}")
-        return CreateTable(
-            table, if_not_exists, columns, partition_keys, comment, serde, delimited,
-            serde_properties, stored_as, input_format, output_format, location, properties,
-        )
-
-    def delimited(self) -> dict[str, str]:
-        parameters: dict[str, str] = {}
-        while True:
-            if self.accept_all("FIELDS", "TERMINATED", "BY"):
-                delimiter = self.string()
-                parameters["field.delim"] = delimiter
-                parameters["serialization.format"] = delimiter
-                if self.accept_all("ESCAPED", "BY"):
-                    parameters["escape.delim"] = self.string()
-            elif self.accept_all("LINES", "TERMINATED", "BY"):
-                token = self.current
-                lines = self.string()
-                if lines != "\n":
-                    raise SqlError(
-                        f"FAILED: SemanticException line {token.line}:{token.column} "
-                        "LINES TERMINATED BY only supports newline '\\n' right now"
-                    )
-                parameters["line.delim"] = lines
-            elif self.accept_all("NULL", "DEFINED", "AS"):
-                parameters["serialization.null.format"] = self.string()
-            elif self.current.is_word("COLLECTION", "MAP"):
-                raise _not_supported("COLLECTION ITEMS / MAP KEYS delimiters (complex types)")
-            else:
-                return parameters
 
     def drop(self) -> Statement:
         if self.accept("DATABASE", "SCHEMA"):
@@ -706,6 +576,10 @@ def _storage(statement: CreateTable) -> tuple[str, dict[str, str], str, str]:
     if input_format and input_format != cat.TEXT_INPUT_FORMAT:
         raise _not_supported(f"INPUTFORMAT '{input_format}'")
     text_formats = (cat.TEXT_INPUT_FORMAT, statement.output_format or cat.TEXT_OUTPUT_FORMAT)
+    if statement.stored_as == "JSON":  # Athena's STORED AS JSON is Hive's JsonSerDe
+        if statement.delimited is not None or (serde and serde not in cat.JSON_SERDES):
+            raise _semantic(f"STORED AS JSON cannot be combined with ROW FORMAT {serde or 'DELIMITED'}")
+        serde = serde or cat.HIVE_JSON_SERDE
     if serde is None or serde == cat.LAZY_SIMPLE_SERDE:
         parameters = dict(statement.delimited or {})
         parameters.update(statement.serde_properties)
@@ -713,7 +587,9 @@ def _storage(statement: CreateTable) -> tuple[str, dict[str, str], str, str]:
         return (cat.LAZY_SIMPLE_SERDE, parameters, *text_formats)
     if serde == cat.OPEN_CSV_SERDE:
         return (cat.OPEN_CSV_SERDE, dict(statement.serde_properties), *text_formats)
-    raise _not_supported(f"SerDe '{serde}' (supported: Parquet, LazySimpleSerDe, OpenCSVSerde)")
+    if serde in cat.JSON_SERDES:
+        return (serde, dict(statement.serde_properties), *text_formats)
+    raise _not_supported(f"SerDe '{serde}' (supported: Parquet, LazySimpleSerDe, OpenCSVSerde, JSON SerDes)")
 
 
 def partition_path(keys: list[str], values: list[str]) -> str:
