@@ -302,11 +302,11 @@ class AthenaEngine:
         except ValueError as exc:
             raise InvalidRequestException("Invalid NextToken") from exc
 
-        header = [tuple(column.name for column in table.columns)] if statement_type == "DML" else []
+        header = [tuple(column.name for column in table.columns)] if statement_type == "DML" and table.columns else []
         rows = header + table.rows
         page = rows[start : start + page_size]
         out: dict[str, Any] = {
-            "UpdateCount": 0,
+            "UpdateCount": table.update_count,
             "ResultSet": {
                 "Rows": [{"Data": [self._datum(v) for v in row]} for row in page],
                 "ResultSetMetadata": {
@@ -422,7 +422,8 @@ class AthenaEngine:
                 run.state = RUNNING
                 run.started_at = time.monotonic()
                 session = self.sql.open_session(
-                    run.context.get("Database"), account_id=run.account_id, region=run.region
+                    run.context.get("Database"), account_id=run.account_id, region=run.region,
+                    query_id=run.query_id, output_location=run.result_configuration["OutputLocation"],
                 )
                 run.session = session
             try:

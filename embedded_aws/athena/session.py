@@ -30,6 +30,7 @@ from sqlglot.errors import ParseError, TokenError
 
 from embedded_aws.athena import ddl as athena_ddl
 from embedded_aws.athena import sql as athena_sql
+from embedded_aws.athena import statements as athena_statements
 from embedded_aws.athena.results import (
     Column,
     ResultTable,
@@ -107,7 +108,11 @@ class SqlSession:
         catalog: Catalog | None = None,
         database: str | None = None,
         cache: ObjectCache | None = None,
+        query_id: str | None = None,
+        output_location: str | None = None,
     ):
+        self.query_id = query_id or "local"  # names CTAS files and the default table folder
+        self.output_location = output_location  # the query result folder (s3://...)
         self._opened: duckdb.DuckDBPyConnection | None = connection
         self._connect = connect
         self._open_lock = threading.Lock()
@@ -134,12 +139,38 @@ class SqlSession:
             if is_ddl(query):
                 raise SqlError("NOT_SUPPORTED: DDL needs a Glue Data Catalog (open the session with an account and region)")
             return self.run(translate(query), parameters)
+        written = athena_statements.execute(self, query, parameters)
+        if written is not None:  # CTAS, INSERT INTO, UNLOAD, views, SHOW CREATE
+            return written
         if is_ddl(query):
             statement = athena_ddl.parse(query)
             context = athena_ddl.DdlContext(
                 self._catalog, self._catalog.account_id, self._catalog.region, self._database
             )
             return athena_ddl.execute(statement, context)
+        sql, scanned, references = self.prepare_select(query, parameters)
+        table = self._run(sql, parameters, references)
+        # Athena's identifiers are case-insensitive; result columns come back in lower case.
+        columns = [dataclasses.replace(c, name=c.name.lower()) for c in table.columns]
+        return ResultTable(columns, table.rows, data_scanned_bytes=scanned)
+
+    @property
+    def catalog(self) -> Catalog | None:
+        return self._catalog
+
+    @property
+    def database(self) -> str:
+        return self._database
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        return self._connection
+
+    def prepare_select(
+        self, query: str, parameters: Sequence[Any] = ()
+    ) -> tuple[str, int, list[athena_sql.TableReference]]:
+        """An Athena SELECT made ready on this connection: (DuckDB SQL, bytes scanned, tables read)."""
+        assert self._catalog is not None
         prepared = athena_sql.prepare(query, list(parameters), self._catalog, self._database)
         try:
             scanned = athena_sql.materialise(
@@ -154,10 +185,13 @@ class SqlSession:
             raise SqlCancelled(str(exc)) from exc
         except duckdb.Error as exc:
             raise SqlError(_athena_message(exc, prepared.references)) from exc
-        table = self._run(prepared.sql, parameters, prepared.references)
-        # Athena's identifiers are case-insensitive; result columns come back in lower case.
-        columns = [dataclasses.replace(c, name=c.name.lower()) for c in table.columns]
-        return ResultTable(columns, table.rows, data_scanned_bytes=scanned)
+        return prepared.sql, scanned, prepared.references
+
+    def run_prepared(
+        self, sql: str, parameters: Sequence[Any], references: list[athena_sql.TableReference]
+    ) -> ResultTable:
+        """DuckDB SQL from ``prepare_select`` (errors worded as Athena's)."""
+        return self._run(sql, parameters, references)
 
     def _run(
         self, sql: str, parameters: Sequence[Any], references: list[athena_sql.TableReference]
@@ -245,7 +279,13 @@ class SqlEngine:
         return [parse_literal(text) for text in parameters or ()]
 
     def open_session(
-        self, database: str | None, *, account_id: str | None = None, region: str | None = None
+        self,
+        database: str | None,
+        *,
+        account_id: str | None = None,
+        region: str | None = None,
+        query_id: str | None = None,
+        output_location: str | None = None,
     ) -> SqlSession:
         """A fresh in-memory connection over the Glue Data Catalog of ``account_id``/``region``.
 
@@ -253,4 +293,7 @@ class SqlEngine:
         are only translated, and DDL is refused.
         """
         catalog = Catalog(account_id, region) if account_id and region else None
-        return SqlSession(connect=self._connect, catalog=catalog, database=database, cache=self.cache)
+        return SqlSession(
+            connect=self._connect, catalog=catalog, database=database, cache=self.cache,
+            query_id=query_id, output_location=output_location,
+        )

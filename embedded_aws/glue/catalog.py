@@ -103,6 +103,8 @@ class TableDef:
     parameters: dict[str, str] = field(default_factory=dict)
     table_type: str = "EXTERNAL_TABLE"
     partitions: tuple[PartitionDef, ...] = ()
+    view_original_text: str = ""  # a VIRTUAL_VIEW's definition (Athena: "/* Presto View: <base64> */")
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # the Glue Table as stored
 
     @property
     def qualified_name(self) -> str:
@@ -131,6 +133,8 @@ def _table_def(database: str, raw: dict[str, Any], partitions: list[dict[str, An
         serde_parameters=dict(serde.get("Parameters") or {}),
         parameters=dict(raw.get("Parameters") or {}),
         table_type=raw.get("TableType") or "",
+        view_original_text=raw.get("ViewOriginalText") or "",
+        raw=raw,
         partitions=tuple(
             PartitionDef(
                 tuple(str(v) for v in p.get("Values") or []),
@@ -265,6 +269,12 @@ class Catalog:
             parameters.setdefault("transient_lastDdlTime", _ddl_time())
             self._glue.create_table(db_key, name, {**table_input, "Parameters": parameters})
             return True
+
+    def replace_table(self, database: str, table_input: dict[str, Any]) -> None:
+        """Create a table, or replace one of the same name (CREATE OR REPLACE VIEW)."""
+        with _LOCK:
+            self.drop_table(database, table_input["Name"], if_exists=True)
+            self.create_table(database, table_input)
 
     def drop_table(self, database: str, name: str, *, if_exists: bool = False) -> bool:
         with _LOCK:

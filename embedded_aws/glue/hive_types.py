@@ -135,3 +135,13 @@ def from_duckdb(duck_type: Any) -> str:
     if text == '"NULL"' or text == "NULL":
         return "string"  # an untyped NULL column: Athena refuses it; the caller decides
     raise UnsupportedType(f"Unsupported column type: {text.lower()}")
+
+
+def parse(hive_type: str) -> exp.DataType:
+    """The sqlglot tree of a Hive type (for walking nested types)."""
+    return _build(hive_type)
+
+
+def struct_fields(node: exp.DataType) -> list[tuple[str, exp.DataType]]:
+    """``(name, type)`` of a struct type's fields."""
+    return [(f.name.lower(), f.args["kind"]) for f in node.expressions if isinstance(f, exp.ColumnDef)]

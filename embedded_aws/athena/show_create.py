@@ -1,0 +1,113 @@
+"""``SHOW CREATE TABLE`` and ``SHOW CREATE VIEW``: the DDL that recreates a catalog object.
+
+A table is shown as Hive DDL in Hive's layout (the way Athena prints it),
+one result row per line, so the text can be run again to recreate the
+table. A view is shown as Trino's ``CREATE VIEW ... AS`` with the view's
+original query.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from embedded_aws.athena.ddl import catalog_error
+from embedded_aws.athena.results import Column, ResultTable, SqlError
+from embedded_aws.athena.views import CATALOG, definition_of, is_view
+from embedded_aws.glue import catalog as cat
+
+if TYPE_CHECKING:
+    from embedded_aws.athena.session import SqlSession
+
+_STATEMENT = re.compile(
+    r"^\s*SHOW\s+CREATE\s+(TABLE|VIEW)\s+([`\"]?[\w-]+[`\"]?)(?:\.([`\"]?[\w-]+[`\"]?))?\s*;?\s*$", re.I
+)
+_HIDDEN_PARAMETERS = {"EXTERNAL", "transient_lastDdlTime"}
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _unquote(name: str) -> str:
+    return name.strip("`\"").lower()
+
+
+def _columns(columns: tuple[cat.ColumnDef, ...]) -> list[str]:
+    lines = []
+    for index, column in enumerate(columns):
+        text = f"  `{column.name}` {column.type}"
+        if column.comment:
+            text += f" COMMENT {_quote(column.comment)}"
+        lines.append(text + (", " if index < len(columns) - 1 else ")"))
+    return lines
+
+
+def _properties(parameters: dict[str, str]) -> list[str]:
+    items = sorted(parameters.items())
+    return [f"  {_quote(k)}={_quote(v)}" + (", " if i < len(items) - 1 else ")") for i, (k, v) in enumerate(items)]
+
+
+def table_ddl(table: cat.TableDef) -> list[str]:
+    """Hive's SHOW CREATE TABLE lines for a Glue table."""
+    lines = [f"CREATE EXTERNAL TABLE `{table.database}`.`{table.name}`("]
+    lines += _columns(table.columns) if table.columns else ["  )"]
+    comment = table.parameters.get("comment")
+    if comment:
+        lines.append(f"COMMENT {_quote(comment)}")
+    if table.partition_keys:
+        lines.append("PARTITIONED BY ( ")
+        lines += _columns(table.partition_keys)
+    lines += ["ROW FORMAT SERDE ", f"  {_quote(table.serde_library)} "]
+    if table.serde_parameters:
+        lines.append("WITH SERDEPROPERTIES ( ")
+        lines += _properties(table.serde_parameters)
+    descriptor = table.raw.get("StorageDescriptor") or {}
+    lines += [
+        "STORED AS INPUTFORMAT ",
+        f"  {_quote(table.input_format)} ",
+        "OUTPUTFORMAT ",
+        f"  {_quote(descriptor.get('OutputFormat') or '')}",
+        "LOCATION",
+        f"  {_quote(table.location)}",
+    ]
+    parameters = {k: v for k, v in table.parameters.items() if k not in _HIDDEN_PARAMETERS and k != "comment"}
+    if parameters:
+        lines.append("TBLPROPERTIES (")
+        lines += _properties(parameters)
+    return lines
+
+
+def view_ddl(table: cat.TableDef) -> list[str]:
+    definition = definition_of(table)
+    header = f'CREATE VIEW "{CATALOG}"."{table.database}"."{table.name}" SECURITY DEFINER AS'
+    return [header, *definition["originalSql"].splitlines()]
+
+
+def show_create(session: "SqlSession", query: str) -> ResultTable:
+    catalog = session.catalog
+    assert catalog is not None
+    match = _STATEMENT.match(query)
+    if match is None:
+        raise SqlError("SYNTAX_ERROR: line 1:1: expected SHOW CREATE TABLE name or SHOW CREATE VIEW name")
+    kind = match.group(1).upper()
+    if match.group(3):
+        database, name = _unquote(match.group(2)), _unquote(match.group(3))
+    else:
+        database, name = session.database, _unquote(match.group(2))
+    try:
+        table = catalog.table(database, name)
+    except cat.CatalogError as exc:
+        if kind == "VIEW":
+            raise SqlError(f"VIEW_NOT_FOUND: line 1:1: View '{CATALOG}.{database}.{name}' does not exist") from None
+        raise catalog_error(exc) from None
+    if kind == "VIEW":
+        if not is_view(table):
+            raise SqlError(f"NOT_SUPPORTED: line 1:1: Relation '{CATALOG}.{database}.{name}' is a table, not a view")
+        return ResultTable([Column("createview_stmt", "varchar")], [(line,) for line in view_ddl(table)])
+    if is_view(table):
+        raise SqlError(
+            f"NOT_SUPPORTED: line 1:1: Relation '{CATALOG}.{database}.{name}' is a view, not a table; "
+            "use SHOW CREATE VIEW"
+        )
+    return ResultTable([Column("createtab_stmt", "varchar")], [(line,) for line in table_ddl(table)])
