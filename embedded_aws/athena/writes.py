@@ -24,6 +24,7 @@ partitions per statement (HIVE_TOO_MANY_OPEN_PARTITIONS), as in Athena.
 from __future__ import annotations
 
 import datetime
+import re
 import tempfile
 import uuid
 from pathlib import Path
@@ -468,18 +469,20 @@ def insert_into(session: "SqlSession", tree: exp.Expression, parameters: Sequenc
 
 def _split_unload(query: str) -> tuple[str, str, str | None]:
     """(SELECT text, TO location, WITH properties text) of an UNLOAD statement."""
-    tokens = sqlglot.tokenize(query, read="athena")
-    if len(tokens) < 2 or tokens[0].text.upper() != "UNLOAD" or tokens[1].text != "(":
+    start = re.match(r"(\s+|--[^\n]*\n|/\*.*?\*/)*UNLOAD\b", query, re.I | re.S)
+    query = query[start.end():] if start else query
+    tokens = sqlglot.tokenize(query, read="athena")  # (the tokenizer reads UNLOAD itself as a bare command)
+    if start is None or not tokens or tokens[0].text != "(":
         raise SqlError("SYNTAX_ERROR: line 1:8: UNLOAD needs a parenthesised SELECT: UNLOAD (SELECT ...) TO 's3://...'")
     depth = 0
-    for index, token in enumerate(tokens[1:], start=1):
+    for index, token in enumerate(tokens):
         depth += token.text == "("
         depth -= token.text == ")"
         if depth == 0:
             break
     else:
         raise SqlError("SYNTAX_ERROR: line 1:8: mismatched input: unbalanced parentheses")
-    select = query[tokens[1].end + 1 : tokens[index].start]
+    select = query[tokens[0].end + 1 : tokens[index].start]
     rest = tokens[index + 1 :]
     if len(rest) < 2 or rest[0].text.upper() != "TO" or rest[1].token_type.name != "STRING":
         raise SqlError("SYNTAX_ERROR: UNLOAD needs TO 's3://bucket/prefix/' after the SELECT")
