@@ -27,17 +27,17 @@ from typing import Any
 
 from sqlglot import exp
 
+from embedded_aws.athena import java_dates
 from embedded_aws.athena.results import SqlError
 from embedded_aws.glue import catalog as cat
 
 MAX_PARTITIONS = 1_000_000
 _UNITS = {
     "YEARS": "years", "MONTHS": "months", "WEEKS": "weeks", "DAYS": "days",
-    "HOURS": "hours", "MINUTES": "minutes", "SECONDS": "seconds",
+    "HOURS": "hours", "MINUTES": "minutes", "SECONDS": "seconds", "MILLISECONDS": "milliseconds",
 }
-_JAVA_PATTERN = re.compile(r"yyyy|yy|MM|dd|HH|mm|ss|SSS|'[^']*'|.", re.DOTALL)
-_JAVA_TO_STRFTIME = {"yyyy": "%Y", "yy": "%y", "MM": "%m", "dd": "%d", "HH": "%H", "mm": "%M", "ss": "%S"}
-_NOW = re.compile(r"NOW(?:\s*([+-])\s*(\d+)\s*(YEARS?|MONTHS?|WEEKS?|DAYS?|HOURS?|MINUTES?|SECONDS?))?", re.I)
+# The relative-date pattern the Athena documentation gives for projection ranges.
+_NOW = re.compile(r"\s*NOW\s*(?:([+-])\s*([0-9]+)\s*(YEARS?|MONTHS?|WEEKS?|DAYS?|HOURS?|MINUTES?|SECONDS?)\s*)?", re.I)
 
 
 def enabled(table: cat.TableDef) -> bool:
@@ -48,22 +48,10 @@ def _invalid(table: cat.TableDef, message: str) -> SqlError:
     return SqlError(f"HIVE_METASTORE_ERROR: Table {table.qualified_name} has invalid partition projection: {message}")
 
 
-def _strftime(pattern: str) -> str:
-    out = []
-    for token in _JAVA_PATTERN.findall(pattern):
-        if token in _JAVA_TO_STRFTIME:
-            out.append(_JAVA_TO_STRFTIME[token])
-        elif token.startswith("'"):
-            out.append(token[1:-1].replace("%", "%%") or "'")
-        elif token == "SSS":
-            raise ValueError("milliseconds in projection.format")
-        else:
-            out.append(token.replace("%", "%%"))
-    return "".join(out)
-
-
 def _shift(moment: datetime.datetime, amount: int, unit: str) -> datetime.datetime:
     unit = _UNITS[unit.upper() if unit.upper().endswith("S") else unit.upper() + "S"]
+    if unit == "milliseconds":
+        return moment + datetime.timedelta(milliseconds=amount)
     if unit in ("years", "months"):
         months = moment.month - 1 + amount * (12 if unit == "years" else 1)
         year, month = moment.year + months // 12, months % 12 + 1
@@ -74,30 +62,29 @@ def _shift(moment: datetime.datetime, amount: int, unit: str) -> datetime.dateti
 
 
 def _date_bound(text: str, fmt: str) -> datetime.datetime:
-    text = text.strip()
     if match := _NOW.fullmatch(text):
         now = datetime.datetime.now(tz=datetime.timezone.utc).replace(tzinfo=None)
         if match.group(1):
             amount = int(match.group(2)) * (1 if match.group(1) == "+" else -1)
             now = _shift(now, amount, match.group(3))
         return now
-    return datetime.datetime.strptime(text, fmt)
+    return datetime.datetime.strptime(text, fmt)  # white space in a date literal is part of it
 
 
 def _values(table: cat.TableDef, key: str) -> list[str] | None:
     """Every value a projected column can take (None for ``injected``)."""
     prefix = f"projection.{key}."
     props = {k[len(prefix):].lower(): v for k, v in table.parameters.items() if k.lower().startswith(prefix)}
-    kind = props.get("type", "").strip().lower()
+    kind = props.get("type", "").strip().lower()  # case-insensitive, surrounding white space allowed
     if kind == "injected":
         return None
-    if kind == "enum":
-        return [v.strip() for v in props.get("values", "").split(",") if v.strip()]
+    if kind == "enum":  # white space is part of an enum value
+        return [v for v in props.get("values", "").split(",") if v]
     if kind == "integer":
         try:
-            low, high = (int(v) for v in props["range"].split(","))
-            step = int(props.get("interval", "1"))
-            digits = int(props.get("digits", "0"))
+            low, high = (int(v.strip()) for v in props["range"].split(","))
+            step = int(props.get("interval", "1").strip())
+            digits = int(props.get("digits", "0").strip())
         except (KeyError, ValueError):
             raise _invalid(table, f"integer column {key} needs range = 'min,max'") from None
         if step < 1:
@@ -105,14 +92,23 @@ def _values(table: cat.TableDef, key: str) -> list[str] | None:
         return [str(v).zfill(digits) for v in range(low, high + 1, step)]
     if kind == "date":
         try:
-            fmt = _strftime(props["format"])
+            fmt = java_dates.to_strftime(props["format"])
             low, high = (_date_bound(v, fmt) for v in props["range"].split(","))
-            step = int(props.get("interval", "1"))
         except (KeyError, ValueError) as exc:
             raise _invalid(table, f"date column {key} needs range and format ({exc})") from None
-        unit = props.get("interval.unit", "DAYS").upper()
-        if unit.rstrip("S") + "S" not in _UNITS or step < 1:
-            raise _invalid(table, f"interval.unit of {key} must be one of {', '.join(_UNITS)}")
+        # Day- or month-precision formats default to an interval of 1 day / 1 month; finer ones must say.
+        finest = java_dates.precision(props["format"])
+        default_unit = {"DAYS": "DAYS", "MONTHS": "MONTHS", "YEARS": "YEARS"}.get(finest)
+        unit = props.get("interval.unit", "").strip().upper() or default_unit
+        if unit is None or ("interval" not in props and default_unit is None):
+            raise _invalid(table, f"date column {key} with format '{props['format']}' needs interval and interval.unit")
+        unit = unit if unit.endswith("S") else unit + "S"
+        try:
+            step = int(props.get("interval", "1").strip())
+        except ValueError:
+            step = 0
+        if unit not in _UNITS or step < 1:
+            raise _invalid(table, f"interval.unit of {key} must be one of {', '.join(_UNITS)} with a positive interval")
         found, moment = [], low
         while moment <= high:
             found.append(moment.strftime(fmt))
@@ -181,6 +177,11 @@ def apply(table: cat.TableDef, table_node: exp.Table, parameters: list[Any]) -> 
         allowed = _values(table, key)
         if allowed is None:
             if key not in pinned:
+                raise SqlError(
+                    f"CONSTRAINT_VIOLATION: For the injected projected partition column {key}, the WHERE clause "
+                    "must contain only static equality conditions, and at least one such condition must be present."
+                )
+            if len(pinned[key]) != 1:
                 raise SqlError(
                     f"CONSTRAINT_VIOLATION: For the injected projected partition column {key}, the WHERE clause "
                     "must contain only static equality conditions, and at least one such condition must be present."

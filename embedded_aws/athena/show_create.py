@@ -19,9 +19,8 @@ from embedded_aws.glue import catalog as cat
 if TYPE_CHECKING:
     from embedded_aws.athena.session import SqlSession
 
-_STATEMENT = re.compile(
-    r"^\s*SHOW\s+CREATE\s+(TABLE|VIEW)\s+([`\"]?[\w-]+[`\"]?)(?:\.([`\"]?[\w-]+[`\"]?))?\s*;?\s*$", re.I
-)
+_STATEMENT = re.compile(r"^\s*SHOW\s+CREATE\s+(TABLE|VIEW)\s+(.+?)\s*;?\s*$", re.I | re.S)
+_NAME = re.compile(r"(`[^`]+`|\"[^\"]+\"|[\w-]+)(?:\.(`[^`]+`|\"[^\"]+\"|[\w-]+))?")
 _HIDDEN_PARAMETERS = {"EXTERNAL", "transient_lastDdlTime"}
 
 
@@ -91,10 +90,15 @@ def show_create(session: "SqlSession", query: str) -> ResultTable:
     if match is None:
         raise SqlError("SYNTAX_ERROR: line 1:1: expected SHOW CREATE TABLE name or SHOW CREATE VIEW name")
     kind = match.group(1).upper()
-    if match.group(3):
-        database, name = _unquote(match.group(2)), _unquote(match.group(3))
+    name_match = _NAME.fullmatch(match.group(2))
+    if name_match is None:
+        raise SqlError(f"SYNTAX_ERROR: line 1:1: invalid name '{match.group(2)}'")
+    if name_match.group(2):
+        database, name = _unquote(name_match.group(1)), _unquote(name_match.group(2))
+    elif "." in _unquote(name_match.group(1)):  # SHOW CREATE TABLE `db.table`, as the Athena docs write it
+        database, name = _unquote(name_match.group(1)).split(".", 1)
     else:
-        database, name = session.database, _unquote(match.group(2))
+        database, name = session.database, _unquote(name_match.group(1))
     try:
         table = catalog.table(database, name)
     except cat.CatalogError as exc:

@@ -121,9 +121,25 @@ def expand(tree: exp.Expression, catalog: cat.Catalog, database: str, depth: int
             if isinstance(inner.this, exp.Identifier) and not inner.db and inner.name.lower() not in _cte_names(body):
                 inner.set("db", exp.to_identifier(schema))
         body = expand(body, catalog, schema, depth + 1)
+        _check_fresh(body, catalog, found)
         alias = table.alias or found.name
         table.replace(exp.Subquery(this=body, alias=exp.TableAlias(this=exp.to_identifier(alias))))
     return tree
+
+
+def _check_fresh(body: exp.Expression, catalog: cat.Catalog, view: cat.TableDef) -> None:
+    """A view whose tables are gone is stale: Athena fails it naming the view."""
+    ctes = _cte_names(body)
+    for table in body.find_all(exp.Table):
+        if not isinstance(table.this, exp.Identifier) or (not table.db and table.name.lower() in ctes):
+            continue
+        try:
+            catalog.table(table.db.lower(), table.name)
+        except cat.CatalogError:
+            raise SqlError(
+                f"VIEW_IS_STALE: Failed analyzing stored view '{CATALOG}.{view.database}.{view.name}': "
+                f"Table '{CATALOG}.{table.db.lower()}.{table.name.lower()}' does not exist"
+            ) from None
 
 
 # --- statements ---------------------------------------------------------------------------------

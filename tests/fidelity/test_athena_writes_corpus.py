@@ -108,6 +108,37 @@ OPENX_LINES = "\n".join([
     "this line is not JSON",
     '{"id": 3, "name": "Cy", "tags": ["c"], "attrs": {}, "addr": null}',
 ]) + "\n"
+# The nested JSON document of the Athena guide's "Deserializing Nested JSON" example, on one line.
+COMPLEX_JSON = json.dumps({
+    "DocId": "AWS",
+    "User": {
+        "Id": 1234, "Username": "bob1234", "Name": "Bob",
+        "ShippingAddress": {"Address1": "123 Main St.", "Address2": None, "City": "Seattle", "State": "WA"},
+        "Orders": [{"ItemId": 6789, "OrderDate": "11/11/2017"}, {"ItemId": 4352, "OrderDate": "12/12/2017"}],
+    },
+})
+COMPLEX_JSON_DDL = """CREATE external TABLE complex_json (
+   docid string,
+   `user` struct<
+               id:INT,
+               username:string,
+               name:string,
+               shippingaddress:struct<
+                                      address1:string,
+                                      address2:string,
+                                      city:string,
+                                      state:string
+                                      >,
+               orders:array<
+                            struct<
+                                 itemid:INT,
+                                  orderdate:string
+                                  >
+                              >
+               >
+   )
+ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
+LOCATION 's3://{b}/complexjson/';"""
 TEXT_LINES = "1\x01a\x02b\x01k\x03v\x02k2\x03v2\x01x\x0210\n2\x01\x01\x01y\x0220\n"
 
 
@@ -129,6 +160,16 @@ def seed(env: Env) -> None:
     env.put("pinj/d1/a.csv", "3\n")
     env.put("pinj/d2/b.csv", "4\n")
     env.put("occupied/existing.csv", "1\n")
+    env.put("complexjson/doc.json", COMPLEX_JSON + "\n")
+    env.put("casejson/data.json", '{"userId": 7, "URL": "a", "Url": "b"}\n')
+    env.put("tsjson/data.json", '{"ts": "2020-01-02T03:04:05.678Z"}\n{"ts": "2021-12-31T23:59:59"}\n')
+    env.put("pdig/n=01/a.csv", "1\n")
+    env.put("pdig/n=02/a.csv", "2\n")
+    env.put("pdig/n=1/a.csv", "100\n")  # not a projected value when digits = 2
+    env.put("pmon/month=2024-01/a.csv", "1\n")
+    env.put("pmon/month=2024-03/a.csv", "3\n")
+    env.put("pmon/month=2024-04/a.csv", "4\n")  # after the range's end
+    env.put("stale/a.csv", "1\n")
 
 
 def glue_table(env: Env, name: str) -> dict:
@@ -276,6 +317,13 @@ def _show_create_round_trip(env: Env, execution: dict) -> None:
     assert glue_table(env, "openx")["StorageDescriptor"]["Columns"] == before
 
 
+def _show_create_text(env: Env, execution: dict) -> None:
+    lines = [row[0] for row in env.rows(execution["QueryExecutionId"])]
+    assert lines[:3] == [f"CREATE EXTERNAL TABLE `{env.db}`.`c_text`(", "  `id` int, ", "  `name` string)"]
+    assert "  'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe' " in lines
+    assert "  'field.delim'='|', " in lines
+
+
 def _path_and_size(env: Env, execution: dict) -> None:
     rows = env.rows(execution["QueryExecutionId"])
     assert rows == [["$path", "$file_size"], [f"s3://{env.bucket}/openx/data.json", str(len(OPENX_LINES.encode()))]]
@@ -319,7 +367,25 @@ CORPUS: list[Case] = [
     Case("json", "SELECT level FROM openx WHERE id = 1", rows=[["level"], ["3"]]),
     Case("json", "SELECT id, addr.city AS city FROM hivejson ORDER BY id",
          rows=[["id", "city"], ["1", "Paris"], ["2", "Oslo"], ["3", None]]),
-    Case("json", "SELECT count(*) FROM badjson", error="HIVE_BAD_DATA"),
+    Case("json", "SELECT count(*) FROM badjson", error="HIVE_CURSOR_ERROR: Row is not a valid JSON Object"),
+    Case("json", COMPLEX_JSON_DDL, rows=[]),
+    Case("json", 'SELECT docid, "user".name AS name, "user".shippingaddress.city AS city, '
+         '"user".shippingaddress.address2 IS NULL AS no_address2, cardinality("user".orders) AS orders, '
+         '"user".orders[2].itemid AS second_item FROM complex_json',
+         rows=[["docid", "name", "city", "no_address2", "orders", "second_item"], ["AWS", "Bob", "Seattle", "true", "2", "4352"]]),
+    Case("json", "CREATE EXTERNAL TABLE casejson (userid int, url1 string, url2 string) "
+         "ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' "
+         'WITH SERDEPROPERTIES ("case.insensitive" = "FALSE", "mapping.userid" = "userId", "mapping.url1" = "URL", '
+         '"mapping.url2" = "Url") LOCATION \'s3://{b}/casejson/\'', rows=[]),
+    Case("json", "SELECT userid, url1, url2 FROM casejson", rows=[["userid", "url1", "url2"], ["7", "a", "b"]]),
+    Case("json", "CREATE EXTERNAL TABLE dupjson (url string) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' "
+         "LOCATION 's3://{b}/casejson/'", rows=[]),
+    Case("json", "SELECT url FROM dupjson", error='HIVE_CURSOR_ERROR: Row is not a valid JSON Object - JSONException: Duplicate key "url"'),
+    Case("json", "CREATE EXTERNAL TABLE tsjson (ts timestamp) ROW FORMAT SERDE 'org.apache.hive.hcatalog.data.JsonSerDe' "
+         "WITH SERDEPROPERTIES (\"timestamp.formats\"=\"yyyy-MM-dd'T'HH:mm:ss.SSS'Z',yyyy-MM-dd'T'HH:mm:ss\") "
+         "LOCATION 's3://{b}/tsjson/'", rows=[]),
+    Case("json", "SELECT year(ts) AS y, minute(ts) AS mi, second(ts) AS s FROM tsjson ORDER BY ts",
+         rows=[["y", "mi", "s"], ["2020", "4", "5"], ["2021", "59", "59"]]),
     Case("complex", "SELECT id, tags[2] AS t2, props['k2'] AS k2, s.a AS sa, s.b AS sb FROM textc ORDER BY id",
          rows=[["id", "t2", "k2", "sa", "sb"], ["1", "b", "v2", "x", "10"], ["2", None, None, "y", "20"]]),
     Case("complex", "SELECT cardinality(tags) AS n FROM textc WHERE id = 2", rows=[["n"], ["0"]]),
@@ -348,6 +414,19 @@ CORPUS: list[Case] = [
          "'storage.location.template'='s3://{b}/pinj/${{device}}/')", rows=[]),
     Case("projection", "SELECT v FROM pinj WHERE device = 'd2'", rows=[["v"], ["4"]]),
     Case("projection", "SELECT sum(v) FROM pinj", error="CONSTRAINT_VIOLATION"),
+    Case("projection", "SELECT sum(v) FROM pinj WHERE device IN ('d1', 'd2')", error="CONSTRAINT_VIOLATION"),
+    Case("projection", "CREATE EXTERNAL TABLE pdig (v int) PARTITIONED BY (n string) ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' "
+         "LOCATION 's3://{b}/pdig/' TBLPROPERTIES ('projection.enabled'='true', 'projection.n.type'=' INTEGER ', "
+         "'projection.n.range'='1,2', 'projection.n.digits'='2')", rows=[]),
+    Case("projection", "SELECT n, v FROM pdig ORDER BY n", rows=[["n", "v"], ["01", "1"], ["02", "2"]]),
+    Case("projection", "CREATE EXTERNAL TABLE pmon (v int) PARTITIONED BY (month string) ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' "
+         "LOCATION 's3://{b}/pmon/' TBLPROPERTIES ('projection.enabled'='true', 'projection.month.type'='date', "
+         "'projection.month.range'='2024-01,2024-03', 'projection.month.format'='yyyy-MM')", rows=[]),
+    Case("projection", "SELECT month, v FROM pmon ORDER BY month", rows=[["month", "v"], ["2024-01", "1"], ["2024-03", "3"]]),
+    Case("projection", "CREATE EXTERNAL TABLE phour (v int) PARTITIONED BY (h string) LOCATION 's3://{b}/phour/' "
+         "TBLPROPERTIES ('projection.enabled'='true', 'projection.h.type'='date', "
+         "'projection.h.range'='2024-01-01-00,2024-01-01-05', 'projection.h.format'='yyyy-MM-dd-HH')", rows=[]),
+    Case("projection", "SELECT count(*) FROM phour", error="HIVE_METASTORE_ERROR"),
     # --- CTAS ---------------------------------------------------------------------------------------
     Case("ctas", "CREATE TABLE c_parquet WITH (format = 'PARQUET', external_location = 's3://{b}/ctas/parquet/') AS "
          "SELECT id, CAST(name AS varchar) AS name FROM (VALUES (1, 'a'), (2, 'b'), (3, 'c')) AS t(id, name)",
@@ -423,6 +502,13 @@ CORPUS: list[Case] = [
     Case("view", "SHOW CREATE VIEW v_top", rows=[
         ['CREATE VIEW "awsdatacatalog"."{db}"."v_top" SECURITY DEFINER AS'], ["SELECT max(id) AS top FROM v_big"]]),
     Case("view", "SHOW VIEWS", rows=[["v_big"], ["v_top"]]),
+    Case("view", "SHOW VIEWS LIKE 'v_t*'", rows=[["v_top"]]),
+    Case("view", "DESCRIBE v_top", rows=[["top", "int", ""]]),
+    Case("view", "CREATE EXTERNAL TABLE stale_base (v int) LOCATION 's3://{b}/stale/'", rows=[]),
+    Case("view", "CREATE VIEW v_stale AS SELECT v FROM stale_base", rows=[]),
+    Case("view", "SELECT v FROM v_stale", rows=[["v"], ["1"]]),
+    Case("view", "DROP TABLE stale_base", rows=[]),
+    Case("view", "SELECT v FROM v_stale", error="VIEW_IS_STALE"),
     Case("view", "DROP VIEW v_top", rows=[]),
     Case("view", "DROP VIEW IF EXISTS v_top", rows=[]),
     Case("view", "DROP VIEW v_top", error="VIEW_NOT_FOUND"),
@@ -430,6 +516,7 @@ CORPUS: list[Case] = [
     # --- SHOW CREATE TABLE -------------------------------------------------------------------------------------------
     Case("show-create", "SHOW CREATE TABLE openx", check=_show_create_round_trip),
     Case("show-create", "SHOW CREATE TABLE v_big", error="NOT_SUPPORTED"),
+    Case("show-create", "SHOW CREATE TABLE `{db}.c_text`", check=lambda env, e: _show_create_text(env, e)),
 ]
 
 
