@@ -1,17 +1,13 @@
-"""Athena's Hive DDL for the local Athena: a small strict parser and its effects on the catalog.
+"""Athena's Hive DDL for the local Athena: its statements and their effects on the catalog.
 
-Supported statements (keywords case-insensitive, names lower-cased as Athena does)::
+``CREATE EXTERNAL TABLE`` is read by sqlglot's Athena dialect (see
+``ddl_table``). The statements sqlglot's dialect does not model (it falls
+back to a bare command for them) keep a small strict parser here
+(keywords case-insensitive, names lower-cased as Athena does)::
 
     CREATE (DATABASE|SCHEMA) [IF NOT EXISTS] db [COMMENT '..'] [LOCATION 's3://..']
         [WITH DBPROPERTIES ('k'='v', ..)]
     DROP (DATABASE|SCHEMA) [IF EXISTS] db [RESTRICT|CASCADE]
-    CREATE EXTERNAL TABLE [IF NOT EXISTS] [db.]t (col type [COMMENT '..'], ..)
-        [COMMENT '..'] [PARTITIONED BY (col type, ..)]
-        [ROW FORMAT SERDE 'class' [WITH SERDEPROPERTIES ('k'='v', ..)]
-         | ROW FORMAT DELIMITED [FIELDS TERMINATED BY 'c' [ESCAPED BY 'c']]
-               [LINES TERMINATED BY '\\n'] [NULL DEFINED AS 's']]
-        [STORED AS PARQUET|TEXTFILE | STORED AS INPUTFORMAT '..' OUTPUTFORMAT '..']
-        LOCATION 's3://..' [TBLPROPERTIES ('k'='v', ..)]
     DROP TABLE [IF EXISTS] [db.]t
     MSCK REPAIR TABLE [db.]t
     ALTER TABLE [db.]t ADD [IF NOT EXISTS] PARTITION (k='v', ..) [LOCATION 's3://..'] [PARTITION ..]
@@ -22,9 +18,11 @@ Supported statements (keywords case-insensitive, names lower-cased as Athena doe
     SHOW COLUMNS (IN|FROM) [db.]t
     DESCRIBE [db.]t
 
-Tables are Parquet or text (Hive's LazySimpleSerDe or OpenCSVSerde). What is
-not supported fails with ``NOT_SUPPORTED: ...`` instead of being half done;
-errors read like Athena's (``FAILED: SemanticException ...``).
+Tables are Parquet, text (Hive's LazySimpleSerDe or OpenCSVSerde) or JSON
+(OpenX or Hive JSON SerDe). CTAS, INSERT INTO, UNLOAD, views and SHOW
+CREATE are ``statements``' business. What is not supported fails with
+``NOT_SUPPORTED: ...`` instead of being half done; errors read like
+Athena's (``FAILED: SemanticException ...``).
 """
 
 from __future__ import annotations

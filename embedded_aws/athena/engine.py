@@ -108,6 +108,7 @@ class QueryRun:
     execution_parameters: list[str]
     client_request_token: str | None
     statement_type: str
+    enforced_output: bool = False  # the work group overrides client-side result settings
     state: str = QUEUED
     reason: str | None = None
     submitted: datetime.datetime = field(default_factory=_now)
@@ -243,6 +244,7 @@ class AthenaEngine:
                 execution_parameters=list(execution_parameters or []),
                 client_request_token=client_request_token,
                 statement_type=statement_type,
+                enforced_output=self._enforces_output(backend, workgroup),
             )
             book.runs[query_id] = run
             if client_request_token:
@@ -394,6 +396,12 @@ class AthenaEngine:
             raise InvalidRequestException(NO_OUTPUT_LOCATION)
         return effective
 
+    @staticmethod
+    def _enforces_output(backend: AthenaBackend, workgroup: str) -> bool:
+        group = backend.work_groups.get(workgroup)
+        config = (group.configuration if group is not None else None) or {}
+        return bool(config.get("EnforceWorkGroupConfiguration"))
+
     def _cancel(self, run: QueryRun) -> None:
         # Caller holds the lock.
         if run.state in TERMINAL_STATES:
@@ -424,6 +432,7 @@ class AthenaEngine:
                 session = self.sql.open_session(
                     run.context.get("Database"), account_id=run.account_id, region=run.region,
                     query_id=run.query_id, output_location=run.result_configuration["OutputLocation"],
+                    enforced_output=run.enforced_output,
                 )
                 run.session = session
             try:

@@ -110,9 +110,11 @@ class SqlSession:
         cache: ObjectCache | None = None,
         query_id: str | None = None,
         output_location: str | None = None,
+        enforced_output: bool = False,
     ):
         self.query_id = query_id or "local"  # names CTAS files and the default table folder
         self.output_location = output_location  # the query result folder (s3://...)
+        self.enforced_output = enforced_output  # the work group enforces it: CTAS may not name a location
         self._opened: duckdb.DuckDBPyConnection | None = connection
         self._connect = connect
         self._open_lock = threading.Lock()
@@ -286,6 +288,7 @@ class SqlEngine:
         region: str | None = None,
         query_id: str | None = None,
         output_location: str | None = None,
+        enforced_output: bool = False,
     ) -> SqlSession:
         """A fresh in-memory connection over the Glue Data Catalog of ``account_id``/``region``.
 
@@ -295,5 +298,5 @@ class SqlEngine:
         catalog = Catalog(account_id, region) if account_id and region else None
         return SqlSession(
             connect=self._connect, catalog=catalog, database=database, cache=self.cache,
-            query_id=query_id, output_location=output_location,
+            query_id=query_id, output_location=output_location, enforced_output=enforced_output,
         )

@@ -319,6 +319,12 @@ def create_table_as(session: "SqlSession", tree: exp.Create, parameters: Sequenc
             return ResultTable([], [])
         raise SqlError(f"TABLE_ALREADY_EXISTS: line 1:1: Destination table '{CATALOG}.{database}.{name}' already exists")
     location = options.location
+    if location is not None and session.enforced_output:
+        # The Athena guide: a CTAS naming external_location fails in a work group that enforces its result location.
+        raise SqlError(
+            "INVALID_TABLE_PROPERTY: external_location cannot be used: the work group enforces its query result "
+            "location, where Athena stores CTAS tables (tables/<query id>/)"
+        )
     if location is None:
         if session.output_location is None:
             raise SqlError("HIVE_METASTORE_ERROR: No external_location and no query result location for the table")

@@ -552,3 +552,33 @@ def test_statement(env: Env, case: Case) -> None:
         assert env.rows(execution["QueryExecutionId"]) == _expand(case.rows, env)
     if case.check is not None:
         case.check(env, execution)
+
+
+def test_ctas_in_a_work_group_that_enforces_its_result_location(env: Env) -> None:
+    """The CTAS page: such a work group refuses external_location and keeps the table under tables/<query id>/."""
+    group = unique("enforcing")
+    location = results_location(unique("enforced"))
+    env.athena.create_work_group(
+        Name=group,
+        Configuration={"ResultConfiguration": {"OutputLocation": location}, "EnforceWorkGroupConfiguration": True},
+    )
+
+    def run(sql: str) -> dict:
+        query_id = env.athena.start_query_execution(
+            QueryString=sql, WorkGroup=group, QueryExecutionContext={"Database": env.db}
+        )["QueryExecutionId"]
+        for _ in range(3000):
+            execution = env.athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
+            if execution["Status"]["State"] in TERMINAL:
+                return execution
+            time.sleep(0.01)
+        raise AssertionError("query did not finish")
+
+    assert run(f"CREATE DATABASE IF NOT EXISTS {env.db}")["Status"]["State"] == "SUCCEEDED"
+    refused = run(f"CREATE TABLE wg_refused WITH (external_location = 's3://{env.bucket}/wg/') AS SELECT 1 AS x")
+    assert refused["Status"]["State"] == "FAILED"
+    assert refused["Status"]["StateChangeReason"].startswith("INVALID_TABLE_PROPERTY")
+    created = run("CREATE TABLE wg_created AS SELECT 1 AS x")
+    assert created["Status"]["State"] == "SUCCEEDED", created["Status"].get("StateChangeReason")
+    table_location = glue_table(env, "wg_created")["StorageDescriptor"]["Location"]
+    assert table_location == f"{location}tables/{created['QueryExecutionId']}/"
