@@ -240,6 +240,21 @@ def _ctas_text(env: Env, execution: dict) -> None:
     assert serde["Parameters"]["field.delim"] == "|"
 
 
+def _ctas_text_complex(env: Env, execution: dict) -> None:
+    """Hive's text layout: \\002 between items and struct fields, \\003 between a map key and value, \\004 one level down."""
+    keys = env.keys("ctas/textc/")
+    assert len(keys) == 1 and keys[0].endswith(".gz")  # GZIP is the default write_compression
+    assert text_of(env, keys[0]) == "1\x01p\x02q\x01k1\x0310\x02k2\x0320\x01x\x022\x017\x03seven\n"
+    columns = glue_table(env, "c_textc")["StorageDescriptor"]["Columns"]
+    assert [c["Type"] for c in columns] == [
+        "int", "array<string>", "map<string,int>", "struct<s:string,n:int>", "array<struct<n:int,word:string>>"]
+
+
+def _ctas_json_complex(env: Env, execution: dict) -> None:
+    lines = [json.loads(line) for k in env.keys("ctas/jsonc/") for line in text_of(env, k).splitlines()]
+    assert lines == [{"id": 1, "letters": ["p", "q"], "m": {"K1": 10}, "r": {"s": "x", "n": 2}}]
+
+
 def _ctas_default_location(env: Env, execution: dict) -> None:
     query_id = execution["QueryExecutionId"]
     location = glue_table(env, "c_default")["StorageDescriptor"]["Location"]
@@ -455,8 +470,15 @@ CORPUS: list[Case] = [
          check=_ctas_complex),
     Case("ctas", "SELECT cardinality(arr) AS n, m['a'] AS a, r.s AS s FROM c_complex", rows=[["n", "a", "s"], ["3", "1", "x"]]),
     Case("ctas", "CREATE TABLE c_textc WITH (format = 'TEXTFILE', external_location = 's3://{b}/ctas/textc/') AS "
-         "SELECT 1 AS id, ARRAY['p', 'q'] AS letters", rows=[]),
-    Case("ctas", "SELECT letters[2] AS q FROM c_textc", rows=[["q"], ["q"]]),
+         "SELECT 1 AS id, ARRAY['p', 'q'] AS letters, MAP(ARRAY['k1', 'k2'], ARRAY[10, 20]) AS m, "
+         "CAST(ROW('x', 2) AS ROW(s varchar, n integer)) AS r, "
+         "ARRAY[CAST(ROW(7, 'seven') AS ROW(n integer, word varchar))] AS items", check=_ctas_text_complex),
+    Case("ctas", "SELECT letters[2] AS q, m['k2'] AS k2, r.n AS n, items[1].word AS word, cardinality(items) AS c FROM c_textc",
+         rows=[["q", "k2", "n", "word", "c"], ["q", "20", "2", "seven", "1"]]),
+    Case("ctas", "CREATE TABLE c_jsonc WITH (format = 'JSON', external_location = 's3://{b}/ctas/jsonc/') AS "
+         "SELECT 1 AS id, ARRAY['p', 'q'] AS letters, MAP(ARRAY['K1'], ARRAY[10]) AS m, "
+         "CAST(ROW('x', 2) AS ROW(s varchar, n integer)) AS r", check=_ctas_json_complex),
+    Case("ctas", "SELECT letters[1] AS p, m['K1'] AS k1, r.s AS s FROM c_jsonc", rows=[["p", "k1", "s"], ["p", "10", "x"]]),
     Case("ctas", "CREATE TABLE IF NOT EXISTS c_parquet AS SELECT 1 AS x", rows=[]),
     Case("ctas-error", "CREATE TABLE c_parquet AS SELECT 1 AS x", error="TABLE_ALREADY_EXISTS"),
     Case("ctas-error", "CREATE TABLE c_occupied WITH (external_location = 's3://{b}/occupied/') AS SELECT 1 AS x",
