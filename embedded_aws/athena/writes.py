@@ -382,19 +382,27 @@ def _coercible(source: str, target: str) -> bool:
 
 
 def _table_options(table: cat.TableDef) -> WriteOptions:
+    """How INSERT INTO writes a table's files: its format, SerDe settings and compression."""
+    descriptor = table.raw.get("StorageDescriptor") or {}
+    if (descriptor.get("NumberOfBuckets") or 0) > 0 or descriptor.get("BucketColumns"):
+        raise SqlError(f"NOT_SUPPORTED: INSERT INTO is not supported on bucketed tables ({table.qualified_name})")
     serde = table.serde_library
     if serde == cat.PARQUET_SERDE or "parquet" in table.input_format.lower():
-        codec = table.parameters.get("parquet.compression", table.parameters.get("write.compression", "GZIP"))
-        return WriteOptions(format="PARQUET", compression=codec.upper() if codec.upper() != "UNCOMPRESSED" else "NONE")
+        codec = table.parameters.get("parquet.compression", table.parameters.get("write.compression", "GZIP")).upper()
+        return WriteOptions(format="PARQUET", compression="NONE" if codec == "UNCOMPRESSED" else codec)
     codec = table.parameters.get("write.compression", "GZIP").upper()
-    if serde in cat.JSON_SERDES:
+    if serde == cat.HIVE_JSON_SERDE:
         return WriteOptions(format="JSON", compression=codec)
     if serde == cat.LAZY_SIMPLE_SERDE:
         delimiter = hive_text.separators(table.serde_parameters)[0]
         return WriteOptions(format="TEXTFILE", compression=codec, field_delimiter=delimiter)
+    if serde == cat.OPENX_JSON_SERDE:
+        # Athena writes JSON with the Hive JSON SerDe only (the INSERT INTO page's list of SerDes).
+        output_format = descriptor.get("OutputFormat") or "?"
+        raise SqlError(f"HIVE_UNSUPPORTED_FORMAT: Output format {output_format} with SerDe {serde} is not supported.")
     raise SqlError(
         f"NOT_SUPPORTED: INSERT INTO a table with SerDe '{serde or '?'}' is not supported by the local Athena engine "
-        "(supported: Parquet, LazySimpleSerDe text, JSON SerDes)"
+        "(supported: Parquet, LazySimpleSerDe text, Hive JSON SerDe)"
     )
 
 

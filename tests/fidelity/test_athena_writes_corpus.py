@@ -503,6 +503,17 @@ CORPUS: list[Case] = [
     Case("insert", "INSERT INTO c_json VALUES (10, 'j')", check=_update_count(1)),
     Case("insert", "SELECT name FROM c_json WHERE id = 10", rows=[["name"], ["j"]]),
     Case("insert-error", "INSERT INTO c_parquet VALUES ('x', 1)", error="TYPE_MISMATCH"),
+    Case("insert-error", "INSERT INTO openx (id) VALUES (9)", error="HIVE_UNSUPPORTED_FORMAT"),
+    Case("insert-error", "INSERT INTO c_bucketed SELECT 9, 'z'", error="NOT_SUPPORTED"),
+    Case("insert", "CREATE EXTERNAL TABLE cities (id int, city string, state string, state_motto string) "
+         "ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' LOCATION 's3://{b}/cities/'", rows=[]),
+    Case("insert", "INSERT INTO cities VALUES (1,'Lansing','MI','Si quaeris peninsulam amoenam circumspice'),\n"
+         "       (3,'Boise','ID','Esto perpetua')", check=_update_count(2)),
+    Case("insert", "INSERT INTO cities (id, city) SELECT 4, 'Salem'", check=_update_count(1)),
+    Case("insert", "SELECT id, city, state, state_motto FROM cities ORDER BY id", rows=[
+        ["id", "city", "state", "state_motto"], ["1", "Lansing", "MI", "Si quaeris peninsulam amoenam circumspice"],
+        ["3", "Boise", "ID", "Esto perpetua"], ["4", "Salem", None, None]]),
+    Case("insert", "SELECT count(DISTINCT \"$path\") AS files FROM cities", rows=[["files"], ["2"]]),
     Case("insert-error", "INSERT INTO no_such_table VALUES (1)", error="TABLE_NOT_FOUND"),
     # --- UNLOAD ---------------------------------------------------------------------------------------------
     Case("unload", "UNLOAD (SELECT id, name FROM c_parquet WHERE id <= 3) TO 's3://{b}/unload/json/' "
