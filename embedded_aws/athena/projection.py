@@ -153,7 +153,8 @@ def _pinned(table_node: exp.Table, table: cat.TableDef, parameters: list[Any]) -
     return found
 
 
-def _location(table: cat.TableDef, keys: list[str], values: tuple[str, ...]) -> str:
+def location_of(table: cat.TableDef, keys: list[str], values: tuple[str, ...]) -> str:
+    """A projected partition's folder (the template, or ``<location>/key=value/``)."""
     template = table.parameters.get("storage.location.template")
     if template:
         location = template
@@ -201,6 +202,6 @@ def apply(table: cat.TableDef, table_node: exp.Table, parameters: list[Any]) -> 
             f"{MAX_PARTITIONS} partitions; narrow it with WHERE conditions on the partition columns"
         )
     partitions = tuple(
-        cat.PartitionDef(values, _location(table, keys, values)) for values in itertools.product(*choices)
+        cat.PartitionDef(values, location_of(table, keys, values)) for values in itertools.product(*choices)
     )
     return dataclasses.replace(table, partitions=partitions)

@@ -24,17 +24,19 @@ partitions per statement (HIVE_TOO_MANY_OPEN_PARTITIONS), as in Athena.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import tempfile
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import sqlglot
 from sqlglot import exp
 
 from embedded_aws.athena import ddl as athena_ddl
 from embedded_aws.athena import hive_text
+from embedded_aws.athena import projection as partition_projection
 from embedded_aws.athena.results import ResultTable, SqlError
 from embedded_aws.athena.s3_tables import list_objects
 from embedded_aws.athena.write_options import WriteOptions, ctas_options, unload_options
@@ -68,15 +70,26 @@ def _folder(location: str) -> str:
 class Staged:
     """A SELECT's rows in a DuckDB temporary table: names, Hive types, row count, bytes read."""
 
-    def __init__(self, session: "SqlSession", select_sql: str, parameters: Sequence[Any]):
-        sql, self.scanned, references = session.prepare_select(select_sql, parameters)
-        self.session = session
-        self.name = f"__athena_write_{uuid.uuid4().hex[:12]}"
-        session.run_prepared(f"CREATE TEMP TABLE {self.name} AS {sql}", parameters, references)
-        described = session.connection.execute(f"SELECT * FROM {self.name} LIMIT 0").description or []
+    def __init__(self, session: "SqlSession", name: str, scanned: int):
+        self.session, self.name, self.scanned = session, name, scanned
+        described = session.connection.execute(f"SELECT * FROM {name} LIMIT 0").description or []
         self.names = [str(d[0]).lower() for d in described]
         self.duck_types = {str(d[0]).lower(): d[1] for d in described}
-        self.rows = int(session.connection.execute(f"SELECT count(*) FROM {self.name}").fetchone()[0])  # type: ignore[index]
+        self.rows = int(session.connection.execute(f"SELECT count(*) FROM {name}").fetchone()[0])  # type: ignore[index]
+
+    @classmethod
+    def select(cls, session: "SqlSession", select_sql: str, parameters: Sequence[Any]) -> "Staged":
+        """Run an Athena SELECT into a new temporary table."""
+        sql, scanned, references = session.prepare_select(select_sql, parameters)
+        name = f"__athena_write_{uuid.uuid4().hex[:12]}"
+        session.run_prepared(f"CREATE TEMP TABLE {name} AS {sql}", parameters, references)
+        return cls(session, name, scanned)
+
+    def reshaped(self, projections: str) -> "Staged":
+        """A new staged table of DuckDB ``projections`` over this one."""
+        name = f"__athena_write_{uuid.uuid4().hex[:12]}"
+        self.session.connection.execute(f"CREATE TEMP TABLE {name} AS SELECT {projections} FROM {self.name}")
+        return Staged(self.session, name, self.scanned)
 
     def hive_type(self, name: str) -> str:
         try:
@@ -158,9 +171,10 @@ def write_files(
     options: WriteOptions,
     location: str,
     partition_keys: list[str],
-    partition_locations: dict[tuple[str, ...], str] | None = None,
+    locate: Callable[[tuple[str, ...]], str | None] = lambda values: None,
 ) -> Written:
-    """Write the staged rows under ``location`` (``key=value/`` folders per partition)."""
+    """Write the staged rows under ``location`` (``key=value/`` folders per partition, unless
+    ``locate`` knows a partition's folder)."""
     catalog = session.catalog
     assert catalog is not None
     data_columns = [n for n in staged.names if n not in partition_keys]
@@ -180,8 +194,7 @@ def write_files(
         for number, group in enumerate(groups):
             values = [_partition_text(v) for v in group]
             if partition_keys:
-                known = (partition_locations or {}).get(tuple(values))
-                folder = known or _folder(location) + athena_ddl.partition_path(partition_keys, values)
+                folder = locate(tuple(values)) or _folder(location) + athena_ddl.partition_path(partition_keys, values)
                 condition = " AND ".join(
                     f"{_quote(k)} IS NULL" if v is None
                     else f"{_quote(k)} = CAST({_string(_partition_text(v))} AS {staged.duck_types[k]})"
@@ -331,7 +344,7 @@ def create_table_as(session: "SqlSession", tree: exp.Create, parameters: Sequenc
         location = str(S3Uri.parse(session.output_location).join(f"tables/{session.query_id}/"))
     query = tree.expression
     select_sql = _select_text(query)
-    staged = Staged(session, select_sql, parameters)
+    staged = Staged.select(session, select_sql, parameters)
     try:
         _check_names(query, staged.names)
         _check_partition_columns(options, staged.names, options.partitioned_by)
@@ -361,12 +374,15 @@ def _trino_name(hive_type: str) -> str:
     return _TRINO_NAMES.get(hive_type, hive_type)
 
 
+def _family(hive_type: str) -> str:
+    return "string" if hive_type == "string" or hive_type.startswith(("varchar", "char")) else hive_type.split("(")[0]
+
+
 def _coercible(source: str, target: str) -> bool:
     """Trino's implicit coercions for INSERT (widening only)."""
     if source == target:
         return True
-    family = lambda t: "string" if t == "string" or t.startswith(("varchar", "char")) else t.split("(")[0]  # noqa: E731
-    if family(source) == family(target) == "string":
+    if _family(source) == _family(target) == "string":
         return True
     if source in _INTEGERS:
         if target in _INTEGERS:
@@ -438,7 +454,7 @@ def insert_into(session: "SqlSession", tree: exp.Expression, parameters: Sequenc
     unknown = [c for c in targets if c not in types]
     if unknown:
         raise SqlError(f"COLUMN_NOT_FOUND: line 1:1: Insert column name does not exist: {unknown[0]}")
-    staged = Staged(session, _select_text(source), parameters)
+    staged = Staged.select(session, _select_text(source), parameters)
     try:
         source_types = [staged.hive_type(n) for n in staged.names]
         if len(source_types) != len(targets) or not all(
@@ -455,24 +471,22 @@ def insert_into(session: "SqlSession", tree: exp.Expression, parameters: Sequenc
             else f"CAST(NULL AS {cat.duckdb_type(types[c])}) AS {_quote(c)}"
             for c in columns
         )
-        shaped = Staged.__new__(Staged)
-        shaped.session, shaped.scanned = session, staged.scanned
-        shaped.name = staged.name + "_t"
-        session.connection.execute(f"CREATE TEMP TABLE {shaped.name} AS SELECT {projections} FROM {staged.name}")
-        described = session.connection.execute(f"SELECT * FROM {shaped.name} LIMIT 0").description or []
-        shaped.names = columns
-        shaped.duck_types = {str(d[0]).lower(): d[1] for d in described}
-        shaped.rows = staged.rows
+        shaped = staged.reshaped(projections)  # the table's columns, in its order, of its types
+        keys = [k.name.lower() for k in table.partition_keys]
+        projected = partition_projection.enabled(table)
+        known = {tuple(p.values): p.location for p in table.partitions}
+        if projected:  # files go where reads will project the partition; the catalog is not consulted
+            locate = functools.partial(partition_projection.location_of, table, keys)
+        else:
+            locate = known.get
         try:
-            keys = [k.name.lower() for k in table.partition_keys]
-            known = {tuple(p.values): p.location for p in table.partitions}
-            written = write_files(session, shaped, options, table.location, keys, known)
+            written = write_files(session, shaped, options, table.location, keys, locate)
         finally:
             shaped.drop()
     finally:
         staged.drop()
     for values, folder in written.partitions:
-        if tuple(values) not in known:
+        if not projected and tuple(values) not in known:
             catalog.add_partition(table.database, table.name, values, folder, if_not_exists=True)
     _write_manifest(session, written.files)
     return ResultTable([], [], data_scanned_bytes=staged.scanned, update_count=staged.rows)
@@ -523,7 +537,7 @@ def unload(session: "SqlSession", query: str, parameters: Sequence[Any]) -> Resu
     options = unload_options(properties, location)
     if not options.partitioned_by:
         _ensure_empty(session, location, "UNLOAD")
-    staged = Staged(session, select, parameters)
+    staged = Staged.select(session, select, parameters)
     try:
         _check_partition_columns(options, staged.names, options.partitioned_by)
         written = write_files(session, staged, options, location, options.partitioned_by)

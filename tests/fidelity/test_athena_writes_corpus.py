@@ -287,6 +287,12 @@ def _insert_partition(env: Env, execution: dict) -> None:
     assert parquet_rows(env, "ctas/sales/region=apac/") == [(4, 7)]
 
 
+def _insert_projected(env: Env, execution: dict) -> None:
+    """A projected table's rows go to the folder its storage.location.template names; Glue gets no partition."""
+    assert len(env.keys("penum/eu/")) == 2
+    assert env.glue.get_partitions(DatabaseName=env.db, TableName="penum")["Partitions"] == []
+
+
 def _unload_json(env: Env, execution: dict) -> None:
     keys = env.keys("unload/json/")
     lines = sorted((json.loads(line) for k in keys for line in text_of(env, k).splitlines()), key=json.dumps)
@@ -514,6 +520,9 @@ CORPUS: list[Case] = [
         ["id", "city", "state", "state_motto"], ["1", "Lansing", "MI", "Si quaeris peninsulam amoenam circumspice"],
         ["3", "Boise", "ID", "Esto perpetua"], ["4", "Salem", None, None]]),
     Case("insert", "SELECT count(DISTINCT \"$path\") AS files FROM cities", rows=[["files"], ["2"]]),
+    Case("insert", "INSERT INTO penum SELECT 8, 'eu'", check=_insert_projected),
+    Case("insert", "SELECT region, sum(v) AS total FROM penum GROUP BY region ORDER BY region",
+         rows=[["region", "total"], ["eu", "9"], ["us", "2"]]),
     Case("insert-error", "INSERT INTO no_such_table VALUES (1)", error="TABLE_NOT_FOUND"),
     # --- UNLOAD ---------------------------------------------------------------------------------------------
     Case("unload", "UNLOAD (SELECT id, name FROM c_parquet WHERE id <= 3) TO 's3://{b}/unload/json/' "
