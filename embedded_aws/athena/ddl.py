@@ -674,6 +674,12 @@ def _execute(statement: Statement, context: DdlContext) -> ResultTable:
         return empty
     if isinstance(statement, DropTable):
         database, name = statement.table.resolve(context.database)
+        try:
+            is_view = catalog.table(database, name).table_type == "VIRTUAL_VIEW"
+        except cat.NotFound:
+            is_view = False
+        if is_view:  # Hive's rule, which Athena's DROP TABLE follows
+            raise _semantic("[Error 10131]: To drop a view you need to use the DROP VIEW command.")
         catalog.drop_table(database, name, if_exists=statement.if_exists)
         return empty
     if isinstance(statement, RepairTable):

@@ -551,6 +551,7 @@ CORPUS: list[Case] = [
     Case("view", "SELECT v FROM v_stale", rows=[["v"], ["1"]]),
     Case("view", "DROP TABLE stale_base", rows=[]),
     Case("view", "SELECT v FROM v_stale", error="VIEW_IS_STALE"),
+    Case("view", "DROP TABLE v_top", error="FAILED: SemanticException [Error 10131]: To drop a view you need to use the DROP VIEW command."),
     Case("view", "DROP VIEW v_top", rows=[]),
     Case("view", "DROP VIEW IF EXISTS v_top", rows=[]),
     Case("view", "DROP VIEW v_top", error="VIEW_NOT_FOUND"),
