@@ -61,7 +61,7 @@ def execute(session: "SqlSession", query: str, parameters: Sequence[Any]) -> Res
 
     if words[:1] == ["UNLOAD"]:
         return writes.unload(session, query, parameters)
-    if words[:2] == ["INSERT", "INTO"]:
+    if words[:1] == ["INSERT"]:
         return writes.insert_into(session, parse_one(query), parameters)
     if words[:2] == ["SHOW", "CREATE"]:
         return show_create.show_create(session, query)
@@ -71,10 +71,13 @@ def execute(session: "SqlSession", query: str, parameters: Sequence[Any]) -> Res
         tree = parse_one(query)
         assert isinstance(tree, exp.Drop)
         return views.drop_view(session, tree)
-    if words[:1] == ["CREATE"] and ("VIEW" in words[1:4]):
+    if words[:2] == ["CREATE", "VIEW"] or words[:4] == ["CREATE", "OR", "REPLACE", "VIEW"]:
         return views.create_view(session, query, parse_one(query))
     if words[:2] == ["CREATE", "TABLE"]:
-        tree = parse_one(query)
+        try:
+            tree = parse_one(query)
+        except SqlError:
+            return None  # not a CTAS sqlglot can read: the Hive DDL parser words the error
         if isinstance(tree, exp.Create) and isinstance(tree.expression, exp.Query):
             return writes.create_table_as(session, tree, parameters)
     return None
