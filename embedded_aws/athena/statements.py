@@ -74,10 +74,7 @@ def execute(session: "SqlSession", query: str, parameters: Sequence[Any]) -> Res
     if words[:2] == ["CREATE", "VIEW"] or words[:4] == ["CREATE", "OR", "REPLACE", "VIEW"]:
         return views.create_view(session, query, parse_one(query))
     if words[:2] == ["CREATE", "TABLE"]:
-        try:
-            tree = parse_one(query)
-        except SqlError:
-            return None  # not a CTAS sqlglot can read: the Hive DDL parser words the error
+        tree = parse_one(query)  # a CTAS whose SELECT does not parse fails here, as a syntax error
         if isinstance(tree, exp.Create) and isinstance(tree.expression, exp.Query):
             return writes.create_table_as(session, tree, parameters)
     return None
