@@ -25,7 +25,7 @@ ATHENA_FORMATS = ("PARQUET", "ORC", "AVRO", "JSON", "TEXTFILE", "ION")
 _CODECS = {
     "PARQUET": {"GZIP": "gzip", "SNAPPY": "snappy", "ZSTD": "zstd", "LZ4": "lz4_raw", "NONE": "uncompressed"},
     "TEXTFILE": {"GZIP": "gzip", "ZSTD": "zstd", "NONE": "none"},
-    "JSON": {"GZIP": "gzip", "ZSTD": "zstd", "NONE": "none"},
+    "JSON": {"GZIP": "gzip", "NONE": "none"},  # the JSON reader here decompresses gzip only
 }
 _EXTENSIONS = {"gzip": ".gz", "zstd": ".zst"}
 _CTAS_PROPERTIES = {
