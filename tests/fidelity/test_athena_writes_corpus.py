@@ -255,6 +255,12 @@ def _ctas_json_complex(env: Env, execution: dict) -> None:
     assert lines == [{"id": 1, "letters": ["p", "q"], "m": {"K1": 10}, "r": {"s": "x", "n": 2}}]
 
 
+def _zstd_file(env: Env) -> None:
+    keys = env.keys("ctas/zstd/")
+    assert len(keys) == 1 and keys[0].endswith(".zst")
+    assert env.body(keys[0])[:4] == b"\x28\xb5\x2f\xfd"  # the Zstandard frame magic number
+
+
 def _ctas_default_location(env: Env, execution: dict) -> None:
     query_id = execution["QueryExecutionId"]
     location = glue_table(env, "c_default")["StorageDescriptor"]["Location"]
@@ -465,6 +471,10 @@ CORPUS: list[Case] = [
          "external_location = 's3://{b}/ctas/text/') AS SELECT id, name FROM c_parquet WHERE id < 3 ORDER BY id",
          check=_ctas_text),
     Case("ctas", "SELECT name FROM c_text WHERE id = 2", rows=[["name"], ["b"]]),
+    Case("ctas", "CREATE TABLE c_zstd WITH (format = 'TEXTFILE', write_compression = 'ZSTD', "
+         "external_location = 's3://{b}/ctas/zstd/') AS SELECT id, name FROM c_parquet WHERE id = 3",
+         check=lambda env, e: _zstd_file(env)),
+    Case("ctas", "SELECT id, name FROM c_zstd", rows=[["id", "name"], ["3", "c"]]),
     Case("ctas", "CREATE TABLE c_default AS SELECT 1 AS one", check=_ctas_default_location),
     Case("ctas", "CREATE TABLE c_empty WITH (external_location = 's3://{b}/ctas/empty/') AS SELECT id, name FROM c_parquet WITH NO DATA",
          check=_ctas_no_data),
