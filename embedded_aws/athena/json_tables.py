@@ -23,6 +23,7 @@ import datetime
 import gzip
 import hashlib
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +123,7 @@ def normalised_file(table: cat.TableDef, path: Path) -> Path:
                 f"(line {number} of a file of {table.qualified_name})"
             ) from None
         lines.append(json.dumps(row, separators=(",", ":")))
-    partial = target.with_name(target.name + ".partial")
+    partial = target.with_name(f"{target.name}.{threading.get_ident()}.partial")  # concurrent queries may race here
     partial.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
     partial.replace(target)
     return target
