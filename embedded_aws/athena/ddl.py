@@ -247,9 +247,6 @@ Statement = Any  # one of the dataclasses above
 
 # --- parser -----------------------------------------------------------------------------
 
-_STORED_AS = {"PARQUET", "TEXTFILE"}
-_UNSUPPORTED_STORED_AS = {"ORC", "AVRO", "JSON", "ION", "RCFILE", "SEQUENCEFILE"}
-
 
 class Parser:
     """Recursive descent over the tokens of one DDL statement."""
