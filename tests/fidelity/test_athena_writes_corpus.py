@@ -318,6 +318,30 @@ def _unload_text(env: Env, execution: dict) -> None:
     assert [text_of(env, k) for k in env.keys("unload/text/")] == ["1,a\n"]
 
 
+def _unload_json_gzip(env: Env, execution: dict) -> None:
+    """The UNLOAD page: Athena uses gzip for JSON and TEXTFILE."""
+    keys = env.keys("unload/default/")
+    assert keys and all(k.endswith(".gz") and env.body(k)[:2] == b"\x1f\x8b" for k in keys)
+    ids = sorted(json.loads(line)["id"] for k in keys for line in text_of(env, k).splitlines())
+    assert ids == [1, 2, 10]
+
+
+def _unload_snappy(env: Env, execution: dict) -> None:
+    keys = env.keys("unload/snappy/")
+    path = f"/tmp/{unique('snappy')}.parquet"
+    with open(path, "wb") as handle:
+        handle.write(env.body(keys[0]))
+    codecs = {row[0] for row in duckdb.connect().execute(f"SELECT compression FROM parquet_metadata('{path}')").fetchall()}
+    assert codecs == {"SNAPPY"}
+
+
+def _unload_text_partitioned(env: Env, execution: dict) -> None:
+    keys = env.keys("unload/partitioned/")
+    assert {k.split("/")[2] for k in keys} == {"key1=0", "key1=1"}
+    odd = sorted(line for k in keys if "/key1=1/" in k for line in text_of(env, k).splitlines())
+    assert odd == ["Boise\x01ID\x01Esto perpetua", "Lansing\x01MI\x01Si quaeris peninsulam amoenam circumspice"]
+
+
 def _view_in_glue(env: Env, execution: dict) -> None:
     table = glue_table(env, "v_big")
     assert table["TableType"] == "VIRTUAL_VIEW"
@@ -541,8 +565,18 @@ CORPUS: list[Case] = [
          "WITH (format = 'PARQUET', partitioned_by = ARRAY['region'])", check=_unload_partitioned),
     Case("unload", "UNLOAD (SELECT id, name FROM c_parquet WHERE id = 1) TO 's3://{b}/unload/text/' "
          "WITH (format = 'TEXTFILE', field_delimiter = ',', compression = 'NONE')", check=_unload_text),
+    Case("unload", "UNLOAD (SELECT * FROM c_json) \nTO 's3://{b}/unload/default/' \nWITH (format = 'JSON')",
+         check=_unload_json_gzip),
+    Case("unload", "UNLOAD (SELECT id, name FROM c_parquet) TO 's3://{b}/unload/snappy/' "
+         "WITH (format = 'PARQUET',compression = 'SNAPPY')", check=_unload_snappy),
+    Case("unload", "UNLOAD (SELECT city AS name1, state AS address1, state_motto AS comment1, CAST(id % 2 AS varchar) AS key1 "
+         "FROM cities) TO 's3://{b}/unload/partitioned/' WITH (format = 'TEXTFILE', partitioned_by = ARRAY['key1'])",
+         check=_unload_text_partitioned),
     Case("unload-error", "UNLOAD (SELECT 1 AS x) TO 's3://{b}/occupied/' WITH (format = 'PARQUET')",
          error="HIVE_PATH_ALREADY_EXISTS"),
+    Case("unload-error", "UNLOAD (SELECT 1 AS x) TO 's3://{b}/unload/orc/' WITH (format = 'ORC')", error="NOT_SUPPORTED"),
+    Case("unload-error", "UNLOAD (SELECT 1 AS x) TO 's3://{b}/unload/noformat/' WITH (compression = 'GZIP')",
+         error="INVALID_TABLE_PROPERTY"),
     # --- views --------------------------------------------------------------------------------------------------
     Case("view", "CREATE VIEW v_big AS SELECT id, name FROM c_parquet WHERE id > 1", check=_view_in_glue),
     Case("view", "SELECT count(*) AS n FROM v_big", rows=[["n"], ["4"]]),
