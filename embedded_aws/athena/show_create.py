@@ -24,8 +24,12 @@ _NAME = re.compile(r"(`[^`]+`|\"[^\"]+\"|[\w-]+)(?:\.(`[^`]+`|\"[^\"]+\"|[\w-]+)
 _HIDDEN_PARAMETERS = {"EXTERNAL", "transient_lastDdlTime"}
 
 
+_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\\": "\\\\", "'": "\\'"}
+
+
 def _quote(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    """A Hive string literal; control characters as ``\\uXXXX`` (``'\\u0001'``), as Hive prints them."""
+    return "'" + "".join(_ESCAPES.get(c, f"\\u{ord(c):04x}" if ord(c) < 0x20 else c) for c in text) + "'"
 
 
 def _unquote(name: str) -> str:

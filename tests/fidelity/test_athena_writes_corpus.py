@@ -375,6 +375,19 @@ def _show_create_text(env: Env, execution: dict) -> None:
     assert "  'field.delim'='|', " in lines
 
 
+def _show_create_recreates(env: Env, execution: dict, table: str) -> None:
+    """The DDL SHOW CREATE TABLE prints (control characters as \\uXXXX) recreates the same table."""
+    text = "\n".join(row[0] for row in env.rows(execution["QueryExecutionId"]))
+    assert "'field.delim'='\\u0001'" in text
+    before = glue_table(env, table)["StorageDescriptor"]
+    assert env.run(f"DROP TABLE {table}")["Status"]["State"] == "SUCCEEDED"
+    recreated = env.run(text)
+    assert recreated["Status"]["State"] == "SUCCEEDED", recreated["Status"].get("StateChangeReason")
+    after = glue_table(env, table)["StorageDescriptor"]
+    for field in ("Columns", "Location", "InputFormat", "OutputFormat", "SerdeInfo"):
+        assert after[field] == before[field], field
+
+
 def _path_and_size(env: Env, execution: dict) -> None:
     rows = env.rows(execution["QueryExecutionId"])
     assert rows == [["$path", "$file_size"], [f"s3://{env.bucket}/openx/data.json", str(len(OPENX_LINES.encode()))]]
@@ -604,6 +617,8 @@ CORPUS: list[Case] = [
     Case("show-create", "SHOW CREATE TABLE openx", check=_show_create_round_trip),
     Case("show-create", "SHOW CREATE TABLE v_big", error="NOT_SUPPORTED"),
     Case("show-create", "SHOW CREATE TABLE `{db}.c_text`", check=lambda env, e: _show_create_text(env, e)),
+    Case("show-create", "SHOW CREATE TABLE c_zstd", check=lambda env, e: _show_create_recreates(env, e, "c_zstd")),
+    Case("show-create", "SELECT id, name FROM c_zstd", rows=[["id", "name"], ["3", "c"]]),
 ]
 
 
