@@ -33,11 +33,11 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
 from embedded_aws.glue import catalog as cat
+from embedded_aws.glue import hive_types
 from embedded_aws.athena import hive_text, json_tables, pseudo_columns
 from embedded_aws.athena import projection as partition_projection
 from embedded_aws.athena import views as athena_views
 from embedded_aws.athena.results import SqlCancelled, SqlError
-from embedded_aws.glue import hive_types
 from embedded_aws.athena.s3_tables import ObjectCache, S3Object, data_files
 from embedded_aws.s3.objects import S3LocationError
 
