@@ -62,7 +62,7 @@ def execute(session: "SqlSession", query: str, parameters: Sequence[Any]) -> Res
     if words[:1] == ["UNLOAD"]:
         return writes.unload(session, query, parameters)
     if words[:1] == ["INSERT"]:
-        return writes.insert_into(session, parse_one(query), parameters)
+        return writes.insert_into(session, parse_one(query), parameters, query)
     if words[:2] == ["SHOW", "CREATE"]:
         return show_create.show_create(session, query)
     if words[:2] == ["SHOW", "VIEWS"]:
@@ -76,5 +76,5 @@ def execute(session: "SqlSession", query: str, parameters: Sequence[Any]) -> Res
     if words[:2] == ["CREATE", "TABLE"]:
         tree = parse_one(query)  # a CTAS whose SELECT does not parse fails here, as a syntax error
         if isinstance(tree, exp.Create) and isinstance(tree.expression, exp.Query):
-            return writes.create_table_as(session, tree, parameters)
+            return writes.create_table_as(session, tree, parameters, query)
     return None

@@ -101,8 +101,46 @@ class Staged:
         self.session.connection.execute(f"DROP TABLE IF EXISTS {self.name}")
 
 
-def _select_text(query: exp.Expression) -> str:
-    return query.sql(dialect="athena")
+_QUERY_STARTS = ("SELECT", "WITH", "(")
+
+
+def _select_text(query: exp.Expression, original: str | None = None, after: str | None = None) -> str:
+    """The statement's query as written, kept at its line:column so errors point into the statement
+    (the text before it blanked); sqlglot's rendering when it cannot be cut out.
+
+    The query starts at the first top-level SELECT / WITH / ``(`` (after the keyword ``after``,
+    if given); a CTAS's trailing ``WITH [NO] DATA`` and ``;`` are left out.
+    """
+    if original is None:
+        return query.sql(dialect="athena")
+    try:
+        tokens = sqlglot.tokenize(original, read="athena")
+    except sqlglot.errors.TokenError:
+        return query.sql(dialect="athena")
+    depth, start, seen_after = 0, None, after is None
+    for index, token in enumerate(tokens):
+        text = token.text.upper()
+        if depth == 0 and start is None:
+            if seen_after and text in _QUERY_STARTS and index > 0:
+                start = token.start
+                break
+            if text == after:
+                seen_after = True
+        depth += token.text == "("
+        depth -= token.text == ")"
+    if start is None:
+        return query.sql(dialect="athena")
+    end = len(original)
+    words = [t for t in tokens if t.start >= start]
+    while words and words[-1].text == ";":
+        end = words[-1].start
+        words.pop()
+    if len(words) >= 2 and words[-1].text.upper() == "DATA":
+        cut = -3 if len(words) >= 3 and words[-2].text.upper() == "NO" else -2
+        if len(words) >= -cut and words[cut].text.upper() == "WITH":
+            end = words[cut].start
+    blank = "".join(c if c == "\n" else " " for c in original[:start])
+    return blank + original[start:end]
 
 
 def _check_names(query: exp.Expression, names: list[str]) -> None:
@@ -305,7 +343,9 @@ def _table_name(table: exp.Table, session: "SqlSession") -> tuple[str, str]:
     return (table.db or session.database).lower(), table.name.lower()
 
 
-def create_table_as(session: "SqlSession", tree: exp.Create, parameters: Sequence[Any]) -> ResultTable:
+def create_table_as(
+    session: "SqlSession", tree: exp.Create, parameters: Sequence[Any], original: str | None = None
+) -> ResultTable:
     """``CREATE TABLE [IF NOT EXISTS] t [WITH (...)] AS SELECT ... [WITH [NO] DATA]``."""
     catalog = session.catalog
     assert catalog is not None
@@ -343,7 +383,7 @@ def create_table_as(session: "SqlSession", tree: exp.Create, parameters: Sequenc
             raise SqlError("HIVE_METASTORE_ERROR: No external_location and no query result location for the table")
         location = str(S3Uri.parse(session.output_location).join(f"tables/{session.query_id}/"))
     query = tree.expression
-    select_sql = _select_text(query)
+    select_sql = _select_text(query, original, after="AS")
     staged = Staged.select(session, select_sql, parameters)
     try:
         _check_names(query, staged.names)
@@ -422,7 +462,9 @@ def _table_options(table: cat.TableDef) -> WriteOptions:
     )
 
 
-def insert_into(session: "SqlSession", tree: exp.Expression, parameters: Sequence[Any]) -> ResultTable:
+def insert_into(
+    session: "SqlSession", tree: exp.Expression, parameters: Sequence[Any], original: str | None = None
+) -> ResultTable:
     """``INSERT INTO t [(columns)] SELECT ... | VALUES ...``."""
     catalog = session.catalog
     assert catalog is not None
@@ -444,6 +486,7 @@ def insert_into(session: "SqlSession", tree: exp.Expression, parameters: Sequenc
         raise SqlError(f"NOT_SUPPORTED: Inserting into views is not supported: {database}.{name}")
     options = _table_options(table)
     source = tree.expression
+    written_as = original if isinstance(source, exp.Query) and not isinstance(tree.this, exp.Schema) else None
     if isinstance(source, exp.Values):
         source = exp.select("*").from_(exp.Subquery(this=source, alias=exp.TableAlias(this=exp.to_identifier("v"))))
     elif not isinstance(source, exp.Query):
@@ -454,7 +497,7 @@ def insert_into(session: "SqlSession", tree: exp.Expression, parameters: Sequenc
     unknown = [c for c in targets if c not in types]
     if unknown:
         raise SqlError(f"COLUMN_NOT_FOUND: line 1:1: Insert column name does not exist: {unknown[0]}")
-    staged = Staged.select(session, _select_text(source), parameters)
+    staged = Staged.select(session, _select_text(source, written_as), parameters)
     try:
         source_types = [staged.hive_type(n) for n in staged.names]
         if len(source_types) != len(targets) or not all(
