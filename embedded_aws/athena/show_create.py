@@ -83,8 +83,12 @@ def table_ddl(table: cat.TableDef) -> list[str]:
 
 def view_ddl(table: cat.TableDef) -> list[str]:
     definition = definition_of(table)
-    header = f'CREATE VIEW "{CATALOG}"."{table.database}"."{table.name}" SECURITY DEFINER AS'
-    return [header, *definition["originalSql"].splitlines()]
+    security = "INVOKER" if definition.get("runAsInvoker") else "DEFINER"
+    lines = [f'CREATE VIEW "{CATALOG}"."{table.database}"."{table.name}"']
+    if definition.get("comment"):
+        lines.append(f"COMMENT {_quote(definition['comment'])}")
+    lines[-1] += f" SECURITY {security} AS"
+    return [*lines, *definition["originalSql"].splitlines()]
 
 
 def show_create(session: "SqlSession", query: str) -> ResultTable:

@@ -179,6 +179,14 @@ def create_view(session: "SqlSession", query: str, tree: exp.Expression) -> Resu
             raise SqlError(f"TABLE_ALREADY_EXISTS: line 1:1: Table already exists: '{CATALOG}.{database}.{name}'")
         if not tree.args.get("replace"):
             raise SqlError(f"ALREADY_EXISTS: line 1:1: View already exists: '{CATALOG}.{database}.{name}'")
+    invoker, comment = False, None
+    for prop in (tree.args.get("properties") or exp.Properties()).expressions:
+        if isinstance(prop, exp.SqlSecurityProperty):
+            invoker = str(prop.this).upper() == "INVOKER"
+        elif isinstance(prop, exp.SchemaCommentProperty):
+            comment = prop.this.name
+        else:
+            raise SqlError(f"NOT_SUPPORTED: CREATE VIEW ... {prop.sql(dialect='athena')} is not supported")
     original = _original_sql(query)
     sql, _, references = session.prepare_select(f"SELECT * FROM ({original}) AS __athena_view LIMIT 0")
     session.run_prepared(sql, [], references)  # fails as the SELECT itself would
@@ -195,9 +203,11 @@ def create_view(session: "SqlSession", query: str, tree: exp.Expression) -> Resu
         "schema": database,
         "columns": [{"name": n, "type": trino_type(t)} for n, t in columns],
         "owner": "local",
-        "runAsInvoker": False,
+        "runAsInvoker": invoker,
         "properties": {},
     }
+    if comment is not None:
+        definition["comment"] = comment
     table_input = {
         "Name": name,
         "Owner": "local",

@@ -372,6 +372,14 @@ def _view_in_glue(env: Env, execution: dict) -> None:
     assert table["ViewExpandedText"] == "/* Presto View */"
 
 
+def _view_invoker(env: Env, execution: dict) -> None:
+    """Trino's CREATE VIEW clauses: the comment and SECURITY INVOKER are kept in the Presto view JSON."""
+    text = glue_table(env, "v_inv")["ViewOriginalText"]
+    definition = json.loads(base64.b64decode(text[len("/* Presto View: "):-3]))
+    assert definition["runAsInvoker"] is True and definition["comment"] == "ids above 4"
+    assert definition["originalSql"] == "SELECT id FROM c_parquet WHERE id > 4"
+
+
 def _show_create_round_trip(env: Env, execution: dict) -> None:
     lines = [row[0] for row in env.rows(execution["QueryExecutionId"])]
     text = "\n".join(lines)
@@ -627,6 +635,10 @@ CORPUS: list[Case] = [
     Case("view", "SELECT top FROM v_top", rows=[["top"], ["5"]]),
     Case("view", "SHOW CREATE VIEW v_top", rows=[
         ['CREATE VIEW "awsdatacatalog"."{db}"."v_top" SECURITY DEFINER AS'], ["SELECT max(id) AS top FROM v_big"]]),
+    Case("view", "CREATE VIEW v_inv COMMENT 'ids above 4' SECURITY INVOKER AS SELECT id FROM c_parquet WHERE id > 4",
+         check=_view_invoker),
+    Case("view", "SELECT id FROM v_inv", rows=[["id"], ["5"]]),
+    Case("view", "DROP VIEW v_inv", rows=[]),
     Case("view", "SHOW VIEWS", rows=[["v_big"], ["v_top"]]),
     Case("view", "SHOW VIEWS LIKE 'v_t*'", rows=[["v_top"]]),
     Case("view", "DESCRIBE v_top", rows=[["top", "int", ""]]),
