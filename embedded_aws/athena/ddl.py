@@ -12,6 +12,8 @@ back to a bare command for them) keep a small strict parser here
     MSCK REPAIR TABLE [db.]t
     ALTER TABLE [db.]t ADD [IF NOT EXISTS] PARTITION (k='v', ..) [LOCATION 's3://..'] [PARTITION ..]
     ALTER TABLE [db.]t DROP [IF EXISTS] PARTITION (k='v', ..) [, PARTITION ..]
+    ALTER TABLE [db.]t SET TBLPROPERTIES ('k'='v', ..)
+    SHOW TBLPROPERTIES [db.]t [('k')]
     SHOW (DATABASES|SCHEMAS) [LIKE 'pattern']
     SHOW TABLES [IN db] ['pattern']
     SHOW PARTITIONS [db.]t
@@ -207,6 +209,18 @@ class AddPartitions:
     table: TableName
     if_not_exists: bool
     partitions: list[tuple[dict[str, str], str | None]]
+
+
+@dataclass(frozen=True)
+class SetTableProperties:
+    table: TableName
+    properties: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ShowTableProperties:
+    table: TableName
+    name: str | None
 
 
 @dataclass(frozen=True)
@@ -463,6 +477,8 @@ class Parser:
             while self.punct(","):
                 specs.append(self.partition_spec())
             return DropPartitions(table, if_exists, specs)
+        if self.accept_all("SET", "TBLPROPERTIES"):
+            return SetTableProperties(table, self.properties())
         raise _not_supported(f"ALTER TABLE ... {self.current.shown().upper()}")
 
     def show(self) -> Statement:
@@ -483,7 +499,14 @@ class Parser:
             if self.accept("IN", "FROM"):
                 table = TableName(self.identifier(), table.name)
             return ShowColumns(table)
-        if self.current.is_word("CREATE", "TBLPROPERTIES", "VIEWS", "FUNCTIONS"):
+        if self.accept("TBLPROPERTIES"):
+            table = self.table_name()
+            name = None
+            if self.punct("("):
+                name = self.string()
+                self.expect_punct(")")
+            return ShowTableProperties(table, name)
+        if self.current.is_word("CREATE", "VIEWS", "FUNCTIONS"):
             raise _not_supported(f"SHOW {self.current.text.upper()}")
         raise self.error("DATABASES, SCHEMAS, TABLES, PARTITIONS or COLUMNS")
 
@@ -692,6 +715,18 @@ def _execute(statement: Statement, context: DdlContext) -> ResultTable:
         for values, location in planned:
             catalog.add_partition(table.database, table.name, values, location, if_not_exists=statement.if_not_exists)
         return empty
+    if isinstance(statement, SetTableProperties):
+        database, name = statement.table.resolve(context.database)
+        catalog.set_table_parameters(database, name, statement.properties)
+        return empty
+    if isinstance(statement, ShowTableProperties):
+        table = catalog.table(*statement.table.resolve(context.database))
+        if statement.name is not None:
+            value = table.parameters.get(statement.name)
+            text = value if value is not None else f"Table {table.qualified_name} does not have property: {statement.name}"
+            return _rows("prpt_value", [text])
+        columns = [Column("prpt_name", "varchar"), Column("prpt_value", "varchar")]
+        return ResultTable(columns, sorted(table.parameters.items()))
     if isinstance(statement, DropPartitions):
         table = catalog.table(*statement.table.resolve(context.database))
         for spec in statement.partitions:

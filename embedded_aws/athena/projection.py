@@ -172,6 +172,19 @@ def apply(table: cat.TableDef, table_node: exp.Table, parameters: list[Any]) -> 
     keys = [k.name.lower() for k in table.partition_keys]
     if not keys:
         return table
+    configured = {k.lower() for k in table.parameters if k.lower().startswith("projection.") and k.lower().endswith(".type")}
+    missing = [k for k in keys if f"projection.{k}.type" not in configured]
+    if missing:  # the message the Athena guide's "Setting up partition projection" page shows
+        raise SqlError(
+            f"HIVE_METASTORE_ERROR: Table {table.qualified_name} is configured for partition projection, but the "
+            f"following partition columns are missing projection configuration: [{', '.join(missing)}] "
+            f"(table {table.qualified_name})"
+        )
+    template = table.parameters.get("storage.location.template")
+    if template:
+        absent = [k for k in keys if not re.search(r"\$\{" + re.escape(k) + r"\}", template, re.I)]
+        if absent:
+            raise _invalid(table, f"storage.location.template has no placeholder for {', '.join(absent)}")
     pinned = _pinned(table_node, table, parameters)
     choices = []
     for key in keys:

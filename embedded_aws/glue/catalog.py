@@ -36,6 +36,8 @@ HIVE_JSON_SERDE = "org.apache.hive.hcatalog.data.JsonSerDe"
 JSON_SERDES = (OPENX_JSON_SERDE, HIVE_JSON_SERDE)
 
 _LOCK = threading.RLock()
+# Fields GetTable adds that are not part of a TableInput.
+_READ_ONLY_TABLE_FIELDS = {"DatabaseName", "CreateTime", "UpdateTime", "VersionId", "CatalogId", "CreatedBy", "IsRegisteredWithLakeFormation"}
 
 
 class CatalogError(Exception):
@@ -269,6 +271,21 @@ class Catalog:
             parameters.setdefault("transient_lastDdlTime", _ddl_time())
             self._glue.create_table(db_key, name, {**table_input, "Parameters": parameters})
             return True
+
+    def set_table_parameters(self, database: str, name: str, parameters: dict[str, str]) -> None:
+        """Add or change table properties (ALTER TABLE ... SET TBLPROPERTIES), as a new table version."""
+        with _LOCK:
+            db_key = self._database_key(database)
+            table_key = self._table_key(db_key, name) if db_key is not None else None
+            if table_key is None:
+                if db_key is None and database.lower() != DEFAULT_DATABASE:
+                    raise NotFound("Database", database)
+                raise NotFound("Table", f"{database}.{name}")
+            fake = self._glue.databases[db_key].tables[table_key]  # type: ignore[index]
+            stored = fake.as_dict()
+            table_input = {k: v for k, v in stored.items() if k not in _READ_ONLY_TABLE_FIELDS}
+            table_input["Parameters"] = {**(stored.get("Parameters") or {}), **parameters, "transient_lastDdlTime": _ddl_time()}
+            self._glue.update_table(db_key, table_key, table_input)  # type: ignore[arg-type]
 
     def replace_table(self, database: str, table_input: dict[str, Any]) -> None:
         """Create a table, or replace one of the same name (CREATE OR REPLACE VIEW)."""

@@ -170,6 +170,8 @@ def seed(env: Env) -> None:
     env.put("pmon/month=2024-03/a.csv", "3\n")
     env.put("pmon/month=2024-04/a.csv", "4\n")  # after the range's end
     env.put("stale/a.csv", "1\n")
+    for year in range(2008, 2012):
+        env.put(f"years/year={year}/a.csv", f"{year}\n")
 
 
 def glue_table(env: Env, name: str) -> dict:
@@ -512,6 +514,18 @@ CORPUS: list[Case] = [
          "LOCATION 's3://{b}/pmon/' TBLPROPERTIES ('projection.enabled'='true', 'projection.month.type'='date', "
          "'projection.month.range'='2024-01,2024-03', 'projection.month.format'='yyyy-MM')", rows=[]),
     Case("projection", "SELECT month, v FROM pmon ORDER BY month", rows=[["month", "v"], ["2024-01", "1"], ["2024-03", "3"]]),
+    Case("projection", "CREATE EXTERNAL TABLE years (v int) PARTITIONED BY (year int) ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' "
+         "LOCATION 's3://{b}/years/'", rows=[]),
+    Case("projection", "SELECT count(*) AS n FROM years", rows=[["n"], ["0"]]),  # no partition registered yet
+    Case("projection", "ALTER TABLE years SET TBLPROPERTIES ('projection.enabled' = 'true')", rows=[]),
+    Case("projection", "SELECT count(*) FROM years", error="HIVE_METASTORE_ERROR: Table {db}.years is configured for "
+         "partition projection, but the following partition columns are missing projection configuration: [year]"),
+    Case("projection", "ALTER TABLE years SET TBLPROPERTIES ('projection.year.type' = 'integer', "
+         "'projection.year.range' = '2010,2016')", rows=[]),
+    Case("projection", "SELECT DISTINCT year FROM years ORDER BY year", rows=[["year"], ["2010"], ["2011"]]),
+    Case("projection", "SHOW TBLPROPERTIES years('projection.year.range')", rows=[["2010,2016"]]),
+    Case("projection", "ALTER TABLE years SET TBLPROPERTIES ('projection.enabled' = 'false')", rows=[]),
+    Case("projection", "SELECT count(*) AS n FROM years", rows=[["n"], ["0"]]),  # back to the (empty) catalog
     Case("projection", "CREATE EXTERNAL TABLE phour (v int) PARTITIONED BY (h string) LOCATION 's3://{b}/phour/' "
          "TBLPROPERTIES ('projection.enabled'='true', 'projection.h.type'='date', "
          "'projection.h.range'='2024-01-01-00,2024-01-01-05', 'projection.h.format'='yyyy-MM-dd-HH')", rows=[]),
