@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 _STATEMENT = re.compile(r"^\s*SHOW\s+CREATE\s+(TABLE|VIEW)\s+(.+?)\s*;?\s*$", re.I | re.S)
 _NAME = re.compile(r"(`[^`]+`|\"[^\"]+\"|[\w-]+)(?:\.(`[^`]+`|\"[^\"]+\"|[\w-]+))?")
-_HIDDEN_PARAMETERS = {"EXTERNAL", "transient_lastDdlTime"}
+_HIDDEN_PARAMETERS = {"EXTERNAL"}  # shown as CREATE EXTERNAL TABLE
 
 
 _ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\\": "\\\\", "'": "\\'"}
