@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import tempfile
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -71,18 +72,25 @@ class Env:
         return [[d.get("VarCharValue") for d in row["Data"]] for row in result["ResultSet"]["Rows"]]
 
 
+def read_parquet(data: bytes, sql: str = "SELECT * FROM read_parquet('{path}')") -> list[tuple]:
+    """``sql`` over the Parquet bytes ``data``, by DuckDB, from a temporary file."""
+    with tempfile.NamedTemporaryFile(suffix=".parquet") as handle:
+        handle.write(data)
+        handle.flush()
+        return duckdb.connect().execute(sql.format(path=handle.name)).fetchall()
+
+
+METADATA = "SELECT compression FROM parquet_metadata('{path}')"
+
+
 def parquet_rows(env: Env, prefix: str, order: str = "1") -> list[tuple]:
     """Rows of the Parquet files under ``prefix``, read by DuckDB straight from S3's bytes."""
-    connection = duckdb.connect()
     rows: list[tuple] = []
     for key in env.keys(prefix):
         data = env.body(key)
         if not data:
             continue
-        path = f"/tmp/{unique('corpus')}.parquet"
-        with open(path, "wb") as handle:
-            handle.write(data)
-        rows += connection.execute(f"SELECT * FROM read_parquet('{path}')").fetchall()
+        rows += read_parquet(data)
     return sorted(rows, key=lambda r: tuple(str(v) for v in r))
 
 
@@ -265,10 +273,7 @@ def _zstd_file(env: Env) -> None:
 
 def _ctas_snappy(env: Env, execution: dict) -> None:
     """Example 4 of the CTAS examples page: Parquet with SNAPPY instead of the default GZIP."""
-    path = f"/tmp/{unique('snappy')}.parquet"
-    with open(path, "wb") as handle:
-        handle.write(env.body(env.keys("ctas/snappy/")[0]))
-    codecs = {row[0] for row in duckdb.connect().execute(f"SELECT compression FROM parquet_metadata('{path}')").fetchall()}
+    codecs = {row[0] for row in read_parquet(env.body(env.keys("ctas/snappy/")[0]), METADATA)}
     assert codecs == {"SNAPPY"}
     assert glue_table(env, "c_snappy")["Parameters"]["parquet.compression"] == "SNAPPY"
 
@@ -347,10 +352,7 @@ def _unload_json_gzip(env: Env, execution: dict) -> None:
 
 def _unload_snappy(env: Env, execution: dict) -> None:
     keys = env.keys("unload/snappy/")
-    path = f"/tmp/{unique('snappy')}.parquet"
-    with open(path, "wb") as handle:
-        handle.write(env.body(keys[0]))
-    codecs = {row[0] for row in duckdb.connect().execute(f"SELECT compression FROM parquet_metadata('{path}')").fetchall()}
+    codecs = {row[0] for row in read_parquet(env.body(keys[0]), METADATA)}
     assert codecs == {"SNAPPY"}
 
 
