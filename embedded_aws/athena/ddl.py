@@ -335,6 +335,9 @@ class Parser:
         first = self.identifier()
         if self.punct("."):
             return TableName(first, self.identifier())
+        if "." in first:  # `db.table` in one pair of backticks, as Hive and Athena accept (and print) it
+            database, name = first.split(".", 1)
+            return TableName(database, name)
         return TableName(None, first)
 
     def end(self) -> None:

@@ -153,6 +153,8 @@ def parse_create_table(sql: str):  # -> ddl.CreateTable (imported late: ddl impo
         raise SqlError("FAILED: ParseException line 1:0 missing '(' and column definitions")
     table = schema.this
     name = TableName(table.db.lower() or None, table.name.lower())
+    if name.database is None and "." in name.name:  # `db.table` in one pair of backticks (Hive's way)
+        name = TableName(*name.name.split(".", 1))
     columns = _columns(list(schema.expressions), sql)
     partition_keys: list[cat.ColumnDef] = []
     comment = serde = stored_as = input_format = output_format = location = None

@@ -51,9 +51,34 @@ def _properties(parameters: dict[str, str]) -> list[str]:
     return [f"  {_quote(k)}={_quote(v)}" + (", " if i < len(items) - 1 else ")") for i, (k, v) in enumerate(items)]
 
 
+_DELIMITERS = (
+    ("field.delim", "FIELDS TERMINATED BY"),
+    ("escape.delim", "ESCAPED BY"),
+    ("collection.delim", "COLLECTION ITEMS TERMINATED BY"),
+    ("mapkey.delim", "MAP KEYS TERMINATED BY"),
+    ("line.delim", "LINES TERMINATED BY"),
+    ("serialization.null.format", "NULL DEFINED AS"),
+)
+
+
+def _row_format(table: cat.TableDef) -> list[str]:
+    """Hive's ROW FORMAT: DELIMITED for LazySimpleSerDe, else SERDE with its properties."""
+    if table.serde_library == cat.LAZY_SIMPLE_SERDE:
+        lines = ["ROW FORMAT DELIMITED "]
+        for key, clause in _DELIMITERS:
+            if key in table.serde_parameters:
+                lines.append(f"  {clause} {_quote(table.serde_parameters[key])} ")
+        return lines
+    lines = ["ROW FORMAT SERDE ", f"  {_quote(table.serde_library)} "]
+    if table.serde_parameters:
+        lines.append("WITH SERDEPROPERTIES ( ")
+        lines += _properties(table.serde_parameters)
+    return lines
+
+
 def table_ddl(table: cat.TableDef) -> list[str]:
-    """Hive's SHOW CREATE TABLE lines for a Glue table."""
-    lines = [f"CREATE EXTERNAL TABLE `{table.database}`.`{table.name}`("]
+    """Hive's SHOW CREATE TABLE lines for a Glue table (the layout Athena prints)."""
+    lines = [f"CREATE EXTERNAL TABLE `{table.database}.{table.name}`("]
     lines += _columns(table.columns) if table.columns else ["  )"]
     comment = table.parameters.get("comment")
     if comment:
@@ -61,10 +86,7 @@ def table_ddl(table: cat.TableDef) -> list[str]:
     if table.partition_keys:
         lines.append("PARTITIONED BY ( ")
         lines += _columns(table.partition_keys)
-    lines += ["ROW FORMAT SERDE ", f"  {_quote(table.serde_library)} "]
-    if table.serde_parameters:
-        lines.append("WITH SERDEPROPERTIES ( ")
-        lines += _properties(table.serde_parameters)
+    lines += _row_format(table)
     descriptor = table.raw.get("StorageDescriptor") or {}
     lines += [
         "STORED AS INPUTFORMAT ",
