@@ -104,13 +104,13 @@ def table_ddl(table: cat.TableDef) -> list[str]:
 
 
 def view_ddl(table: cat.TableDef) -> list[str]:
+    """Trino's SHOW CREATE VIEW: the quoted name, comment and security mode, then the view's query."""
     definition = definition_of(table)
-    security = "INVOKER" if definition.get("runAsInvoker") else "DEFINER"
-    lines = [f'CREATE VIEW "{CATALOG}"."{table.database}"."{table.name}"']
+    header = f'CREATE VIEW "{CATALOG}"."{table.database}"."{table.name}"'
     if definition.get("comment"):
-        lines.append(f"COMMENT {_quote(definition['comment'])}")
-    lines[-1] += f" SECURITY {security} AS"
-    return [*lines, *definition["originalSql"].splitlines()]
+        header += " COMMENT '" + str(definition["comment"]).replace("'", "''") + "'"
+    header += f" SECURITY {'INVOKER' if definition.get('runAsInvoker') else 'DEFINER'} AS"
+    return [header, *definition["originalSql"].splitlines()]
 
 
 def show_create(session: "SqlSession", query: str) -> ResultTable:
