@@ -92,6 +92,8 @@ class Staged:
         return Staged(self.session, name, self.scanned)
 
     def hive_type(self, name: str) -> str:
+        if str(getattr(self.duck_types[name], "id", "")).lower() == "null":  # SELECT NULL AS x: no type to store
+            raise SqlError(f"COLUMN_TYPE_UNKNOWN: line 1:1: Column type is unknown: {name}")
         try:
             return hive_types.from_duckdb(self.duck_types[name])
         except hive_types.UnsupportedType as exc:
@@ -388,9 +390,9 @@ def create_table_as(
     try:
         _check_names(query, staged.names)
         _check_partition_columns(options, staged.names, options.partitioned_by)
+        table_input = _table_input(name, staged, options, location)  # (its column types are checked here)
         _ensure_empty(session, location, f"table '{database}.{name}'")
         written = write_files(session, staged, options, location, options.partitioned_by) if with_data else Written()
-        table_input = _table_input(name, staged, options, location)
         rows = staged.rows if with_data else 0
     finally:
         staged.drop()

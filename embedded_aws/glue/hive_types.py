@@ -132,8 +132,6 @@ def from_duckdb(duck_type: Any) -> str:
         return simple[text]
     if text.startswith("TIMESTAMP"):
         return "timestamp"
-    if text == '"NULL"' or text == "NULL":
-        return "string"  # an untyped NULL column: Athena refuses it; the caller decides
     raise UnsupportedType(f"Unsupported column type: {text.lower()}")
 
 

@@ -286,6 +286,10 @@ def _ctas_two_keys(env: Env, execution: dict) -> None:
         "state=ID/key1=1", "state=MI/key1=1", "state=none/key1=0"}
 
 
+def _nothing_written(env: Env, prefix: str) -> None:
+    assert env.keys(prefix) == []
+
+
 def _ctas_default_location(env: Env, execution: dict) -> None:
     query_id = execution["QueryExecutionId"]
     location = glue_table(env, "c_default")["StorageDescriptor"]["Location"]
@@ -594,6 +598,8 @@ CORPUS: list[Case] = [
     Case("ctas-error", "CREATE TABLE c_order WITH (external_location = 's3://{b}/ctas/order/', partitioned_by = ARRAY['p']) AS "
          "SELECT 1 AS p, 2 AS x", error="HIVE_COLUMN_ORDER_MISMATCH"),
     Case("ctas-error", "CREATE TABLE c_prop WITH (colour = 'red') AS SELECT 1 AS x", error="INVALID_TABLE_PROPERTY"),
+    Case("ctas-error", "CREATE TABLE c_null WITH (external_location = 's3://{b}/ctas/null/') AS SELECT 1 AS id, NULL AS nothing",
+         error="COLUMN_TYPE_UNKNOWN", check=lambda env, e: _nothing_written(env, "ctas/null/")),
     Case("ctas-error", "CREATE TABLE c_missing\nWITH (format = 'JSON')\nAS SELECT * FROM no_such_table",
          error="TABLE_NOT_FOUND: line 3:18: Table 'awsdatacatalog.{db}.no_such_table' does not exist"),
     Case("ctas-error", "CREATE TABLE c_unnamed WITH (external_location = 's3://{b}/ctas/unnamed/') AS SELECT 1 + 1",
@@ -711,6 +717,8 @@ def test_statement(env: Env, case: Case) -> None:
     if case.error is not None:
         assert status["State"] == "FAILED", f"{case.sql!r} should fail with {case.error}"
         assert status["StateChangeReason"].startswith(_expand(case.error, env)), status["StateChangeReason"]
+        if case.check is not None:
+            case.check(env, execution)
         return
     assert status["State"] == "SUCCEEDED", status.get("StateChangeReason")
     if case.rows is not None:
