@@ -91,8 +91,12 @@ class Staged:
         self.session.connection.execute(f"CREATE TEMP TABLE {name} AS SELECT {projections} FROM {self.name}")
         return Staged(self.session, name, self.scanned)
 
+    def untyped(self, name: str) -> bool:
+        """A bare NULL column (Trino's ``unknown`` type)."""
+        return str(getattr(self.duck_types[name], "id", "")).lower() == "null"
+
     def hive_type(self, name: str) -> str:
-        if str(getattr(self.duck_types[name], "id", "")).lower() == "null":  # SELECT NULL AS x: no type to store
+        if self.untyped(name):  # SELECT NULL AS x: no type to store
             raise SqlError(f"COLUMN_TYPE_UNKNOWN: line 1:1: Column type is unknown: {name}")
         try:
             return hive_types.from_duckdb(self.duck_types[name])
@@ -421,8 +425,8 @@ def _family(hive_type: str) -> str:
 
 
 def _coercible(source: str, target: str) -> bool:
-    """Trino's implicit coercions for INSERT (widening only)."""
-    if source == target:
+    """Trino's implicit coercions for INSERT (widening only; NULL's ``unknown`` fits anything)."""
+    if source == target or source == "unknown":
         return True
     if _family(source) == _family(target) == "string":
         return True
@@ -501,7 +505,7 @@ def insert_into(
         raise SqlError(f"COLUMN_NOT_FOUND: line 1:1: Insert column name does not exist: {unknown[0]}")
     staged = Staged.select(session, _select_text(source, written_as), parameters)
     try:
-        source_types = [staged.hive_type(n) for n in staged.names]
+        source_types = [staged.hive_type(n) if not staged.untyped(n) else "unknown" for n in staged.names]
         if len(source_types) != len(targets) or not all(
             _coercible(s, types[t]) for s, t in zip(source_types, targets)
         ):

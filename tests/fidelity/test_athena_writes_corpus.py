@@ -626,6 +626,10 @@ CORPUS: list[Case] = [
         ["id", "city", "state", "state_motto"], ["1", "Lansing", "MI", "Si quaeris peninsulam amoenam circumspice"],
         ["3", "Boise", "ID", "Esto perpetua"], ["4", "Salem", None, None]]),
     Case("insert", "SELECT count(DISTINCT \"$path\") AS files FROM cities", rows=[["files"], ["2"]]),
+    Case("insert", "CREATE TABLE c_notes WITH (external_location = 's3://{b}/ctas/notes/') AS "
+         "SELECT 1 AS id, CAST(NULL AS varchar) AS note", rows=[]),
+    Case("insert", "INSERT INTO c_notes VALUES (2, NULL)", check=_update_count(1)),  # NULL fits any column
+    Case("insert", "SELECT count(*) AS n, count(note) AS notes FROM c_notes", rows=[["n", "notes"], ["2", "0"]]),
     Case("ctas", "CREATE TABLE ctas_csv_partitioned \nWITH (\n     format = 'TEXTFILE',  \n"
          "     external_location = 's3://{b}/ctas/csv_partitioned/', \n     partitioned_by = ARRAY['state', 'key1']) \n"
          "AS SELECT city AS name1, state_motto AS comment1, coalesce(state, 'none') AS state, CAST(id % 2 AS varchar) AS key1\n"
