@@ -44,6 +44,7 @@ class WriteOptions:
     bucketed_by: list[str] = field(default_factory=list)
     bucket_count: int | None = None
     field_delimiter: str = "\x01"
+    header: bool = False  # a header line first (text tables with skip.header.line.count = 1)
 
     @property
     def duckdb_codec(self) -> str:

@@ -196,7 +196,7 @@ def _copy_options(options: WriteOptions) -> str:
     if options.format == "JSON":
         return f"FORMAT json, COMPRESSION {_string(codec)}"
     return (
-        f"FORMAT csv, DELIMITER {_string(options.field_delimiter)}, HEADER false, QUOTE '', ESCAPE '', "
+        f"FORMAT csv, DELIMITER {_string(options.field_delimiter)}, HEADER {str(options.header).lower()}, QUOTE '', ESCAPE '', "
         f"NULLSTR '\\N', COMPRESSION {_string(codec)}"
     )
 
@@ -457,7 +457,14 @@ def _table_options(table: cat.TableDef) -> WriteOptions:
         return WriteOptions(format="JSON", compression=codec)
     if serde == cat.LAZY_SIMPLE_SERDE:
         delimiter = hive_text.separators(table.serde_parameters)[0]
-        return WriteOptions(format="TEXTFILE", compression=codec, field_delimiter=delimiter)
+        skip = table.parameters.get("skip.header.line.count", "0").strip() or "0"
+        if skip not in ("0", "1"):  # Trino's Hive writer: one header line at most
+            raise SqlError(
+                "NOT_SUPPORTED: INSERT into Hive table with skip.header.line.count property greater than 1 is not supported"
+            )
+        if table.parameters.get("skip.footer.line.count", "0").strip() not in ("", "0"):
+            raise SqlError("NOT_SUPPORTED: INSERT into Hive table with skip.footer.line.count property not supported")
+        return WriteOptions(format="TEXTFILE", compression=codec, field_delimiter=delimiter, header=skip == "1")
     if serde == cat.OPENX_JSON_SERDE:
         # Athena writes JSON with the Hive JSON SerDe only (the INSERT INTO page's list of SerDes).
         output_format = descriptor.get("OutputFormat") or "?"

@@ -290,6 +290,13 @@ def _nothing_written(env: Env, prefix: str) -> None:
     assert env.keys(prefix) == []
 
 
+def _student_header(env: Env, execution: dict) -> None:
+    """A table that skips one header line gets one in each file INSERT INTO writes."""
+    written = [k for k in env.keys("student/") if k != "student/data.csv"]
+    assert len(written) == 1
+    assert text_of(env, written[0]) == "school,age,studytime\nMS,17,3\n"
+
+
 def _ctas_default_location(env: Env, execution: dict) -> None:
     query_id = execution["QueryExecutionId"]
     location = glue_table(env, "c_default")["StorageDescriptor"]["Location"]
@@ -457,6 +464,8 @@ CORPUS: list[Case] = [
          "TBLPROPERTIES (\n  'has_encrypted_data'='false', \n  'skip.header.line.count'='1', \n"
          "  'transient_lastDdlTime'='1595149168')", rows=[]),
     Case("ddl", "SELECT school, studytime FROM student", rows=[["school", "studytime"], ["GP", "2"]]),
+    Case("ddl", "INSERT INTO student VALUES ('MS', '17', 3)", check=_student_header),
+    Case("ddl", "SELECT school, studytime FROM student ORDER BY school", rows=[["school", "studytime"], ["GP", "2"], ["MS", "3"]]),
     Case("ddl", "DESCRIBE openx", rows=[
         ["id", "int", ""], ["name", "string", ""], ["tags", "array<string>", ""], ["attrs", "map<string,int>", ""],
         ["addr", "struct<city:string,zip:string>", ""], ["level", "int", ""]]),
