@@ -194,6 +194,16 @@ def _check_athena(problems: Problems) -> None:
     group = getattr(backend, "work_groups", {}).get("primary")
     if group is None or not isinstance(getattr(group, "configuration", None), dict):
         problems.append("AthenaBackend.work_groups['primary'].configuration is no longer a dict")
+    # Athena views live in the Glue table input (ViewOriginalText) as moto keeps it whole;
+    # "$file_modified_time" reads S3 FakeKey.last_modified.
+    from moto.glue.models import FakeTable
+    from moto.s3.models import FakeKey
+
+    view = FakeTable("db", "v", {"Name": "v", "TableType": "VIRTUAL_VIEW", "ViewOriginalText": "x"}, "123456789012")
+    if view.as_dict().get("ViewOriginalText") != "x":
+        problems.append("Glue FakeTable.as_dict no longer returns the table input's ViewOriginalText")
+    if "self.last_modified" not in inspect.getsource(FakeKey.__init__):
+        problems.append("S3 FakeKey no longer sets last_modified")
 
 
 def _check_s3_and_server(problems: Problems) -> None:

@@ -128,6 +128,7 @@ STATE_RESULTS = {
     "Process Marketing Data": "marketingJob",
     "Join Marketing And Sales Data": "joinJob",
     "Query Revenue And Visits By Month": "query",
+    "Store Monthly Aggregate": "monthlyAggregate",
 }
 
 

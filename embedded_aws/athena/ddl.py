@@ -1,30 +1,30 @@
-"""Athena's Hive DDL for the local Athena: a small strict parser and its effects on the catalog.
+"""Athena's Hive DDL for the local Athena: its statements and their effects on the catalog.
 
-Supported statements (keywords case-insensitive, names lower-cased as Athena does)::
+``CREATE EXTERNAL TABLE`` is read by sqlglot's Athena dialect (see
+``ddl_table``). The statements sqlglot's dialect does not model (it falls
+back to a bare command for them) keep a small strict parser here
+(keywords case-insensitive, names lower-cased as Athena does)::
 
     CREATE (DATABASE|SCHEMA) [IF NOT EXISTS] db [COMMENT '..'] [LOCATION 's3://..']
         [WITH DBPROPERTIES ('k'='v', ..)]
     DROP (DATABASE|SCHEMA) [IF EXISTS] db [RESTRICT|CASCADE]
-    CREATE EXTERNAL TABLE [IF NOT EXISTS] [db.]t (col type [COMMENT '..'], ..)
-        [COMMENT '..'] [PARTITIONED BY (col type, ..)]
-        [ROW FORMAT SERDE 'class' [WITH SERDEPROPERTIES ('k'='v', ..)]
-         | ROW FORMAT DELIMITED [FIELDS TERMINATED BY 'c' [ESCAPED BY 'c']]
-               [LINES TERMINATED BY '\\n'] [NULL DEFINED AS 's']]
-        [STORED AS PARQUET|TEXTFILE | STORED AS INPUTFORMAT '..' OUTPUTFORMAT '..']
-        LOCATION 's3://..' [TBLPROPERTIES ('k'='v', ..)]
     DROP TABLE [IF EXISTS] [db.]t
     MSCK REPAIR TABLE [db.]t
     ALTER TABLE [db.]t ADD [IF NOT EXISTS] PARTITION (k='v', ..) [LOCATION 's3://..'] [PARTITION ..]
     ALTER TABLE [db.]t DROP [IF EXISTS] PARTITION (k='v', ..) [, PARTITION ..]
+    ALTER TABLE [db.]t SET TBLPROPERTIES ('k'='v', ..)
+    SHOW TBLPROPERTIES [db.]t [('k')]
     SHOW (DATABASES|SCHEMAS) [LIKE 'pattern']
     SHOW TABLES [IN db] ['pattern']
     SHOW PARTITIONS [db.]t
     SHOW COLUMNS (IN|FROM) [db.]t
     DESCRIBE [db.]t
 
-Tables are Parquet or text (Hive's LazySimpleSerDe or OpenCSVSerde). What is
-not supported fails with ``NOT_SUPPORTED: ...`` instead of being half done;
-errors read like Athena's (``FAILED: SemanticException ...``).
+Tables are Parquet, text (Hive's LazySimpleSerDe or OpenCSVSerde) or JSON
+(OpenX or Hive JSON SerDe). CTAS, INSERT INTO, UNLOAD, views and SHOW
+CREATE are ``statements``' business. What is not supported fails with
+``NOT_SUPPORTED: ...`` instead of being half done; errors read like
+Athena's (``FAILED: SemanticException ...``).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from embedded_aws.glue import catalog as cat
 from embedded_aws.athena.s3_tables import folder_prefix, is_hidden, list_objects
 from embedded_aws.s3.objects import S3LocationError, S3Uri
 from embedded_aws.athena.results import Column, ResultTable, SqlError
+from embedded_aws.athena.ddl_table import parse_create_table
 
 # --- errors -------------------------------------------------------------------------
 
@@ -211,6 +212,18 @@ class AddPartitions:
 
 
 @dataclass(frozen=True)
+class SetTableProperties:
+    table: TableName
+    properties: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ShowTableProperties:
+    table: TableName
+    name: str | None
+
+
+@dataclass(frozen=True)
 class DropPartitions:
     table: TableName
     if_exists: bool
@@ -248,14 +261,12 @@ Statement = Any  # one of the dataclasses above
 
 # --- parser -----------------------------------------------------------------------------
 
-_STORED_AS = {"PARQUET", "TEXTFILE"}
-_UNSUPPORTED_STORED_AS = {"ORC", "AVRO", "JSON", "ION", "RCFILE", "SEQUENCEFILE"}
-
 
 class Parser:
     """Recursive descent over the tokens of one DDL statement."""
 
     def __init__(self, sql: str):
+        self.sql = sql
         self.tokens = tokenize(sql)
         self.index = 0
 
@@ -324,6 +335,9 @@ class Parser:
         first = self.identifier()
         if self.punct("."):
             return TableName(first, self.identifier())
+        if "." in first:  # `db.table` in one pair of backticks, as Hive and Athena accept (and print) it
+            database, name = first.split(".", 1)
+            return TableName(database, name)
         return TableName(None, first)
 
     def end(self) -> None:
@@ -373,7 +387,8 @@ class Parser:
                 "NOT_SUPPORTED: Only external table creation is supported: use CREATE EXTERNAL TABLE "
                 "(Iceberg tables and CREATE TABLE AS SELECT are not supported by the local Athena engine)"
             )
-        return self.create_table()
+        self.index = len(self.tokens) - 1  # the whole statement is read by sqlglot
+        return parse_create_table(self.sql)
 
     def create_database(self) -> CreateDatabase:
         if_not_exists = self.accept_all("IF", "NOT", "EXISTS")
@@ -402,139 +417,6 @@ class Parser:
                 f"LOCATION must be an s3:// URI, got '{text}'"
             ) from None
         return text
-
-    def columns(self) -> list[cat.ColumnDef]:
-        self.expect_punct("(")
-        found: list[cat.ColumnDef] = []
-        while True:
-            name = self.identifier()
-            column_type = self.column_type()
-            comment = self.string() if self.accept("COMMENT") else None
-            found.append(cat.ColumnDef(name, column_type, comment))
-            if not self.punct(","):
-                break
-        self.expect_punct(")")
-        names = [c.name for c in found]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise _semantic(f"[Error 10036]: Duplicate column name: {duplicates[0]}")
-        return found
-
-    def column_type(self) -> str:
-        token = self.current
-        if token.kind != WORD:
-            raise self.error("a column type")
-        base = self.advance().text.lower()
-        if base in ("array", "map", "struct", "uniontype"):
-            raise _not_supported(f"Column type {base}")
-        text = base
-        if self.punct("("):
-            sizes = [self.number()]
-            if self.punct(","):
-                sizes.append(self.number())
-            self.expect_punct(")")
-            text += "(" + ",".join(sizes) + ")"
-        try:
-            return cat.normalize_type(text)
-        except cat.UnsupportedType as exc:
-            raise SqlError(f"FAILED: ParseException line {token.line}:{token.column} {exc}") from None
-
-    def number(self) -> str:
-        if self.current.kind != NUMBER:
-            raise self.error("a number")
-        return self.advance().text
-
-    def create_table(self) -> CreateTable:
-        if_not_exists = self.accept_all("IF", "NOT", "EXISTS")
-        table = self.table_name()
-        if self.current.is_word("LIKE"):
-            raise _not_supported("CREATE TABLE LIKE")
-        if not (self.current.kind == PUNCT and self.current.text == "("):
-            raise self.error("'(' and column definitions")
-        columns = self.columns()
-        comment = None
-        partition_keys: list[cat.ColumnDef] = []
-        serde = stored_as = input_format = output_format = location = None
-        delimited: dict[str, str] | None = None
-        serde_properties: dict[str, str] = {}
-        properties: dict[str, str] = {}
-        while self.current.kind != END and not (self.current.kind == PUNCT and self.current.text == ";"):
-            if self.accept("COMMENT"):
-                comment = self.string()
-            elif self.accept_all("PARTITIONED", "BY"):
-                partition_keys = self.columns()
-            elif self.current.is_word("CLUSTERED", "SKEWED"):
-                raise _not_supported(f"{self.current.text.upper()} BY (bucketed or skewed tables)")
-            elif self.accept_all("ROW", "FORMAT"):
-                if self.accept("SERDE"):
-                    serde = self.string()
-                    if self.accept_all("WITH", "SERDEPROPERTIES"):
-                        serde_properties = self.properties()
-                else:
-                    self.expect("DELIMITED")
-                    delimited = self.delimited()
-            elif self.accept_all("WITH", "SERDEPROPERTIES"):
-                serde_properties = self.properties()
-            elif self.accept_all("STORED", "AS"):
-                if self.accept("INPUTFORMAT"):
-                    input_format = self.string()
-                    self.expect("OUTPUTFORMAT")
-                    output_format = self.string()
-                else:
-                    token = self.current
-                    kind = self.identifier().upper()
-                    if kind in _UNSUPPORTED_STORED_AS:
-                        raise _not_supported(f"STORED AS {kind}")
-                    if kind not in _STORED_AS:
-                        raise SqlError(
-                            f"FAILED: ParseException line {token.line}:{token.column} "
-                            f"unknown file format '{token.text}' expecting PARQUET or TEXTFILE"
-                        )
-                    stored_as = kind
-            elif self.accept("LOCATION"):
-                location = self.location()
-            elif self.accept("TBLPROPERTIES"):
-                properties = self.properties()
-            elif self.current.is_word("AS"):
-                raise _not_supported("CREATE TABLE AS SELECT")
-            else:
-                raise self.error(
-                    "COMMENT, PARTITIONED BY, ROW FORMAT, STORED AS, LOCATION or TBLPROPERTIES"
-                )
-        if location is None:
-            raise SqlError("FAILED: SemanticException LOCATION is required for an external table (s3://bucket/folder/)")
-        clash = {c.name for c in columns} & {c.name for c in partition_keys}
-        if clash:
-            raise _semantic(f"[Error 10035]: Column repeated in partitioning columns: {sorted(clash)[0]}")
-        return CreateTable(
-            table, if_not_exists, columns, partition_keys, comment, serde, delimited,
-            serde_properties, stored_as, input_format, output_format, location, properties,
-        )
-
-    def delimited(self) -> dict[str, str]:
-        parameters: dict[str, str] = {}
-        while True:
-            if self.accept_all("FIELDS", "TERMINATED", "BY"):
-                delimiter = self.string()
-                parameters["field.delim"] = delimiter
-                parameters["serialization.format"] = delimiter
-                if self.accept_all("ESCAPED", "BY"):
-                    parameters["escape.delim"] = self.string()
-            elif self.accept_all("LINES", "TERMINATED", "BY"):
-                token = self.current
-                lines = self.string()
-                if lines != "\n":
-                    raise SqlError(
-                        f"FAILED: SemanticException line {token.line}:{token.column} "
-                        "LINES TERMINATED BY only supports newline '\\n' right now"
-                    )
-                parameters["line.delim"] = lines
-            elif self.accept_all("NULL", "DEFINED", "AS"):
-                parameters["serialization.null.format"] = self.string()
-            elif self.current.is_word("COLLECTION", "MAP"):
-                raise _not_supported("COLLECTION ITEMS / MAP KEYS delimiters (complex types)")
-            else:
-                return parameters
 
     def drop(self) -> Statement:
         if self.accept("DATABASE", "SCHEMA"):
@@ -598,6 +480,8 @@ class Parser:
             while self.punct(","):
                 specs.append(self.partition_spec())
             return DropPartitions(table, if_exists, specs)
+        if self.accept_all("SET", "TBLPROPERTIES"):
+            return SetTableProperties(table, self.properties())
         raise _not_supported(f"ALTER TABLE ... {self.current.shown().upper()}")
 
     def show(self) -> Statement:
@@ -618,7 +502,14 @@ class Parser:
             if self.accept("IN", "FROM"):
                 table = TableName(self.identifier(), table.name)
             return ShowColumns(table)
-        if self.current.is_word("CREATE", "TBLPROPERTIES", "VIEWS", "FUNCTIONS"):
+        if self.accept("TBLPROPERTIES"):
+            table = self.table_name()
+            name = None
+            if self.punct("("):
+                name = self.string()
+                self.expect_punct(")")
+            return ShowTableProperties(table, name)
+        if self.current.is_word("CREATE", "VIEWS", "FUNCTIONS"):
             raise _not_supported(f"SHOW {self.current.text.upper()}")
         raise self.error("DATABASES, SCHEMAS, TABLES, PARTITIONS or COLUMNS")
 
@@ -706,6 +597,10 @@ def _storage(statement: CreateTable) -> tuple[str, dict[str, str], str, str]:
     if input_format and input_format != cat.TEXT_INPUT_FORMAT:
         raise _not_supported(f"INPUTFORMAT '{input_format}'")
     text_formats = (cat.TEXT_INPUT_FORMAT, statement.output_format or cat.TEXT_OUTPUT_FORMAT)
+    if statement.stored_as == "JSON":  # Athena's STORED AS JSON is Hive's JsonSerDe
+        if statement.delimited is not None or (serde and serde not in cat.JSON_SERDES):
+            raise _semantic(f"STORED AS JSON cannot be combined with ROW FORMAT {serde or 'DELIMITED'}")
+        serde = serde or cat.HIVE_JSON_SERDE
     if serde is None or serde == cat.LAZY_SIMPLE_SERDE:
         parameters = dict(statement.delimited or {})
         parameters.update(statement.serde_properties)
@@ -713,7 +608,9 @@ def _storage(statement: CreateTable) -> tuple[str, dict[str, str], str, str]:
         return (cat.LAZY_SIMPLE_SERDE, parameters, *text_formats)
     if serde == cat.OPEN_CSV_SERDE:
         return (cat.OPEN_CSV_SERDE, dict(statement.serde_properties), *text_formats)
-    raise _not_supported(f"SerDe '{serde}' (supported: Parquet, LazySimpleSerDe, OpenCSVSerde)")
+    if serde in cat.JSON_SERDES:
+        return (serde, dict(statement.serde_properties), *text_formats)
+    raise _not_supported(f"SerDe '{serde}' (supported: Parquet, LazySimpleSerDe, OpenCSVSerde, JSON SerDes)")
 
 
 def partition_path(keys: list[str], values: list[str]) -> str:
@@ -800,6 +697,12 @@ def _execute(statement: Statement, context: DdlContext) -> ResultTable:
         return empty
     if isinstance(statement, DropTable):
         database, name = statement.table.resolve(context.database)
+        try:
+            is_view = catalog.table(database, name).table_type == "VIRTUAL_VIEW"
+        except cat.NotFound:
+            is_view = False
+        if is_view:  # Hive's rule, which Athena's DROP TABLE follows
+            raise _semantic("[Error 10131]: To drop a view you need to use the DROP VIEW command.")
         catalog.drop_table(database, name, if_exists=statement.if_exists)
         return empty
     if isinstance(statement, RepairTable):
@@ -815,6 +718,18 @@ def _execute(statement: Statement, context: DdlContext) -> ResultTable:
         for values, location in planned:
             catalog.add_partition(table.database, table.name, values, location, if_not_exists=statement.if_not_exists)
         return empty
+    if isinstance(statement, SetTableProperties):
+        database, name = statement.table.resolve(context.database)
+        catalog.set_table_parameters(database, name, statement.properties)
+        return empty
+    if isinstance(statement, ShowTableProperties):
+        table = catalog.table(*statement.table.resolve(context.database))
+        if statement.name is not None:
+            value = table.parameters.get(statement.name)
+            text = value if value is not None else f"Table {table.qualified_name} does not have property: {statement.name}"
+            return _rows("prpt_value", [text])
+        columns = [Column("prpt_name", "varchar"), Column("prpt_value", "varchar")]
+        return ResultTable(columns, sorted(table.parameters.items()))
     if isinstance(statement, DropPartitions):
         table = catalog.table(*statement.table.resolve(context.database))
         for spec in statement.partitions:

@@ -108,6 +108,7 @@ class QueryRun:
     execution_parameters: list[str]
     client_request_token: str | None
     statement_type: str
+    enforced_output: bool = False  # the work group overrides client-side result settings
     state: str = QUEUED
     reason: str | None = None
     submitted: datetime.datetime = field(default_factory=_now)
@@ -243,6 +244,7 @@ class AthenaEngine:
                 execution_parameters=list(execution_parameters or []),
                 client_request_token=client_request_token,
                 statement_type=statement_type,
+                enforced_output=self._enforces_output(backend, workgroup),
             )
             book.runs[query_id] = run
             if client_request_token:
@@ -302,11 +304,11 @@ class AthenaEngine:
         except ValueError as exc:
             raise InvalidRequestException("Invalid NextToken") from exc
 
-        header = [tuple(column.name for column in table.columns)] if statement_type == "DML" else []
+        header = [tuple(column.name for column in table.columns)] if statement_type == "DML" and table.columns else []
         rows = header + table.rows
         page = rows[start : start + page_size]
         out: dict[str, Any] = {
-            "UpdateCount": 0,
+            "UpdateCount": table.update_count,
             "ResultSet": {
                 "Rows": [{"Data": [self._datum(v) for v in row]} for row in page],
                 "ResultSetMetadata": {
@@ -394,6 +396,12 @@ class AthenaEngine:
             raise InvalidRequestException(NO_OUTPUT_LOCATION)
         return effective
 
+    @staticmethod
+    def _enforces_output(backend: AthenaBackend, workgroup: str) -> bool:
+        group = backend.work_groups.get(workgroup)
+        config = (group.configuration if group is not None else None) or {}
+        return bool(config.get("EnforceWorkGroupConfiguration"))
+
     def _cancel(self, run: QueryRun) -> None:
         # Caller holds the lock.
         if run.state in TERMINAL_STATES:
@@ -422,7 +430,9 @@ class AthenaEngine:
                 run.state = RUNNING
                 run.started_at = time.monotonic()
                 session = self.sql.open_session(
-                    run.context.get("Database"), account_id=run.account_id, region=run.region
+                    run.context.get("Database"), account_id=run.account_id, region=run.region,
+                    query_id=run.query_id, output_location=run.result_configuration["OutputLocation"],
+                    enforced_output=run.enforced_output,
                 )
                 run.session = session
             try:

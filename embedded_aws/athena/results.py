@@ -38,6 +38,7 @@ class ResultTable:
     columns: list[Column]
     rows: list[tuple[Any, ...]]
     data_scanned_bytes: int = 0
+    update_count: int = 0  # rows written by CTAS, INSERT INTO or UNLOAD
 
 
 _SIMPLE_TYPES = {

@@ -15,6 +15,7 @@ component starting with ``_`` or ``.`` (``_SUCCESS``, ``_temporary/``,
 from __future__ import annotations
 
 import atexit
+import datetime
 import hashlib
 import os
 import shutil
@@ -38,6 +39,7 @@ class S3Object:
     relative_key: str
     size: int
     etag: str
+    last_modified: datetime.datetime | None = None  # UTC, for "$file_modified_time"
 
     @property
     def uri(self) -> str:
@@ -79,7 +81,10 @@ def list_objects(account_id: str, region: str, location: str) -> list[S3Object]:
             continue
         with key.lock:
             etag = key.etag
-        found.append(S3Object(uri.bucket, name, name[len(prefix):], key.size, etag))
+            modified = key.last_modified
+        if modified is not None and modified.tzinfo is None:
+            modified = modified.replace(tzinfo=datetime.timezone.utc)
+        found.append(S3Object(uri.bucket, name, name[len(prefix):], key.size, etag, modified))
     return sorted(found, key=lambda obj: obj.key)
 
 

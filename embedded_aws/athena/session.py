@@ -36,6 +36,7 @@ from embedded_aws.athena import ddl as athena_ddl
 from embedded_aws.athena import sql as athena_sql
 from embedded_aws.athena import errors as athena_errors
 from embedded_aws.athena import trino_functions, trino_macros, trino_types
+from embedded_aws.athena import write_statements
 from embedded_aws.athena.results import (
     Column,
     ResultTable,
@@ -129,7 +130,13 @@ class SqlSession:
         catalog: Catalog | None = None,
         database: str | None = None,
         cache: ObjectCache | None = None,
+        query_id: str | None = None,
+        output_location: str | None = None,
+        enforced_output: bool = False,
     ):
+        self.query_id = query_id or "local"  # names CTAS files and the default table folder
+        self.output_location = output_location  # the query result folder (s3://...)
+        self.enforced_output = enforced_output  # the work group enforces it: CTAS may not name a location
         self._opened: duckdb.DuckDBPyConnection | None = connection
         self._connect = connect
         self._open_lock = threading.Lock()
@@ -160,6 +167,9 @@ class SqlSession:
             if is_ddl(query):
                 raise SqlError("NOT_SUPPORTED: DDL needs a Glue Data Catalog (open the session with an account and region)")
             return self.run(translate(query), parameters)
+        written = write_statements.execute(self, query, parameters)
+        if written is not None:  # CTAS, INSERT INTO, UNLOAD, views, SHOW CREATE
+            return written
         if is_ddl(query):
             statement = athena_ddl.parse(query)
             context = athena_ddl.DdlContext(
@@ -174,6 +184,35 @@ class SqlSession:
             raise SqlError(athena_errors.locate(str(exc), query)) from exc
 
     def _query(self, query: str, parameters: Sequence[Any]) -> ResultTable:
+        sql, scanned, prepared = self._prepare(query, parameters)
+        table = self._run(sql, parameters, prepared.references)
+        # Athena's identifiers are case-insensitive; result columns come back in lower case.
+        columns = [dataclasses.replace(c, name=c.name.lower()) for c in table.columns]
+        for index, width in prepared.varchar_widths.items():  # a text literal is varchar(n) in Trino
+            if index < len(columns) and columns[index].athena_type == "varchar":
+                columns[index] = dataclasses.replace(columns[index], precision=width)
+        return ResultTable(columns, table.rows, data_scanned_bytes=scanned)
+
+    @property
+    def catalog(self) -> Catalog | None:
+        return self._catalog
+
+    @property
+    def database(self) -> str:
+        return self._database
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        return self._connection
+
+    def prepare_select(
+        self, query: str, parameters: Sequence[Any] = ()
+    ) -> tuple[str, int, list[athena_sql.TableReference]]:
+        """An Athena SELECT made ready on this connection: (DuckDB SQL, bytes scanned, tables read)."""
+        sql, scanned, prepared = self._prepare(query, parameters)
+        return sql, scanned, prepared.references
+
+    def _prepare(self, query: str, parameters: Sequence[Any]) -> tuple[str, int, Any]:
         assert self._catalog is not None
         prepared = athena_sql.prepare(query, list(parameters), self._catalog, self._database)
         try:
@@ -189,13 +228,13 @@ class SqlSession:
             raise SqlCancelled(str(exc)) from exc
         except duckdb.Error as exc:
             raise SqlError(_athena_message(exc, prepared.references)) from exc
-        table = self._run(prepared.sql, parameters, prepared.references)
-        # Athena's identifiers are case-insensitive; result columns come back in lower case.
-        columns = [dataclasses.replace(c, name=c.name.lower()) for c in table.columns]
-        for index, width in prepared.varchar_widths.items():  # a text literal is varchar(n) in Trino
-            if index < len(columns) and columns[index].athena_type == "varchar":
-                columns[index] = dataclasses.replace(columns[index], precision=width)
-        return ResultTable(columns, table.rows, data_scanned_bytes=scanned)
+        return prepared.sql, scanned, prepared
+
+    def run_prepared(
+        self, sql: str, parameters: Sequence[Any], references: list[athena_sql.TableReference]
+    ) -> ResultTable:
+        """DuckDB SQL from ``prepare_select`` (errors worded as Athena's)."""
+        return self._run(sql, parameters, references)
 
     def _run(
         self, sql: str, parameters: Sequence[Any], references: list[athena_sql.TableReference]
@@ -288,7 +327,14 @@ class SqlEngine:
         return [parse_literal(text) for text in parameters or ()]
 
     def open_session(
-        self, database: str | None, *, account_id: str | None = None, region: str | None = None
+        self,
+        database: str | None,
+        *,
+        account_id: str | None = None,
+        region: str | None = None,
+        query_id: str | None = None,
+        output_location: str | None = None,
+        enforced_output: bool = False,
     ) -> SqlSession:
         """A fresh in-memory connection over the Glue Data Catalog of ``account_id``/``region``.
 
@@ -296,4 +342,7 @@ class SqlEngine:
         are only translated, and DDL is refused.
         """
         catalog = Catalog(account_id, region) if account_id and region else None
-        return SqlSession(connect=self._connect, catalog=catalog, database=database, cache=self.cache)
+        return SqlSession(
+            connect=self._connect, catalog=catalog, database=database, cache=self.cache,
+            query_id=query_id, output_location=output_location, enforced_output=enforced_output,
+        )

@@ -33,7 +33,10 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
 from embedded_aws.glue import catalog as cat
-from embedded_aws.athena import trino_functions
+from embedded_aws.glue import hive_types
+from embedded_aws.athena import hive_text, json_tables, pseudo_columns, trino_functions
+from embedded_aws.athena import projection as partition_projection
+from embedded_aws.athena import views as athena_views
 from embedded_aws.athena.results import SqlCancelled, SqlError
 from embedded_aws.athena.s3_tables import ObjectCache, S3Object, data_files
 from embedded_aws.s3.objects import S3LocationError
@@ -102,6 +105,7 @@ class TableReference:
     table: cat.TableDef
     partitions: list[cat.PartitionDef] | None = None  # None: not partitioned
     files: list[S3Object] = field(default_factory=list)
+    pseudo_columns: bool = False  # the query reads "$path", "$file_size" or "$file_modified_time"
 
 
 @dataclass
@@ -370,12 +374,18 @@ def prepare(query: str, parameters: list[Any], catalog: cat.Catalog, database: s
             f"INVALID_PARAMETER_USAGE: Incorrect number of parameters: expected {count} but found {len(parameters)}"
         )
     tree = _parse(source)
+    tree = athena_views.expand(tree, catalog, database)
     resolved = _resolve_tables(tree, source, catalog, database)
+    pseudo = pseudo_columns.used(tree)
+    if pseudo:
+        pseudo_columns.expand_stars(tree, {t.alias_or_name.lower(): d for t, d in resolved})
     references: list[TableReference] = []
     by_alias: dict[str, cat.TableDef] = {}
     for number, (table, definition) in enumerate(resolved, start=1):
+        if partition_projection.enabled(definition):
+            definition = partition_projection.apply(definition, table, parameters)
         partitions = _prune(table, definition, parameters) if definition.partition_keys else None
-        reference = TableReference(f"{VIEW_PREFIX}{number}", definition, partitions)
+        reference = TableReference(f"{VIEW_PREFIX}{number}", definition, partitions, pseudo_columns=pseudo)
         references.append(reference)
         alias = table.alias_or_name
         by_alias[alias.lower()] = definition
@@ -430,12 +440,14 @@ def _table_format(table: cat.TableDef) -> str:
         return "parquet"
     if table.serde_library == cat.OPEN_CSV_SERDE:
         return "opencsv"
+    if table.serde_library in cat.JSON_SERDES:
+        return "json"
     if table.serde_library == cat.LAZY_SIMPLE_SERDE or (not serde and "textinputformat" in input_format):
         return "text"
     raise SqlError(
         f"NOT_SUPPORTED: Table {table.qualified_name} uses SerDe '{table.serde_library or '?'}' "
         f"and InputFormat '{table.input_format or '?'}', which the local Athena engine cannot read "
-        "(supported: Parquet, LazySimpleSerDe, OpenCSVSerde)"
+        "(supported: Parquet, LazySimpleSerDe, OpenCSVSerde, JSON SerDes)"
     )
 
 
@@ -494,7 +506,11 @@ def _text_select(table: cat.TableDef, paths: list[str], kind: str) -> str:
     for index, column in enumerate(table.columns):
         target = cat.duckdb_type(column.type)
         field_name = _quote_identifier(f"c{index}")
-        if target == "VARCHAR":
+        if hive_types.is_complex(column.type):
+            if kind == "opencsv":
+                raise SqlError(f"NOT_SUPPORTED: OpenCSVSerde reads no complex types ({column.name} {column.type})")
+            value = hive_text.parse_sql(field_name, hive_types.parse(column.type), hive_text.separators(parameters))
+        elif target == "VARCHAR":
             value = field_name
         else:  # Hive reads a malformed or empty field of a typed column as NULL
             value = f"TRY_CAST(NULLIF(trim({field_name}), '') AS {target})"
@@ -502,10 +518,15 @@ def _text_select(table: cat.TableDef, paths: list[str], kind: str) -> str:
     return projections_sql(projections) + f" FROM {reader}"
 
 
-def _empty_select(table: cat.TableDef) -> str:
+
+
+
+def _empty_select(table: cat.TableDef, pseudo: bool = False) -> str:
     projections = [
         f"CAST(NULL AS {cat.duckdb_type(c.type)}) AS {_quote_identifier(c.name)}" for c in table.all_columns
     ]
+    if pseudo:
+        projections += pseudo_columns.null_projections()
     return projections_sql(projections) + " WHERE false"
 
 
@@ -541,22 +562,29 @@ def materialise(
             objects = _listing(account_id, region, location) if location else []
             if not objects:
                 continue
-            paths = [str(cache.local_path(account_id, region, obj)) for obj in objects]
             for obj in objects:
                 read[(obj.bucket, obj.key)] = obj.size
             reference.files.extend(objects)
-            if kind == "parquet":
-                select = _parquet_select(connection, table, paths)
-            else:
-                select = _text_select(table, paths, kind)
-            constants = [
-                f"{_constant(value, key.type)} AS {_quote_identifier(key.name)}"
-                for key, value in zip(table.partition_keys, values)
-            ]
-            if constants:
-                columns = ", ".join(_quote_identifier(c.name) for c in table.columns)
-                select = f"SELECT {columns + ', ' if columns else ''}{', '.join(constants)} FROM ({select})"
-            selects.append(select)
-        body = " UNION ALL ".join(selects) if selects else _empty_select(table)
+            # One read per branch, or one per file when the query wants the file's pseudo-columns.
+            groups = [[obj] for obj in objects] if reference.pseudo_columns else [objects]
+            for group in groups:
+                paths = [str(cache.local_path(account_id, region, obj)) for obj in group]
+                if kind == "parquet":
+                    select = _parquet_select(connection, table, paths)
+                elif kind == "json":
+                    select = json_tables.json_select(table, paths)
+                else:
+                    select = _text_select(table, paths, kind)
+                constants = [
+                    f"{_constant(value, key.type)} AS {_quote_identifier(key.name)}"
+                    for key, value in zip(table.partition_keys, values)
+                ]
+                if constants:
+                    columns = ", ".join(_quote_identifier(c.name) for c in table.columns)
+                    select = f"SELECT {columns + ', ' if columns else ''}{', '.join(constants)} FROM ({select})"
+                if reference.pseudo_columns:
+                    select = pseudo_columns.with_file_columns(select, group[0])
+                selects.append(select)
+        body = " UNION ALL ".join(selects) if selects else _empty_select(table, reference.pseudo_columns)
         connection.execute(f"CREATE TEMP VIEW {_quote_identifier(reference.view)} AS {body}")
     return sum(read.values())

@@ -14,12 +14,13 @@ the local Athena holds one process-wide lock.
 from __future__ import annotations
 
 import datetime
-import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from moto.glue.models import GlueBackend, glue_backends
+
+from embedded_aws.glue import hive_types
 
 DEFAULT_DATABASE = "default"
 
@@ -30,8 +31,13 @@ TEXT_INPUT_FORMAT = "org.apache.hadoop.mapred.TextInputFormat"
 TEXT_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
 LAZY_SIMPLE_SERDE = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
 OPEN_CSV_SERDE = "org.apache.hadoop.hive.serde2.OpenCSVSerde"
+OPENX_JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe"
+HIVE_JSON_SERDE = "org.apache.hive.hcatalog.data.JsonSerDe"
+JSON_SERDES = (OPENX_JSON_SERDE, HIVE_JSON_SERDE)
 
 _LOCK = threading.RLock()
+# Fields GetTable adds that are not part of a TableInput.
+_READ_ONLY_TABLE_FIELDS = {"DatabaseName", "CreateTime", "UpdateTime", "VersionId", "CatalogId", "CreatedBy", "IsRegisteredWithLakeFormation"}
 
 
 class CatalogError(Exception):
@@ -54,57 +60,12 @@ class AlreadyExists(CatalogError):
         super().__init__(kind, name, "already exists")
 
 
-# --- Hive column types ------------------------------------------------------
+# --- Hive column types (see hive_types) -----------------------------------------
 
-_SIMPLE_HIVE_TYPES = {
-    "string": ("string", "VARCHAR"),
-    "int": ("int", "INTEGER"),
-    "integer": ("int", "INTEGER"),
-    "bigint": ("bigint", "BIGINT"),
-    "smallint": ("smallint", "SMALLINT"),
-    "tinyint": ("tinyint", "TINYINT"),
-    "double": ("double", "DOUBLE"),
-    "float": ("float", "FLOAT"),
-    "boolean": ("boolean", "BOOLEAN"),
-    "date": ("date", "DATE"),
-    "timestamp": ("timestamp", "TIMESTAMP"),
-    "binary": ("binary", "BLOB"),
-}
-_SIZED = re.compile(r"(varchar|char)\s*\(\s*(\d+)\s*\)")
-_DECIMAL = re.compile(r"decimal(?:\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?")
-MAX_DECIMAL_PRECISION = 38
-
-
-class UnsupportedType(ValueError):
-    """A column type the local Athena cannot declare or read."""
-
-
-def normalize_type(text: str) -> str:
-    """A Hive/Athena column type as Athena stores it in Glue (``integer`` -> ``int``)."""
-    lowered = re.sub(r"\s+", " ", text.strip().lower())
-    if lowered in _SIMPLE_HIVE_TYPES:
-        return _SIMPLE_HIVE_TYPES[lowered][0]
-    if match := _SIZED.fullmatch(lowered):
-        return f"{match.group(1)}({int(match.group(2))})"
-    if match := _DECIMAL.fullmatch(lowered):
-        precision = int(match.group(1) or 10)
-        scale = int(match.group(2) or 0)
-        if not 1 <= precision <= MAX_DECIMAL_PRECISION or scale > precision:
-            raise UnsupportedType(f"Invalid decimal type {text}: precision must be 1-38 and scale <= precision")
-        return f"decimal({precision},{scale})"
-    raise UnsupportedType(f"Unsupported column type: {text}")
-
-
-def duckdb_type(hive_type: str) -> str:
-    """The DuckDB type that holds values of a (normalized) Hive type."""
-    normalized = normalize_type(hive_type)
-    if normalized in _SIMPLE_HIVE_TYPES:
-        return _SIMPLE_HIVE_TYPES[normalized][1]
-    if normalized.startswith(("varchar", "char")):
-        return "VARCHAR"
-    match = _DECIMAL.fullmatch(normalized)
-    assert match is not None
-    return f"DECIMAL({match.group(1)},{match.group(2)})"
+MAX_DECIMAL_PRECISION = hive_types.MAX_DECIMAL_PRECISION
+UnsupportedType = hive_types.UnsupportedType
+normalize_type = hive_types.normalize_type
+duckdb_type = hive_types.duckdb_type
 
 
 # --- snapshots of catalog objects ---------------------------------------------
@@ -144,6 +105,8 @@ class TableDef:
     parameters: dict[str, str] = field(default_factory=dict)
     table_type: str = "EXTERNAL_TABLE"
     partitions: tuple[PartitionDef, ...] = ()
+    view_original_text: str = ""  # a VIRTUAL_VIEW's definition (Athena: "/* Presto View: <base64> */")
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # the Glue Table as stored
 
     @property
     def qualified_name(self) -> str:
@@ -172,6 +135,8 @@ def _table_def(database: str, raw: dict[str, Any], partitions: list[dict[str, An
         serde_parameters=dict(serde.get("Parameters") or {}),
         parameters=dict(raw.get("Parameters") or {}),
         table_type=raw.get("TableType") or "",
+        view_original_text=raw.get("ViewOriginalText") or "",
+        raw=raw,
         partitions=tuple(
             PartitionDef(
                 tuple(str(v) for v in p.get("Values") or []),
@@ -306,6 +271,27 @@ class Catalog:
             parameters.setdefault("transient_lastDdlTime", _ddl_time())
             self._glue.create_table(db_key, name, {**table_input, "Parameters": parameters})
             return True
+
+    def set_table_parameters(self, database: str, name: str, parameters: dict[str, str]) -> None:
+        """Add or change table properties (ALTER TABLE ... SET TBLPROPERTIES), as a new table version."""
+        with _LOCK:
+            db_key = self._database_key(database)
+            table_key = self._table_key(db_key, name) if db_key is not None else None
+            if table_key is None:
+                if db_key is None and database.lower() != DEFAULT_DATABASE:
+                    raise NotFound("Database", database)
+                raise NotFound("Table", f"{database}.{name}")
+            fake = self._glue.databases[db_key].tables[table_key]  # type: ignore[index]
+            stored = fake.as_dict()
+            table_input = {k: v for k, v in stored.items() if k not in _READ_ONLY_TABLE_FIELDS}
+            table_input["Parameters"] = {**(stored.get("Parameters") or {}), **parameters, "transient_lastDdlTime": _ddl_time()}
+            self._glue.update_table(db_key, table_key, table_input)  # type: ignore[arg-type]
+
+    def replace_table(self, database: str, table_input: dict[str, Any]) -> None:
+        """Create a table, or replace one of the same name (CREATE OR REPLACE VIEW)."""
+        with _LOCK:
+            self.drop_table(database, table_input["Name"], if_exists=True)
+            self.create_table(database, table_input)
 
     def drop_table(self, database: str, name: str, *, if_exists: bool = False) -> bool:
         with _LOCK:

@@ -55,8 +55,28 @@ def expected_by_month():
     """).fetchall()
 
 
+def stored_monthly_aggregate(pipeline, directory):
+    """The INSERT INTO step's table: one run-date partition, its Parquet files read straight from S3."""
+    deployment = pipeline.deployment
+    partitions = pipeline.client("glue").get_partitions(
+        DatabaseName=deployment.athena_database, TableName="sales_marketing_monthly"
+    )["Partitions"]
+    assert [p["Values"] for p in partitions] == [[RUN_DATE]]
+    prefix = f"aggregates/sales_marketing_monthly/run_date={RUN_DATE}/"
+    s3 = pipeline.client("s3")
+    paths = []
+    for index, item in enumerate(s3.list_objects_v2(Bucket=deployment.data_bucket, Prefix=prefix)["Contents"]):
+        path = directory / f"aggregate-{index}.parquet"
+        s3.download_file(deployment.data_bucket, item["Key"], str(path))
+        paths.append(str(path))
+    return duckdb.sql(
+        "SELECT strftime(month, '%Y-%m'), forecasted_revenue, leads, website_visits, paid_conversions "
+        f"FROM read_parquet({paths!r}) ORDER BY 1"
+    ).fetchall()
+
+
 @needs_reference
-def test_reference_data_gives_the_independently_computed_answer(pipeline):
+def test_reference_data_gives_the_independently_computed_answer(pipeline, tmp_path):
     execution = pipeline.start_execution(RUN_DATE)
     pipeline.upload_input("sales", RUN_DATE, SALES)
     pipeline.upload_input("marketing", RUN_DATE, MARKETING)
@@ -68,6 +88,7 @@ def test_reference_data_gives_the_independently_computed_answer(pipeline):
     assert got == expected_by_month()
     assert len(got) > 12
     assert set(glue_run_counts(pipeline).values()) == {1}
+    assert stored_monthly_aggregate(pipeline, tmp_path) == expected_by_month()
 
 
 @needs_reference
