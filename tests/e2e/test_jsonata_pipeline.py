@@ -54,7 +54,8 @@ def test_jsonata_twin_runs_the_pipeline_and_answers_the_question(pipeline, tmp_p
     assert sales_branch["salesJob"]["JobRunState"] == "SUCCEEDED" and "salesData" in sales_branch
     assert marketing_branch["marketingJob"]["JobRunState"] == "SUCCEEDED" and "marketingData" in marketing_branch
     assert output["joinJob"]["JobRunState"] == "SUCCEEDED"
-    assert set(output) == {"runDate", "processed", "joinJob", "query"}
+    assert set(output) == {"runDate", "processed", "joinJob", "query", "monthlyAggregate"}
+    assert output["monthlyAggregate"]["State"] == "SUCCEEDED"
     assert "Run Date From Schedule" not in entered_states(pipeline, execution)
 
     rows = pipeline.client("athena").get_query_results(
