@@ -333,7 +333,7 @@ class SparkDriver:
             session.sparkContext.setJobGroup(run.run_id, f"Glue run {run.run_id}", interruptOnCancel=True)
             sys.argv = [run.script, *run.argv]
             sys.path[:0] = python_paths
-            spark_paths.activate(stage)
+            spark_paths.activate(stage, [script_dir, *_extra_paths(run.env)])
             error = self._run_script(run)
         except BaseException as exc:  # Spark failed before the script ran
             error = exc

@@ -12,28 +12,74 @@ Installed once in the warm driver process (``install``), active per run
   and Athena see the data at once;
 - ``SparkContext()`` (what the Glue console template writes) returns the running
   context instead of failing with "Cannot run multiple SparkContexts at once";
-  ``spark.sql.*`` settings of a ``conf`` passed to it apply to the run's session.
+  ``spark.sql.*`` settings of a ``conf`` passed to it apply to the run's session;
+- the job's own modules (beside the script, ``--extra-py-files``) are pickled by
+  value into Spark's Python workers, which cannot import them (they started
+  before the job); the registration ends with the run.
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import sys
 from typing import Any, Callable
 
 from embedded_aws.glue.s3_stage import S3Stage, is_s3_uri
 
 _ACTIVE: list[S3Stage] = []
+#: Folders and archives holding the running job's own modules.
+_JOB_PATHS: list[str] = []
+#: Top-level modules registered with cloudpickle for this run.
+_BY_VALUE: set[str] = set()
 _READERS = ("load", "csv", "json", "parquet", "orc", "text")
 _WRITERS = ("save", "csv", "json", "parquet", "orc", "text")
 _RDD_READERS = ("textFile", "wholeTextFiles", "binaryFiles")
 
 
-def activate(stage: S3Stage) -> None:
+def activate(stage: S3Stage, job_paths: list[str] | None = None) -> None:
     _ACTIVE[:] = [stage]
+    _JOB_PATHS[:] = [p.rstrip(os.sep) + os.sep for p in job_paths or []]
 
 
 def deactivate() -> None:
     _ACTIVE.clear()
+    _JOB_PATHS.clear()
+    if _BY_VALUE:
+        from pyspark import cloudpickle
+
+        for name in _BY_VALUE:
+            if name in sys.modules:
+                try:
+                    cloudpickle.unregister_pickle_by_value(sys.modules[name])
+                except ValueError:
+                    pass
+        _BY_VALUE.clear()
+
+
+def _ship_job_modules() -> None:
+    """Register the job's imported modules to be pickled by value (workers cannot import them)."""
+    if not _JOB_PATHS:
+        return
+    from pyspark import cloudpickle
+
+    for name, module in list(sys.modules.items()):
+        top = name.partition(".")[0]
+        source = getattr(module, "__file__", None) or ""
+        if top in _BY_VALUE or not source.startswith(tuple(_JOB_PATHS)) or top not in sys.modules:
+            continue
+        cloudpickle.register_pickle_by_value(sys.modules[top])
+        _BY_VALUE.add(top)
+
+
+def _shipping(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def prepare(sc: Any, command: Any) -> Any:
+        _ship_job_modules()
+        return original(sc, command)
+
+    prepare.__embedded_glue__ = True  # type: ignore[attr-defined]
+    return prepare
 
 
 def _stage() -> S3Stage:
@@ -144,3 +190,9 @@ def install() -> None:
     _patch(DataFrameWriter, _WRITERS, _writer)
     _patch(SparkContext, _RDD_READERS, _rdd_reader)
     _patch_spark_context(SparkContext)
+    import pyspark.rdd
+    import pyspark.sql.udf
+
+    for module in (pyspark.rdd, pyspark.sql.udf):
+        if not getattr(module._prepare_for_python_RDD, "__embedded_glue__", False):
+            module._prepare_for_python_RDD = _shipping(module._prepare_for_python_RDD)  # type: ignore[attr-defined]

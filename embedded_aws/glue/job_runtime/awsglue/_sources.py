@@ -135,10 +135,17 @@ def read_catalog(glue_context: Any, database: str | None, table_name: str | None
     for values, f in listed:
         if f.uri in wanted:
             by_place.setdefault(tuple(values), []).append(f.uri)
-    text_schema = ", ".join(f"{_fields.quote([c['Name']])} string" for c in columns) if fmt == "csv" else None
+    # Text is typed after reading (choices); JSON is read with the table's schema, so nested
+    # fields match by name (Spark infers struct fields in alphabetical order).
+    if fmt == "csv":
+        read_schema: str | None = ", ".join(f"{_fields.quote([c['Name']])} string" for c in columns)
+    elif fmt == "json":
+        read_schema = ", ".join(f"{_fields.quote([c['Name']])} {_formats.spark_type(c['Type']) or 'string'}" for c in columns)
+    else:
+        read_schema = None
     frames = []
     for values, uris in by_place.items():
-        frame = _formats.read_files(spark, uris, fmt, options, schema=text_schema)
+        frame = _formats.read_files(spark, uris, fmt, options, schema=read_schema)
         frames.append((values, frame))
     if not frames:
         schema = ", ".join(f"{_fields.quote([c['Name']])} {_formats.spark_type(c['Type']) or 'string'}" for c in columns + keys)
