@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from embedded_aws.glue import spark_paths  # small, stdlib-only modules (boto3 and pyspark load lazily)
+from embedded_aws.glue import glue_metastore, spark_paths  # small, stdlib-only modules (boto3 and pyspark load lazily)
 from embedded_aws.glue.job_env import JOB_RUNTIME, PYTHON_PATHS_ENV
 from embedded_aws.glue.s3_stage import S3Stage
 
@@ -334,11 +334,14 @@ class SparkDriver:
             sys.argv = [run.script, *run.argv]
             sys.path[:0] = python_paths
             spark_paths.activate(stage, [script_dir, *_extra_paths(run.env)])
+            if glue_metastore.enabled(run.argv):
+                glue_metastore.start(session, stage, run.env)
             error = self._run_script(run)
         except BaseException as exc:  # Spark failed before the script ran
             error = exc
         finally:
             spark_paths.deactivate()
+            glue_metastore.stop()
             sys.stdout, sys.stderr = saved[3], saved[4]
             ran_for = time.monotonic() - started
             stage.discard()
@@ -439,6 +442,7 @@ def driver_main(argv: list[str]) -> int:
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(JOB_RUNTIME), os.environ.get("PYTHONPATH", "")) if p)
     stage.mkdir(parents=True, exist_ok=True)
     spark_paths.install()
+    glue_metastore.install()
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(socket_path)
     server.listen(64)

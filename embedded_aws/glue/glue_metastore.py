@@ -1,0 +1,166 @@
+"""``--enable-glue-datacatalog``: Spark SQL sees the Glue Data Catalog as its metastore.
+
+On Glue the flag makes the Data Catalog Spark's Hive metastore, so
+``spark.sql("SELECT ... FROM db.table")``, ``spark.table`` and
+``spark.catalog.listTables(db)`` see the catalog's tables. Locally, when a run
+starts with the flag, every catalog database becomes a database of the run's
+Spark catalog and every S3 table a data source table (its format, schema and
+partition columns from the catalog) whose location is the run's local S3
+mirror. A table's objects are downloaded the first time a statement names it
+(``spark.sql`` and ``spark.table`` are watched); Hive-style partition folders
+are discovered as Spark does. The databases are dropped when the run ends.
+Views, and tables in formats local Spark cannot read, are left out.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any, Callable
+
+from embedded_aws.glue.s3_stage import S3Stage, is_s3_uri
+
+_SPARK_FORMATS = {"parquet": "parquet", "orc": "orc", "json": "json", "csv": "csv"}
+
+
+class GlueMetastore:
+    """The catalog's databases and tables registered in one run's Spark session."""
+
+    def __init__(self, spark: Any, stage: S3Stage, glue: Any):
+        self._spark = spark
+        self._stage = stage
+        self._glue = glue
+        self._locations: dict[str, str] = {}  # "db.table" -> s3:// location
+        self._fetched: set[str] = set()
+        self._databases: list[str] = []
+        self._tables: list[str] = []  # tables created in databases Spark already had ("default")
+
+    def register(self) -> None:
+        from awsglue import _formats  # the job runtime is on sys.path during a run
+
+        for page in self._glue.get_paginator("get_databases").paginate():
+            for database in page.get("DatabaseList", []):
+                name = database["Name"]
+                if not self._spark.catalog.databaseExists(name):
+                    self._spark.sql(f"CREATE DATABASE `{name}`")
+                    self._databases.append(name)
+                for tables in self._glue.get_paginator("get_tables").paginate(DatabaseName=name):
+                    for table in tables.get("TableList", []):
+                        self._register_table(name, table, _formats)
+
+    def _register_table(self, database: str, table: dict[str, Any], formats: Any) -> None:
+        descriptor = table.get("StorageDescriptor") or {}
+        location = descriptor.get("Location") or ""
+        if table.get("TableType") == "VIRTUAL_VIEW" or not is_s3_uri(location):
+            return
+        if self._spark.catalog.tableExists(f"`{database}`.`{table['Name']}`"):
+            return
+        try:
+            fmt, options = formats.format_of_table(table)
+            columns = [(c["Name"], formats.spark_type(c["Type"]) or "string") for c in descriptor.get("Columns", [])]
+            keys = [(k["Name"], formats.spark_type(k["Type"]) or "string") for k in table.get("PartitionKeys") or []]
+        except (NotImplementedError, ValueError):
+            return  # a format or type local Spark cannot read
+        schema = ", ".join(f"`{name}` {kind}" for name, kind in columns + keys)
+        spark_options = {}
+        if fmt == "csv":
+            quote = options.get("quoteChar", '"')
+            spark_options = {"sep": options.get("separator", ","), "quote": "" if str(quote) == "-1" else quote,
+                             "header": str(bool(options.get("withHeader"))).lower()}
+        rendered = ", ".join(f"'{k}' '{_escape(v)}'" for k, v in spark_options.items())
+        partitioned = f" PARTITIONED BY ({', '.join(f'`{k}`' for k, _ in keys)})" if keys else ""
+        local = self._stage.local_path(location.rstrip("/") + "/")
+        self._spark.sql(
+            f"CREATE TABLE `{database}`.`{table['Name']}` ({schema}) USING {_SPARK_FORMATS[fmt]}"
+            + (f" OPTIONS ({rendered})" if rendered else "")
+            + f"{partitioned} LOCATION '{_escape(local)}'"
+        )
+        self._locations[f"{database}.{table['Name']}".lower()] = location
+        if database not in self._databases:
+            self._tables.append(f"`{database}`.`{table['Name']}`")
+
+    def fetch_named(self, text: str) -> None:
+        """Download the tables a statement or table name mentions (once per run)."""
+        for name, location in self._locations.items():
+            if name in self._fetched:
+                continue
+            database, table = name.split(".", 1)
+            pattern = rf"`?{re.escape(database)}`?\s*\.\s*`?{re.escape(table)}`?(?![\w])"
+            if re.search(pattern, text, re.IGNORECASE):
+                self._stage.for_read(location.rstrip("/") + "/")
+                self._fetched.add(name)
+                try:
+                    self._spark.catalog.refreshTable(name)
+                except Exception:
+                    pass
+
+    def drop(self) -> None:
+        for name in self._tables:
+            try:
+                self._spark.sql(f"DROP TABLE IF EXISTS {name}")
+            except Exception:
+                pass
+        for name in self._databases:
+            try:
+                self._spark.sql(f"DROP DATABASE IF EXISTS `{name}` CASCADE")
+            except Exception:
+                pass
+
+
+def _escape(value: str) -> str:
+    return str(value).replace("\\", "\\\\").replace("'", "\\'")
+
+
+_ACTIVE: list[GlueMetastore] = []
+
+
+def _watching(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def call(self: Any, text: Any, *args: Any, **kwargs: Any) -> Any:
+        if _ACTIVE and isinstance(text, str):
+            _ACTIVE[0].fetch_named(text)
+        return original(self, text, *args, **kwargs)
+
+    call.__embedded_glue__ = True  # type: ignore[attr-defined]
+    return call
+
+
+def install() -> None:
+    """Watch ``spark.sql`` / ``spark.table`` / ``spark.read.table`` (driver process; idempotent)."""
+    from pyspark.sql import SparkSession
+    from pyspark.sql.readwriter import DataFrameReader
+
+    for cls, name in ((SparkSession, "sql"), (SparkSession, "table"), (DataFrameReader, "table")):
+        if not getattr(getattr(cls, name), "__embedded_glue__", False):
+            setattr(cls, name, _watching(getattr(cls, name)))
+
+
+def start(spark: Any, stage: S3Stage, env: dict[str, str]) -> GlueMetastore:
+    import boto3
+
+    session = boto3.session.Session(
+        aws_access_key_id=env.get("AWS_ACCESS_KEY_ID", "testing"),
+        aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY", "testing"),
+        region_name=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+    )
+    glue = session.client("glue", endpoint_url=env.get("AWS_ENDPOINT_URL_GLUE") or env.get("AWS_ENDPOINT_URL"))
+    metastore = GlueMetastore(spark, stage, glue)
+    _ACTIVE[:] = [metastore]
+    metastore.register()
+    return metastore
+
+
+def stop() -> None:
+    while _ACTIVE:
+        _ACTIVE.pop().drop()
+
+
+def enabled(argv: list[str]) -> bool:
+    """Glue's rule: the argument is present (its value is "true" in practice)."""
+    for i, value in enumerate(argv):
+        if value == "--enable-glue-datacatalog":
+            following = argv[i + 1] if i + 1 < len(argv) else ""
+            return following.lower() != "false"
+        if value.startswith("--enable-glue-datacatalog="):
+            return value.split("=", 1)[1].lower() != "false"
+    return False
