@@ -71,7 +71,9 @@ def test_sigterm_drains_a_task_taken_during_shutdown(aws):
         seen = _wait_for_log(worker, "long_poll_open")
         time.sleep(0.5)  # the poller is inside its long poll
         worker.send_signal(signal.SIGTERM)
-        execution = start(single_task_machine(activity), {"GlueJobName": job})
+        # The job outlives the worker, so the record must be left for a successor (an instant
+        # job could end and be reported before the worker exits).
+        execution = start(single_task_machine(activity), {"GlueJobName": job, "Arguments": {"--seconds": "8"}})
         assert worker.wait(timeout=30) == 0
         logs = seen + worker.stderr.read()
     finally:
