@@ -15,6 +15,8 @@ from embedded_aws.lambda_local import functions as lambda_functions
 from embedded_aws.stepfunctions import activities as sfn_activities
 from embedded_aws.stepfunctions import executions as sfn_executions
 from embedded_aws.stepfunctions import fixes as sfn_fixes
+from embedded_aws.stepfunctions import integrations as sfn_integrations
+from embedded_aws.stepfunctions import interpreter as sfn_interpreter
 
 _LOCK = threading.Lock()
 _INSTALLED = False
@@ -33,6 +35,8 @@ def install() -> None:
         compat.check()
         sfn_activities.install()
         sfn_fixes.install()
+        sfn_interpreter.install()
+        sfn_integrations.install()
         glue_engine.install()
         athena_engine.install()
         cfn_resources.install()
