@@ -13,10 +13,12 @@ from embedded_aws.glue import logs as glue_logs
 from embedded_aws.lambda_local import event_sources as lambda_event_sources
 from embedded_aws.lambda_local import functions as lambda_functions
 from embedded_aws.stepfunctions import activities as sfn_activities
+from embedded_aws.stepfunctions import execution_api as sfn_execution_api
 from embedded_aws.stepfunctions import executions as sfn_executions
 from embedded_aws.stepfunctions import fixes as sfn_fixes
 from embedded_aws.stepfunctions import integrations as sfn_integrations
 from embedded_aws.stepfunctions import interpreter as sfn_interpreter
+from embedded_aws.stepfunctions import redrive as sfn_redrive
 
 _LOCK = threading.Lock()
 _INSTALLED = False
@@ -41,6 +43,8 @@ def install() -> None:
         athena_engine.install()
         cfn_resources.install()
         sfn_executions.install()
+        sfn_redrive.install()
+        sfn_execution_api.install()
         athena_metadata.install()
         glue_logs.install()
         server_errors.install()

@@ -107,6 +107,13 @@ def _terminated(self: BaseExecutionWorkerCommunication) -> None:
     _moto_terminated(self)  # type: ignore[misc]
 
 
+def reopen(execution: Execution, env: Environment) -> None:
+    """Undo the seal of a stopped execution's history and status (RedriveExecution continues it)."""
+    with _SEAL_LOCK:
+        env.event_manager.__dict__.pop(_SEALED, None)
+        execution.__dict__.pop(_STOPPED, None)
+
+
 # --- StopExecution ------------------------------------------------------------------
 
 

@@ -30,9 +30,12 @@ exported the port.
 from __future__ import annotations
 
 import datetime
+import functools
+import re
 from typing import Any, Callable, Final
 
 import boto3
+import botocore.session
 from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -46,6 +49,9 @@ from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import StatesErrorNameType
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.credentials import StateCredentials
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_factory
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
+    StateTaskServiceAwsSdk,
+)
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
     ResourceCondition,
     ResourceRuntimePart,
@@ -282,4 +288,33 @@ def install() -> None:
     rebind(_moto_boto_client_for, boto_client_for)
     _moto_state_task_service_for = state_task_service_factory.state_task_service_for
     rebind(_moto_state_task_service_for, _state_task_service_for)
+    StateTaskServiceAwsSdk._normalise_service_error_name = staticmethod(_sdk_service_error_name)  # type: ignore[method-assign]
     _INSTALLED = True
+
+
+# --- AWS SDK integration error names --------------------------------------------------------
+
+# aws-sdk service names that are not a botocore name without its hyphens
+_SFN_TO_BOTO = {"sfn": "stepfunctions", "states": "stepfunctions", "eventbridge": "events", "cloudwatchlogs": "logs"}
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+@functools.lru_cache(maxsize=None)
+def sdk_error_service_name(service: str) -> str:
+    """The PascalCase service name AWS prefixes to aws-sdk error names (``s3`` -> ``S3``,
+    ``dynamodb`` -> ``DynamoDb``, ``acmpca`` -> ``AcmPca``, ``sfn`` -> ``Sfn``).
+
+    AWS builds it from the service's SDK id the way the AWS SDK names its
+    client classes: words of the service id, each capitalised.
+    """
+    session = botocore.session.get_session()
+    by_plain_name = {name.replace("-", ""): name for name in session.get_available_services()}
+    boto_name = _SFN_TO_BOTO.get(service) or by_plain_name.get(service)
+    if boto_name is None:
+        return service[:1].upper() + service[1:]
+    service_id = session.get_service_model(boto_name).service_id
+    return "".join(word.capitalize() for word in _WORD.findall(str(service_id)))
+
+
+def _sdk_service_error_name(service_name: str) -> str:
+    return sdk_error_service_name(service_name.lower())

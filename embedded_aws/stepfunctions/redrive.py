@@ -1,0 +1,284 @@
+"""RedriveExecution: continue a failed Standard execution from its unsuccessful step.
+
+As the API reference describes it: an execution that FAILED, TIMED_OUT or was
+ABORTED in the last 14 days continues in place (same ARN, same definition,
+same history) from the state that did not complete, with the input that
+state had; states that succeeded are not run again. For a Parallel state
+only the branches that failed or were aborted run again. The history gets an
+``ExecutionRedriven`` event (``redriveCount``); DescribeExecution and
+ListExecutions show ``redriveCount``, ``redriveDate``, ``redriveStatus`` and
+``redriveStatusReason``.
+
+How: every top-level state remembers, on the execution's environment, its
+name and input when it is entered (``_remember_entry``). A redrive revives
+the same environment (history, context, variables) and runs the program
+from that state. Each Parallel state keeps the outputs of the branches that
+succeeded in its latest run; the redriven run reuses them.
+
+Not supported locally (answered NotImplemented, never run differently): a
+redrive whose unsuccessful state is a Map (AWS reruns only the failed
+iterations or child executions).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import threading
+from typing import Any, Callable
+
+from moto.core.responses import ActionResult
+from moto.stepfunctions import responses as sfn_responses
+from moto.stepfunctions.parser.api import (
+    ExecutionStatus,
+    HistoryEventType,
+    StateMachineType,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+    FailureEvent,
+    FailureEventException,
+)
+from moto.stepfunctions.parser.asl.component.program.program import Program
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.state_map import StateMap
+from moto.stepfunctions.parser.asl.component.state.exec.state_parallel.branch_worker import BranchWorker
+from moto.stepfunctions.parser.asl.component.state.exec.state_parallel.branches_decl import (
+    BranchesDecl,
+    BranchWorkerPool,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_parallel.state_parallel import StateParallel
+from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+from moto.stepfunctions.parser.asl.eval.environment import Environment
+from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+from moto.stepfunctions.parser.asl.eval.program_state import ProgramEnded, ProgramRunning
+from moto.stepfunctions.parser.backend.execution import Execution
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+from moto.stepfunctions.parser.utils import TMP_THREADS
+
+from embedded_aws.stepfunctions import executions as sfn_executions
+from embedded_aws.stepfunctions.errors import api_error
+
+REDRIVABLE_PERIOD = datetime.timedelta(days=14)
+MAX_HISTORY_EVENTS = 25_000
+MAX_REDRIVES = 1_000
+_REDRIVABLE_STATUSES = {ExecutionStatus.FAILED, ExecutionStatus.TIMED_OUT, ExecutionStatus.ABORTED}
+
+# Attributes this module keeps on moto's objects.
+_ENTRY = "_etl_redrive_entry"  # Environment: (state name, input) of the last top-level state entered
+_COUNT = "_etl_redrive_count"  # Execution
+_DATE = "_etl_redrive_date"  # Execution
+_TOKENS = "_etl_redrive_tokens"  # Execution: clientToken -> redriveDate
+_DONE = "_etl_branch_outputs"  # BranchesDecl: branch index -> output of its latest successful run
+_REUSE = "_etl_reuse_branches"  # BranchesDecl: the next run reuses _DONE (set by a redrive)
+_PROGRAM = "_etl_program"  # ExecutionWorker: its parsed program
+_LOCK = threading.Lock()
+
+
+# --- what DescribeExecution / ListExecutions show --------------------------------------
+
+
+def redrive_count(execution: Any) -> int:
+    return int(getattr(execution, _COUNT, 0))
+
+
+def redrive_date(execution: Any) -> datetime.datetime | None:
+    return getattr(execution, _DATE, None)
+
+
+def not_redrivable_reason(execution: Any, now: datetime.datetime | None = None) -> str | None:
+    """Why ``execution`` cannot be redriven (the documented reasons), or None if it can."""
+    status = ExecutionStatus(execution.status)
+    if status == ExecutionStatus.RUNNING:
+        return "Execution is RUNNING and cannot be redriven"
+    if status == ExecutionStatus.SUCCEEDED:
+        return "Execution is SUCCEEDED and cannot be redriven"
+    if status not in _REDRIVABLE_STATUSES:
+        return f"Execution is {status.value} and cannot be redriven"
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    if execution.stop_date is not None and now - execution.stop_date > REDRIVABLE_PERIOD:
+        return "Execution redrivable period exceeded."
+    worker = getattr(execution, "exec_worker", None)
+    env = getattr(worker, "env", None)
+    if env is not None and len(env.event_manager.get_event_history()) >= MAX_HISTORY_EVENTS:
+        return "Execution history event limit exceeded."
+    return None
+
+
+def redrive_fields(execution: Any) -> dict[str, Any]:
+    """redriveCount, redriveDate, redriveStatus, redriveStatusReason of a Standard execution."""
+    if getattr(execution, "sm_type", StateMachineType.STANDARD) == StateMachineType.EXPRESS:
+        return {}
+    fields: dict[str, Any] = {"redriveCount": redrive_count(execution)}
+    if redrive_date(execution) is not None:
+        fields["redriveDate"] = redrive_date(execution)
+    reason = not_redrivable_reason(execution)
+    fields["redriveStatus"] = "REDRIVABLE" if reason is None else "NOT_REDRIVABLE"
+    if reason is not None:
+        fields["redriveStatusReason"] = reason
+    return fields
+
+
+# --- remembering where an execution is --------------------------------------------------
+
+_moto_state_eval_body: Callable[..., None] | None = None
+
+
+def _remember_entry(self: CommonStateField, env: Environment) -> None:
+    if not env.is_frame():
+        setattr(env, _ENTRY, (self.name, copy.deepcopy(env.states.get_input())))
+    _moto_state_eval_body(self, env)  # type: ignore[misc]
+
+
+def _branches_eval_body(self: BranchesDecl, env: Environment) -> None:
+    """moto's BranchesDecl._eval_body, remembering each branch that succeeded
+    and, when redriven, running only the branches that did not."""
+    input_val = env.stack.pop()
+    reused: dict[int, Any] = getattr(self, _DONE, {}) if self.__dict__.pop(_REUSE, False) else {}
+    done: dict[int, Any] = dict(reused)
+    setattr(self, _DONE, done)
+    pending = [(i, program) for i, program in enumerate(self.programs) if i not in reused]
+    pool = BranchWorkerPool(workers_num=len(pending))
+    workers: list[tuple[int, BranchWorker]] = []
+    for index, program in pending:
+        frame = env.open_inner_frame()
+        frame.states.reset(input_value=input_val)
+        worker = BranchWorker(branch_worker_comm=pool, program=program, env=frame)
+        workers.append((index, worker))
+        worker.start()
+    if pending:
+        pool.wait()
+    failure = pool.get_exit_event_details() if pending else None
+    for index, worker in workers:
+        if isinstance(worker.env.program_state(), ProgramEnded):
+            done[index] = worker.env.states.get_input()
+    if failure is not None:
+        for _, worker in workers:
+            worker.stop(stop_date=datetime.datetime.now(), cause=None, error=None)
+            env.close_frame(worker.env)
+        _branch_failed(env, failure)
+    for _, worker in workers:
+        env.close_frame(worker.env)
+    env.stack.append([done[i] for i in range(len(self.programs))])
+
+
+def _branch_failed(env: Environment, details: Any) -> None:
+    """What moto raises when a branch failed: the Parallel state fails with its error."""
+    raise FailureEventException(
+        failure_event=FailureEvent(
+            env=env,
+            error_name=CustomErrorName(error_name=details.get("error")),
+            event_type=HistoryEventType.ExecutionFailed,
+            event_details=EventDetails(executionFailedEventDetails=details),
+        )
+    )
+
+
+_moto_entrypoint: Callable[[ExecutionWorker], Any] | None = None
+
+
+def _entrypoint(self: ExecutionWorker) -> Any:
+    """The execution's parsed program, kept so a redrive continues in the same
+    objects (a Parallel state's branches remember which of them succeeded)."""
+    program = self.__dict__.get(_PROGRAM)
+    if program is None:
+        program = _moto_entrypoint(self)  # type: ignore[misc]
+        setattr(self, _PROGRAM, program)
+    return program
+
+
+# --- RedriveExecution ---------------------------------------------------------------------
+
+
+def _revive(execution: Execution, count: int, redriven_at: datetime.datetime) -> None:
+    """Run the execution again from its unsuccessful state (on the caller's thread)."""
+    worker = execution.exec_worker
+    env: Environment = worker.env  # type: ignore[union-attr]
+    state_name, state_input = getattr(env, _ENTRY)
+    program: Program = worker._get_evaluation_entrypoint()  # type: ignore[union-attr]
+    state = program.states.states[state_name]
+    if isinstance(state, StateParallel):
+        setattr(state.branches, _REUSE, True)
+    env.event_manager.add_event(
+        context=env.event_history_context,
+        event_type=HistoryEventType.ExecutionRedriven,
+        event_details=EventDetails(executionRedrivenEventDetails={"redriveCount": count}),
+        timestamp=redriven_at,
+        update_source_event_id=False,
+    )
+    env.states.reset(input_value=state_input)
+    env.next_state_name = state_name
+    timeout = program.timeout_seconds.timeout_seconds if program.timeout_seconds else None
+    thread = threading.Thread(target=lambda: Program._eval_body(program, env) if env.is_running() else None, daemon=True)
+    TMP_THREADS.append(thread)
+    thread.start()
+    thread.join(timeout=timeout)
+    if thread.is_alive():
+        env.set_timed_out()
+    worker._execution_communication.terminated()  # type: ignore[union-attr]
+
+
+def redrive(execution: Execution, client_token: str | None) -> datetime.datetime:
+    """Redrive ``execution`` now and return its redrive date."""
+    with _LOCK:
+        tokens: dict[str, datetime.datetime] = execution.__dict__.setdefault(_TOKENS, {})
+        if client_token and client_token in tokens:
+            return tokens[client_token]  # idempotent retry of the same request
+        if execution.sm_type == StateMachineType.EXPRESS:
+            raise api_error("ExecutionNotRedrivable", f"Execution is of type EXPRESS and cannot be redriven: '{execution.exec_arn}'")
+        reason = not_redrivable_reason(execution)
+        if reason is not None:
+            raise api_error("ExecutionNotRedrivable", reason)
+        if redrive_count(execution) >= MAX_REDRIVES:
+            raise api_error("ExecutionNotRedrivable", "Execution has reached the maximum number of redrives.")
+        env: Environment | None = getattr(execution.exec_worker, "env", None)
+        if env is None or getattr(env, _ENTRY, None) is None:
+            raise api_error("ExecutionNotRedrivable", "Execution has no unsuccessful state to redrive.")
+        program = execution.exec_worker._get_evaluation_entrypoint()  # type: ignore[union-attr]
+        if isinstance(program.states.states.get(getattr(env, _ENTRY)[0]), StateMap):
+            raise NotImplementedError(
+                "redriving an execution whose unsuccessful state is a Map state (AWS reruns only its failed "
+                "iterations or child executions)"
+            )
+        now = datetime.datetime.now(datetime.timezone.utc)
+        count = redrive_count(execution) + 1
+        setattr(execution, _COUNT, count)
+        setattr(execution, _DATE, now)
+        if client_token:
+            tokens[client_token] = now
+        sfn_executions.reopen(execution, env)
+        execution.exec_status = ExecutionStatus.RUNNING
+        execution.stop_date = None
+        execution.error = None
+        execution.cause = None
+        execution.output = None
+        env._program_state = ProgramRunning()  # type: ignore[attr-defined]
+        thread = threading.Thread(target=_revive, args=(execution, count, now), daemon=True)
+        TMP_THREADS.append(thread)
+        thread.start()
+        return now
+
+
+def redrive_execution(self: sfn_responses.StepFunctionResponse) -> ActionResult:
+    execution = self.stepfunction_backend.describe_execution(self._get_param("executionArn"))
+    if not isinstance(execution, Execution):
+        raise NotImplementedError("RedriveExecution needs the executing Step Functions backend")
+    return ActionResult({"redriveDate": redrive(execution, self._get_param("clientToken"))})
+
+
+# --- install ----------------------------------------------------------------------------------
+
+_INSTALLED = False
+
+
+def install() -> None:
+    """Add RedriveExecution and the bookkeeping it needs (idempotent)."""
+    global _INSTALLED, _moto_state_eval_body, _moto_entrypoint
+    if _INSTALLED:
+        return
+    _moto_entrypoint = ExecutionWorker._get_evaluation_entrypoint
+    ExecutionWorker._get_evaluation_entrypoint = _entrypoint  # type: ignore[method-assign]
+    _moto_state_eval_body = CommonStateField._eval_body
+    CommonStateField._eval_body = _remember_entry  # type: ignore[method-assign]
+    BranchesDecl._eval_body = _branches_eval_body  # type: ignore[method-assign]
+    sfn_responses.StepFunctionResponse.redrive_execution = redrive_execution  # type: ignore[attr-defined]
+    _INSTALLED = True
