@@ -19,6 +19,7 @@ from embedded_aws.stepfunctions import fixes as sfn_fixes
 from embedded_aws.stepfunctions import integrations as sfn_integrations
 from embedded_aws.stepfunctions import interpreter as sfn_interpreter
 from embedded_aws.stepfunctions import redrive as sfn_redrive
+from embedded_aws.stepfunctions import validation as sfn_validation
 
 _LOCK = threading.Lock()
 _INSTALLED = False
@@ -45,6 +46,7 @@ def install() -> None:
         sfn_executions.install()
         sfn_redrive.install()
         sfn_execution_api.install()
+        sfn_validation.install()
         athena_metadata.install()
         glue_logs.install()
         server_errors.install()
