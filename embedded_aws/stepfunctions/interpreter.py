@@ -10,7 +10,11 @@ and the Step Functions developer guide):
   ``States.NoChoiceMatched`` (moto: ``States.Runtime`` from a RuntimeError).
 * A missed heartbeat is ``States.HeartbeatTimeout`` (a distinct, catchable
   error name), for activities (``ActivityTimedOut``) and callback tasks
-  (``TaskTimedOut``); moto reported ``States.Timeout``.
+  (``TaskTimedOut``); moto reported ``States.Timeout``. As documented, a
+  Retry/Catch on ``States.Timeout`` still matches it (that name covers
+  "ran longer than TimeoutSeconds, or failed to send a heartbeat").
+* ``States.ALL`` matches every error except the terminal
+  ``States.DataLimitExceeded`` and ``States.Runtime`` (moto matched all).
 * A Wait with ``Timestamp``/``TimestampPath`` waits until that instant in UTC
   (RFC 3339, ``Z`` or a numeric offset), never less; moto compared a naive
   timestamp with the host's local clock and truncated to whole seconds.
@@ -33,6 +37,7 @@ from moto.stepfunctions.parser.api import (
     ExecutionFailedEventDetails,
     HistoryEventType,
 )
+from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
     FailureEvent,
     FailureEventException,
@@ -141,6 +146,30 @@ def _task_from_error(self: StateTask, env: Environment, ex: Exception) -> Failur
     if isinstance(ex, HeartbeatTimeoutError):
         return heartbeat_timed_out(env, HistoryEventType.TaskTimedOut, "taskTimedOutEventDetails")
     return _moto_task_from_error(self, env, ex)  # type: ignore[misc]
+
+
+_TIMEOUT = StatesErrorName(typ=StatesErrorNameType.StatesTimeout)
+_HEARTBEAT = StatesErrorName(typ=StatesErrorNameType.StatesHeartbeatTimeout)
+_ALL = StatesErrorName(typ=StatesErrorNameType.StatesALL)
+_NOT_CAUGHT_BY_ALL = {
+    StatesErrorNameType.StatesRuntime.to_name(),
+    StatesErrorNameType.StatesStatesDataLimitExceeded.to_name(),
+}
+_moto_error_equals: Callable[..., None] | None = None
+
+
+def _error_equals(self: ErrorEqualsDecl, env: Environment) -> None:
+    error_name = env.stack[-1]
+    name = getattr(error_name, "error_name", None)
+    if name == _HEARTBEAT.error_name and _TIMEOUT in self.error_names:
+        env.stack.pop()
+        env.stack.append(True)
+        return
+    if name in _NOT_CAUGHT_BY_ALL and self.error_names == [_ALL]:
+        env.stack.pop()
+        env.stack.append(False)
+        return
+    _moto_error_equals(self, env)  # type: ignore[misc]
 
 
 # --- Wait Timestamp ----------------------------------------------------------------------------
@@ -254,7 +283,7 @@ _INSTALLED = False
 
 def install() -> None:
     """Apply every fix above (idempotent)."""
-    global _INSTALLED, _moto_task_from_error, _moto_map_from_state_props, _moto_map_run, _moto_parse
+    global _INSTALLED, _moto_task_from_error, _moto_error_equals, _moto_map_from_state_props, _moto_map_run, _moto_parse
     if _INSTALLED:
         return
     import moto.stepfunctions.parser.asl.parse.preprocessor  # noqa: F401  (loads every interpreter module)
@@ -264,6 +293,8 @@ def install() -> None:
     StateChoice._eval_state = _choice_eval_state  # type: ignore[method-assign]
     _moto_task_from_error = StateTask._from_error
     StateTask._from_error = _task_from_error  # type: ignore[method-assign]
+    _moto_error_equals = ErrorEqualsDecl._eval_body
+    ErrorEqualsDecl._eval_body = _error_equals  # type: ignore[method-assign]
     wait_timestamp.Timestamp._from_timestamp_string = staticmethod(_timestamp_from_string)  # type: ignore[method-assign]
     wait_timestamp.Timestamp._eval_body = _wait_until  # type: ignore[method-assign]
     _moto_map_from_state_props = StateMap.from_state_props
