@@ -198,7 +198,7 @@ def _check_sfn_interpreter(problems: Problems) -> None:
     _source_mentions(problems, Preprocessor, "Preprocessor", "_query_language_per_scope: list[QueryLanguage] = []")
     _source_mentions(problems, ExecuteState._evaluate_with_timeout, "ExecuteState._evaluate_with_timeout",
                      "terminated_event.wait(timeout_seconds)")
-    _source_mentions(problems, DistributedIterationComponent._map_run, "DistributedIterationComponent._map_run",
+    _source_mentions(problems, inspect.unwrap(DistributedIterationComponent._map_run), "DistributedIterationComponent._map_run",
                      "env.stack.append(outputs)")
     require_params(problems, AmazonStateLanguageParser.parse, "AmazonStateLanguageParser.parse", "definition")
 

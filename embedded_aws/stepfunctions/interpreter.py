@@ -300,6 +300,7 @@ def install() -> None:
     _moto_map_from_state_props = StateMap.from_state_props
     StateMap.from_state_props = _map_from_state_props  # type: ignore[method-assign]
     _moto_map_run = DistributedIterationComponent._map_run
+    _map_run.__wrapped__ = _moto_map_run  # type: ignore[attr-defined]  (compat reads moto's source through it)
     DistributedIterationComponent._map_run = _map_run  # type: ignore[method-assign]
     _moto_parse = AmazonStateLanguageParser.parse
     AmazonStateLanguageParser.parse = staticmethod(_parse)  # type: ignore[method-assign]
