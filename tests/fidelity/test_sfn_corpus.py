@@ -478,6 +478,13 @@ INTEGRATIONS = [
          cause=_json_cause(lambda c: c["QueryExecution"]["Status"]["State"] == "FAILED")),
     Case("sqs-wait-for-task-token-callback", "integrations", _sqs_machine, {"job": "j1"}, output={"echo": "j1"},
          drive=_sqs_callback),
+    Case("callback-heartbeat-timeout", "integrations",
+         lambda run: {"StartAt": "S", "States": {
+             "S": {**_sqs_machine(run)["States"]["S"], "HeartbeatSeconds": 1,
+                   "Catch": [{"ErrorEquals": ["States.HeartbeatTimeout"], "Next": "H"}]},
+             "H": _pass(OutputPath="$.Error")}},
+         {"job": "j2"}, output="States.HeartbeatTimeout",
+         check=lambda run, d: _assert("TaskTimedOut" in run.types(), run.types())),
     Case("aws-sdk-error-name-uses-the-service-name", "integrations",
          {"StartAt": "Get", "States": {
              "Get": _task("arn:aws:states:::aws-sdk:s3:getObject", Parameters={"Bucket": RESULTS, "Key": "no/such/key"},
@@ -728,6 +735,13 @@ def test_valid_definition_validates_ok_and_update_refuses_an_invalid_one(sfn):
         sfn.update_state_machine(stateMachineArn=arn, definition=json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Z"}}}))
     assert excinfo.value.response["Error"]["Code"] == "InvalidDefinition"
     assert json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"]) == json.loads(good)
+
+
+def test_redriving_an_unknown_execution(sfn):
+    unknown = "arn:aws:states:us-east-1:123456789012:execution:corpus-none:" + uuid.uuid4().hex
+    with pytest.raises(ClientError) as excinfo:
+        sfn.redrive_execution(executionArn=unknown)
+    assert excinfo.value.response["Error"]["Code"] == "ExecutionDoesNotExist"
 
 
 def test_a_refused_definition_does_not_poison_later_ones(sfn):
