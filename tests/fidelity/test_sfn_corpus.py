@@ -744,6 +744,20 @@ def test_redriving_an_unknown_execution(sfn):
     assert excinfo.value.response["Error"]["Code"] == "ExecutionDoesNotExist"
 
 
+def test_redriving_a_failed_map_is_refused_loudly_not_run_differently(sfn):
+    """AWS reruns only a Map's failed iterations; that is not supported locally and says so."""
+    arn = sfn.create_state_machine(name=f"corpus-{uuid.uuid4().hex[:10]}", roleArn=ROLE, definition=json.dumps(
+        _one({"Type": "Map", "ItemProcessor": _FAIL_ON_ONE, "End": True})))["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps(_items(1, 2)))["executionArn"]
+    run = Run(sfn=sfn, aws=None, machine_arn=arn, execution_arn=execution)
+    assert run.wait()["status"] == "FAILED"
+    with pytest.raises(ClientError) as excinfo:
+        sfn.redrive_execution(executionArn=execution)
+    assert excinfo.value.response["Error"]["Code"] == "NotImplemented"
+    assert "not supported locally" in excinfo.value.response["Error"]["Message"]
+    assert run.describe()["status"] == "FAILED"
+
+
 def test_a_refused_definition_does_not_poison_later_ones(sfn):
     """moto kept parser state in a class-level list: after one refusal every definition was refused."""
     broken = {"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"a.$": "$.x"}, "End": True}}}
