@@ -10,9 +10,9 @@ ListExecutions show ``redriveCount``, ``redriveDate``, ``redriveStatus`` and
 ``redriveStatusReason``.
 
 How: every top-level state remembers, on the execution's environment, its
-name and input when it is entered (``_remember_entry``). A redrive revives
-the same environment (history, context, variables) and runs the program
-from that state. Each Parallel state keeps the outputs of the branches that
+name and input when it is entered (``_remember_entry``). A redrive runs the
+same parsed program from that state in a new environment that carries on
+the old one's history and variables. Each Parallel state keeps the outputs of the branches that
 succeeded in its latest run; the redriven run reuses them.
 
 Not supported locally (answered NotImplemented, never run differently): a
@@ -50,7 +50,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_parallel.state_par
 from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
-from moto.stepfunctions.parser.asl.eval.program_state import ProgramEnded, ProgramRunning
+from moto.stepfunctions.parser.asl.eval.program_state import ProgramEnded
 from moto.stepfunctions.parser.backend.execution import Execution
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from moto.stepfunctions.parser.utils import TMP_THREADS
@@ -189,11 +189,23 @@ def _entrypoint(self: ExecutionWorker) -> Any:
 # --- RedriveExecution ---------------------------------------------------------------------
 
 
-def _revive(execution: Execution, count: int, redriven_at: datetime.datetime) -> None:
-    """Run the execution again from its unsuccessful state (on the caller's thread)."""
+def _revived_environment(worker: ExecutionWorker, failed: Environment) -> Environment:
+    """A running environment that continues ``failed``: same history, event chain and variables.
+
+    A fresh object, so a thread of the first attempt that is still unwinding
+    (a timed-out state) keeps seeing its own, ended, environment.
+    """
+    env = worker._get_evaluation_environment()  # type: ignore[attr-defined]
+    env.event_manager = failed.event_manager
+    env.event_history_context = failed.event_history_context
+    env.variable_store = failed.variable_store  # type: ignore[misc]
+    return env
+
+
+def _revive(execution: Execution, env: Environment, state_name: str, state_input: Any, count: int,
+            redriven_at: datetime.datetime) -> None:
+    """Run the execution again from its unsuccessful state (on its own thread, as StartExecution does)."""
     worker = execution.exec_worker
-    env: Environment = worker.env  # type: ignore[union-attr]
-    state_name, state_input = getattr(env, _ENTRY)
     program: Program = worker._get_evaluation_entrypoint()  # type: ignore[union-attr]
     state = program.states.states[state_name]
     if isinstance(state, StateParallel):
@@ -208,7 +220,7 @@ def _revive(execution: Execution, count: int, redriven_at: datetime.datetime) ->
     env.states.reset(input_value=state_input)
     env.next_state_name = state_name
     timeout = program.timeout_seconds.timeout_seconds if program.timeout_seconds else None
-    thread = threading.Thread(target=lambda: Program._eval_body(program, env) if env.is_running() else None, daemon=True)
+    thread = threading.Thread(target=Program._eval_body, args=(program, env), daemon=True)
     TMP_THREADS.append(thread)
     thread.start()
     thread.join(timeout=timeout)
@@ -230,11 +242,13 @@ def redrive(execution: Execution, client_token: str | None) -> datetime.datetime
             raise api_error("ExecutionNotRedrivable", reason)
         if redrive_count(execution) >= MAX_REDRIVES:
             raise api_error("ExecutionNotRedrivable", "Execution has reached the maximum number of redrives.")
-        env: Environment | None = getattr(execution.exec_worker, "env", None)
-        if env is None or getattr(env, _ENTRY, None) is None:
+        worker = execution.exec_worker
+        failed: Environment | None = getattr(worker, "env", None)
+        entry = getattr(failed, _ENTRY, None)
+        if failed is None or entry is None:
             raise api_error("ExecutionNotRedrivable", "Execution has no unsuccessful state to redrive.")
-        program = execution.exec_worker._get_evaluation_entrypoint()  # type: ignore[union-attr]
-        if isinstance(program.states.states.get(getattr(env, _ENTRY)[0]), StateMap):
+        program = worker._get_evaluation_entrypoint()  # type: ignore[union-attr]
+        if isinstance(program.states.states.get(entry[0]), StateMap):
             raise NotImplementedError(
                 "redriving an execution whose unsuccessful state is a Map state (AWS reruns only its failed "
                 "iterations or child executions)"
@@ -245,14 +259,15 @@ def redrive(execution: Execution, client_token: str | None) -> datetime.datetime
         setattr(execution, _DATE, now)
         if client_token:
             tokens[client_token] = now
+        env = _revived_environment(worker, failed)
         sfn_executions.reopen(execution, env)
+        worker.env = env  # type: ignore[union-attr]
         execution.exec_status = ExecutionStatus.RUNNING
         execution.stop_date = None
         execution.error = None
         execution.cause = None
         execution.output = None
-        env._program_state = ProgramRunning()  # type: ignore[attr-defined]
-        thread = threading.Thread(target=_revive, args=(execution, count, now), daemon=True)
+        thread = threading.Thread(target=_revive, args=(execution, env, *entry, count, now), daemon=True)
         TMP_THREADS.append(thread)
         thread.start()
         return now

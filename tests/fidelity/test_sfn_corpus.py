@@ -553,6 +553,12 @@ def _redrive_stopped(run: Run) -> None:
     run.sfn.send_task_success(taskToken=run.take()["taskToken"], output='"resumed"')
 
 
+def _redrive_timed_out(run: Run) -> None:
+    assert run.wait()["status"] == "TIMED_OUT"  # nobody took the task within the execution's TimeoutSeconds
+    run.sfn.redrive_execution(executionArn=run.execution_arn)
+    run.sfn.send_task_success(taskToken=run.take()["taskToken"], output='"late but done"')
+
+
 def _stop_with_error_and_cause(run: Run) -> None:
     run.take()
     run.notes["stop"] = run.sfn.stop_execution(executionArn=run.execution_arn, error="Manual", cause="operator said so")
@@ -582,6 +588,9 @@ REDRIVE_STOP = [
     Case("redrive-an-aborted-execution", "redrive", lambda run: _one(_task(run.activity())), {}, output="resumed",
          drive=_redrive_stopped,
          check=lambda run, d: _assert(d["redriveCount"] == 1 and "error" not in d, d)),
+    Case("redrive-a-timed-out-execution", "redrive",
+         lambda run: _one(_task(run.activity()), TimeoutSeconds=2), {}, output="late but done", drive=_redrive_timed_out,
+         check=lambda run, d: _assert(run.types().count("ExecutionTimedOut") == 1, run.types())),
     Case("stop-execution-records-error-and-cause", "stop", lambda run: _one(_task(run.activity())), {},
          status="ABORTED", drive=_stop_with_error_and_cause, check=_stopped),
 ]

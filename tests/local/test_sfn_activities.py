@@ -216,6 +216,7 @@ def test_unpolled_task_ends_with_the_execution_timeout(sfn, name):
     described = _wait_done(sfn, execution)
     assert described["status"] == "TIMED_OUT"
     assert "taskToken" not in sfn.get_activity_task(activityArn=activity)  # the stale task is dropped
+    assert [e["type"] for e in _events(sfn, execution)][-2:] == ["ActivityScheduled", "ExecutionTimedOut"]
 
 
 def test_polling_an_unknown_activity_fails(sfn):
