@@ -151,6 +151,11 @@ class _JobIntegration(StateTaskServiceCallback):
         self, env: Environment, resource_runtime_part: ResourceRuntimePart,
         normalised_parameters: dict, state_credentials: StateCredentials,
     ) -> None:
+        if self.heartbeat is not None and self.resource.condition == ResourceCondition.Sync:
+            raise NotImplementedError(
+                f"HeartbeatSeconds on a {self.resource.resource_arn} task is not supported locally "
+                "(nothing can send its heartbeats); the job was not started"
+            )
         client = self._client(resource_runtime_part, state_credentials)
         response = getattr(client, self._get_boto_service_action())(**normalised_parameters)
         env.stack.append(epoch_millis(self._shape_response(response, normalised_parameters)))

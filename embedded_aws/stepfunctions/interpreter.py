@@ -144,7 +144,12 @@ _moto_task_from_error: Callable[..., FailureEvent] | None = None
 
 def _task_from_error(self: StateTask, env: Environment, ex: Exception) -> FailureEvent:
     if isinstance(ex, HeartbeatTimeoutError):
-        return heartbeat_timed_out(env, HistoryEventType.TaskTimedOut, "taskTimedOutEventDetails")
+        event = heartbeat_timed_out(env, HistoryEventType.TaskTimedOut, "taskTimedOutEventDetails")
+        if hasattr(self, "_get_sfn_resource"):  # service tasks name their resource, as for States.Timeout
+            details = event.event_details["taskTimedOutEventDetails"]  # type: ignore[index]
+            details["resourceType"] = self._get_sfn_resource_type()
+            details["resource"] = self._get_sfn_resource()
+        return event
     return _moto_task_from_error(self, env, ex)  # type: ignore[misc]
 
 

@@ -471,6 +471,8 @@ INTEGRATIONS = [
          check=lambda run, d: _assert(set(json.loads(d["output"])) == {"JobRunId", "JobName"}, d["output"])),
     Case("glue-unknown-job-is-a-glue-error", "integrations", _glue_sync("corpus-no-such-job"), {},
          status="FAILED", error="Glue.EntityNotFoundException"),
+    Case("sync-with-heartbeat-is-refused-loudly", "integrations", _glue_sync("corpus-ok", HeartbeatSeconds=5), {},
+         status="FAILED", error="States.Runtime", cause=lambda c: "not supported locally" in c),
     Case("athena-start-query-execution-sync-then-results", "integrations", _athena_sync("SELECT 40 + 2 AS answer"), {},
          output={"rows": [{"Data": [{"VarCharValue": "answer"}]}, {"Data": [{"VarCharValue": "42"}]}]}),
     Case("athena-sync-failure-is-task-failed", "integrations", _athena_sync("SELECT * FROM corpus_no_such_table"), {},
