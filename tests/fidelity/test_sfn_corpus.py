@@ -748,6 +748,21 @@ def test_valid_definition_validates_ok_and_update_refuses_an_invalid_one(sfn):
     assert json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"]) == json.loads(good)
 
 
+def test_list_executions_pages_and_filters(sfn):
+    arn = sfn.create_state_machine(name=f"corpus-{uuid.uuid4().hex[:10]}", definition=json.dumps(_one(_pass())),
+                                   roleArn=ROLE)["stateMachineArn"]
+    started = [sfn.start_execution(stateMachineArn=arn)["executionArn"] for _ in range(3)]
+    for execution in started:
+        Run(sfn=sfn, aws=None, machine_arn=arn, execution_arn=execution).wait()
+    first = sfn.list_executions(stateMachineArn=arn, maxResults=2)
+    second = sfn.list_executions(stateMachineArn=arn, maxResults=2, nextToken=first["nextToken"])
+    listed = [e["executionArn"] for e in first["executions"] + second["executions"]]
+    assert sorted(listed) == sorted(started) and "nextToken" not in second
+    assert all(e["redriveCount"] == 0 and e["status"] == "SUCCEEDED" for e in first["executions"])
+    assert sfn.list_executions(stateMachineArn=arn, statusFilter="FAILED")["executions"] == []
+    assert len(sfn.list_executions(stateMachineArn=arn, redriveFilter="NOT_REDRIVEN")["executions"]) == 3
+
+
 def test_redriving_an_unknown_execution(sfn):
     unknown = "arn:aws:states:us-east-1:123456789012:execution:corpus-none:" + uuid.uuid4().hex
     with pytest.raises(ClientError) as excinfo:
