@@ -437,6 +437,17 @@ def _glue_sync(job: str, **fields: Any) -> dict:
     return _one(_task("arn:aws:states:::glue:startJobRun.sync", Parameters={"JobName": job}, **fields))
 
 
+def _glue_run_stopped(run: Run, job: str) -> None:
+    glue = run.aws.client("glue")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        runs = glue.get_job_runs(JobName=job)["JobRuns"]
+        if runs and all(r["JobRunState"] in ("STOPPING", "STOPPED") for r in runs):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the job run was not stopped: {[r['JobRunState'] for r in runs]}")
+
+
 def _athena_sync(query: str) -> dict:
     return {"StartAt": "Q", "States": {
         "Q": _task("arn:aws:states:::athena:startQueryExecution.sync", Next="R",
@@ -466,6 +477,8 @@ INTEGRATIONS = [
              json.loads(d["output"])["error"] == "States.TaskFailed"
              and json.loads(d["output"])["run"]["JobRunState"] == "FAILED"
              and "boom" in json.loads(d["output"])["run"]["ErrorMessage"], d["output"])),
+    Case("glue-sync-timeout-stops-the-job-run", "integrations", _glue_sync("corpus-sleeps", TimeoutSeconds=2), {},
+         status="FAILED", error="States.Timeout", check=lambda run, d: _glue_run_stopped(run, "corpus-sleeps")),
     Case("glue-start-job-run-request-response", "integrations",
          _one(_task("arn:aws:states:::glue:startJobRun", Parameters={"JobName": "corpus-ok"})), {},
          check=lambda run, d: _assert(set(json.loads(d["output"])) == {"JobRunId", "JobName"}, d["output"])),
@@ -652,7 +665,8 @@ def services(embedded_aws):
     glue = embedded_aws.client("glue")
     for bucket in (SCRIPTS, RESULTS):
         s3.create_bucket(Bucket=bucket)
-    scripts = {"corpus-ok": "print('fine')\n", "corpus-fails": "raise SystemExit('boom: the job failed')\n"}
+    scripts = {"corpus-ok": "print('fine')\n", "corpus-fails": "raise SystemExit('boom: the job failed')\n",
+               "corpus-sleeps": "import time\ntime.sleep(60)\n"}
     for job, script in scripts.items():
         s3.put_object(Bucket=SCRIPTS, Key=f"{job}.py", Body=textwrap.dedent(script).encode())
         try:
