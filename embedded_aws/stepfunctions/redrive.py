@@ -189,8 +189,10 @@ def _entrypoint(self: ExecutionWorker) -> Any:
 # --- RedriveExecution ---------------------------------------------------------------------
 
 
-def _revived_environment(worker: ExecutionWorker, failed: Environment) -> Environment:
-    """A running environment that continues ``failed``: same history, event chain and variables.
+def _revived_environment(worker: ExecutionWorker, failed: Environment, count: int,
+                         redriven_at: datetime.datetime) -> Environment:
+    """A running environment that continues ``failed``: same history, event chain and variables,
+    and the context object's ``Execution.RedriveCount``/``RedriveTime``.
 
     A fresh object, so a thread of the first attempt that is still unwinding
     (a timed-out state) keeps seeing its own, ended, environment.
@@ -199,6 +201,9 @@ def _revived_environment(worker: ExecutionWorker, failed: Environment) -> Enviro
     env.event_manager = failed.event_manager
     env.event_history_context = failed.event_history_context
     env.variable_store = failed.variable_store  # type: ignore[misc]
+    execution_data = env.states.context_object.context_object_data["Execution"]
+    execution_data["RedriveCount"] = count  # type: ignore[typeddict-unknown-key]
+    execution_data["RedriveTime"] = redriven_at.isoformat()  # type: ignore[typeddict-unknown-key]
     return env
 
 
@@ -259,7 +264,7 @@ def redrive(execution: Execution, client_token: str | None) -> datetime.datetime
         setattr(execution, _DATE, now)
         if client_token:
             tokens[client_token] = now
-        env = _revived_environment(worker, failed)
+        env = _revived_environment(worker, failed, count, now)
         sfn_executions.reopen(execution, env)
         worker.env = env  # type: ignore[union-attr]
         execution.exec_status = ExecutionStatus.RUNNING
