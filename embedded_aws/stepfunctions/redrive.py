@@ -9,11 +9,15 @@ only the branches that failed or were aborted run again. The history gets an
 ListExecutions show ``redriveCount``, ``redriveDate``, ``redriveStatus`` and
 ``redriveStatusReason``.
 
-How: every top-level state remembers, on the execution's environment, its
-name and input when it is entered (``_remember_entry``). A redrive runs the
-same parsed program from that state in a new environment that carries on
-the old one's history and variables. Each Parallel state keeps the outputs of the branches that
-succeeded in its latest run; the redriven run reuses them.
+How: every state remembers, on the environment of the program running it
+(the execution, or a Parallel branch), its name and input when it is
+entered (``_remember_entry``). A redrive runs the same parsed program from
+the execution's last state in a new environment that carries on the old
+one's history and variables. A Parallel state keeps, from its latest run,
+the output of each branch that succeeded and where each other branch
+stopped; the redriven run reuses the outputs and continues the others from
+where they stopped (nested Parallel states inside such a branch run again
+in full).
 
 Not supported locally (answered NotImplemented, never run differently): a
 redrive whose unsuccessful state is a Map (AWS reruns only the failed
@@ -69,7 +73,8 @@ _COUNT = "_etl_redrive_count"  # Execution
 _DATE = "_etl_redrive_date"  # Execution
 _TOKENS = "_etl_redrive_tokens"  # Execution: clientToken -> redriveDate
 _DONE = "_etl_branch_outputs"  # BranchesDecl: branch index -> output of its latest successful run
-_REUSE = "_etl_reuse_branches"  # BranchesDecl: the next run reuses _DONE (set by a redrive)
+_RESUME = "_etl_branch_resume"  # BranchesDecl: branch index -> (state, input) where an unsuccessful branch stopped
+_REUSE = "_etl_reuse_branches"  # BranchesDecl: the next run reuses _DONE and _RESUME (set by a redrive)
 _PROGRAM = "_etl_program"  # ExecutionWorker: its parsed program
 _LOCK = threading.Lock()
 
@@ -124,25 +129,46 @@ _moto_state_eval_body: Callable[..., None] | None = None
 
 
 def _remember_entry(self: CommonStateField, env: Environment) -> None:
-    if not env.is_frame():
-        setattr(env, _ENTRY, (self.name, copy.deepcopy(env.states.get_input())))
+    """Note the state and its input on the program's environment (top level or a Parallel branch)."""
+    setattr(env, _ENTRY, (self.name, copy.deepcopy(env.states.get_input())))
     _moto_state_eval_body(self, env)  # type: ignore[misc]
 
 
+class _ResumedBranch(BranchWorker):
+    """A branch that continues from the state where its last run stopped."""
+
+    def __init__(self, pool: BranchWorkerPool, program: Program, env: Environment, entry: tuple[str, Any]):
+        super().__init__(branch_worker_comm=pool, program=program, env=env)
+        self._entry = entry
+
+    def _thread_routine(self) -> None:
+        state_name, state_input = self._entry
+        self.env.states.reset(input_value=copy.deepcopy(state_input))
+        self.env.next_state_name = state_name
+        Program._eval_body(self._program, self.env)
+        self._branch_worker_comm.on_terminated(env=self.env)
+
+
 def _branches_eval_body(self: BranchesDecl, env: Environment) -> None:
-    """moto's BranchesDecl._eval_body, remembering each branch that succeeded
-    and, when redriven, running only the branches that did not."""
+    """moto's BranchesDecl._eval_body, remembering how each branch ended and,
+    when redriven, running only the branches that did not succeed, each from
+    the state where it stopped."""
     input_val = env.stack.pop()
-    reused: dict[int, Any] = getattr(self, _DONE, {}) if self.__dict__.pop(_REUSE, False) else {}
-    done: dict[int, Any] = dict(reused)
+    redriven = bool(self.__dict__.pop(_REUSE, False))
+    done: dict[int, Any] = dict(getattr(self, _DONE, {})) if redriven else {}
+    resume: dict[int, tuple[str, Any]] = dict(getattr(self, _RESUME, {})) if redriven else {}
     setattr(self, _DONE, done)
-    pending = [(i, program) for i, program in enumerate(self.programs) if i not in reused]
+    setattr(self, _RESUME, {})
+    pending = [(i, program) for i, program in enumerate(self.programs) if i not in done]
     pool = BranchWorkerPool(workers_num=len(pending))
     workers: list[tuple[int, BranchWorker]] = []
     for index, program in pending:
         frame = env.open_inner_frame()
         frame.states.reset(input_value=input_val)
-        worker = BranchWorker(branch_worker_comm=pool, program=program, env=frame)
+        if index in resume:
+            worker: BranchWorker = _ResumedBranch(pool, program, frame, resume[index])
+        else:
+            worker = BranchWorker(branch_worker_comm=pool, program=program, env=frame)
         workers.append((index, worker))
         worker.start()
     if pending:
@@ -151,6 +177,8 @@ def _branches_eval_body(self: BranchesDecl, env: Environment) -> None:
     for index, worker in workers:
         if isinstance(worker.env.program_state(), ProgramEnded):
             done[index] = worker.env.states.get_input()
+        elif getattr(worker.env, _ENTRY, None) is not None:
+            getattr(self, _RESUME)[index] = getattr(worker.env, _ENTRY)
     if failure is not None:
         for _, worker in workers:
             worker.stop(stop_date=datetime.datetime.now(), cause=None, error=None)
