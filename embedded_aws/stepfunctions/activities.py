@@ -71,7 +71,7 @@ from moto.stepfunctions.parser.utils import TMP_THREADS
 from moto.stepfunctions.parser.backend.activity import Activity, ActivityTask
 
 from embedded_aws.backend_state import backend_state
-from embedded_aws.stepfunctions import interpreter
+from embedded_aws.stepfunctions import error_names
 
 DEFAULT_POLL_SECONDS = 60.0  # GetActivityTask's long-poll on AWS
 # How often a waiting long poll looks whether its client is still there.
@@ -369,7 +369,7 @@ class LiveStateTaskActivity(StateTaskActivity):
 
     def _from_error(self, env: Environment, ex: Exception) -> FailureEvent:
         if isinstance(ex, HeartbeatTimeoutError):  # AWS: a distinct, catchable name
-            return interpreter.heartbeat_timed_out(env, HistoryEventType.ActivityTimedOut, "activityTimedOutEventDetails")
+            return error_names.heartbeat_timed_out(env, HistoryEventType.ActivityTimedOut, "activityTimedOutEventDetails")
         return super()._from_error(env, ex)
 
     def _evaluate_with_timeout(self, env: Environment) -> None:

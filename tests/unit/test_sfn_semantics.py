@@ -13,13 +13,9 @@ import json
 import pytest
 
 from embedded_aws.stepfunctions.integrations import allowed_patterns, epoch_millis, sdk_error_service_name
-from embedded_aws.stepfunctions.interpreter import (
-    exceeds_tolerance,
-    extract_json,
-    is_definite,
-    normalise_definition,
-    parse_timestamp,
-)
+from embedded_aws.stepfunctions.jsonpath import extract_json, is_definite
+from embedded_aws.stepfunctions.map_tolerance import exceeds_tolerance, normalise_definition
+from embedded_aws.stepfunctions.wait_timestamp import parse_timestamp
 from embedded_aws.stepfunctions.validation import diagnostics
 
 
