@@ -68,6 +68,8 @@ from embedded_aws.stepfunctions.rebind import rebind
 
 # How often a .sync task looks at its job (moto: every 0.5 s).
 SYNC_POLL_SECONDS = 0.2
+# A request-response call can be a whole synchronous Lambda invocation (up to 15 minutes).
+LONGEST_CALL_SECONDS = 960
 
 
 class IntegrationSettings:
@@ -86,7 +88,7 @@ def boto_client_for(region: str, service: str, state_credentials: Any = None) ->
         endpoint_url=IntegrationSettings.endpoint_url,
         aws_access_key_id="ak",
         aws_secret_access_key="sk",
-        config=Config(parameter_validation=False, retries={"total_max_attempts": 1}, read_timeout=300),
+        config=Config(parameter_validation=False, retries={"total_max_attempts": 1}, read_timeout=LONGEST_CALL_SECONDS),
     )
 
 
