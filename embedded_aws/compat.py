@@ -157,6 +157,61 @@ def _check_sfn(problems: Problems) -> None:
     del ActivityDoesNotExist  # imported only to prove it exists
 
 
+def _check_sfn_interpreter(problems: Problems) -> None:
+    """What the stepfunctions interpreter/integrations/redrive/validation/execution_api modules rely on."""
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
+    from moto.stepfunctions.parser.asl.component.program.program import Program
+    from moto.stepfunctions.parser.asl.component.state.choice.state_choice import StateChoice
+    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState as ExecuteState
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component import (
+        DistributedIterationComponent,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.state_map import StateMap
+    from moto.stepfunctions.parser.asl.component.state.exec.state_parallel.branches_decl import BranchesDecl
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk,
+        state_task_service_callback,
+        state_task_service_factory,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task import StateTask
+    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+    from moto.stepfunctions.parser.asl.utils import boto_client, json_path
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    for owner, names in (
+        (json_path, ("extract_json", "NoSuchJsonPathError")),
+        (boto_client, ("boto_client_for",)),
+        (state_task_service_factory, ("state_task_service_for",)),
+        (StateChoice, ("_eval_state",)),
+        (StateTask, ("_from_error",)),
+        (ErrorEqualsDecl, ("_eval_body",)),
+        (Timestamp, ("_from_timestamp_string", "_create_failure_event")),
+        (StateMap, ("from_state_props",)),
+        (DistributedIterationComponent, ("_map_run",)),
+        (CommonStateField, ("_eval_body",)),
+        (BranchesDecl, ("_eval_body",)),
+        (Program, ("_eval_body",)),
+        (ExecuteState, ("_evaluate_with_timeout",)),
+        (ExecutionWorker, ("_get_evaluation_entrypoint", "_execution_communication")),
+        (StepFunctionsParserBackend, ("_validate_definition", "get_execution_history")),
+        (state_task_service_callback.StateTaskServiceCallback, ("_eval_integration_pattern", "_after_eval_execution")),
+        (state_task_service_aws_sdk.StateTaskServiceAwsSdk, ("_normalise_service_error_name",)),
+    ):
+        for name in names:
+            if not hasattr(owner, name) and name not in getattr(owner, "__annotations__", {}):
+                problems.append(f"{getattr(owner, '__name__', owner)}.{name} is missing")
+    _source_mentions(problems, Preprocessor, "Preprocessor", "_query_language_per_scope: list[QueryLanguage] = []")
+    _source_mentions(problems, ExecuteState._evaluate_with_timeout, "ExecuteState._evaluate_with_timeout",
+                     "terminated_event.wait(timeout_seconds)")
+    _source_mentions(problems, inspect.unwrap(DistributedIterationComponent._map_run), "DistributedIterationComponent._map_run",
+                     "env.stack.append(outputs)")
+    require_params(problems, AmazonStateLanguageParser.parse, "AmazonStateLanguageParser.parse", "definition")
+
+
 def _check_glue(problems: Problems) -> None:
     from moto.glue import exceptions
     from moto.glue.models import FakeJob, GlueBackend
@@ -287,6 +342,7 @@ def _check_cloudformation(problems: Problems) -> None:
 _PROBES: tuple[Callable[[Problems], None], ...] = (
     _check_version,
     _check_sfn,
+    _check_sfn_interpreter,
     _check_glue,
     _check_athena,
     _check_s3_and_server,

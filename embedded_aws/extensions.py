@@ -13,9 +13,14 @@ from embedded_aws.glue import logs as glue_logs
 from embedded_aws.lambda_local import event_sources as lambda_event_sources
 from embedded_aws.lambda_local import functions as lambda_functions
 from embedded_aws.stepfunctions import activities as sfn_activities
+from embedded_aws.stepfunctions import execution_api as sfn_execution_api
 from embedded_aws.stepfunctions import executions as sfn_executions
 from embedded_aws.stepfunctions import branch_errors as sfn_branch_errors
 from embedded_aws.stepfunctions import fixes as sfn_fixes
+from embedded_aws.stepfunctions import integrations as sfn_integrations
+from embedded_aws.stepfunctions import interpreter as sfn_interpreter
+from embedded_aws.stepfunctions import redrive as sfn_redrive
+from embedded_aws.stepfunctions import validation as sfn_validation
 from embedded_aws.stepfunctions.jsonata import wiring as sfn_jsonata
 
 _LOCK = threading.Lock()
@@ -37,10 +42,15 @@ def install() -> None:
         sfn_fixes.install()
         sfn_jsonata.install()
         sfn_branch_errors.install()
+        sfn_interpreter.install()
+        sfn_integrations.install()
         glue_engine.install()
         athena_engine.install()
         cfn_resources.install()
         sfn_executions.install()
+        sfn_redrive.install()
+        sfn_execution_api.install()
+        sfn_validation.install()
         athena_metadata.install()
         glue_logs.install()
         server_errors.install()

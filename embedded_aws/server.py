@@ -28,6 +28,7 @@ from embedded_aws.athena import engine as athena_engine
 from embedded_aws import extensions
 from embedded_aws.glue import engine as glue_engine
 from embedded_aws.stepfunctions import activities as sfn_activities
+from embedded_aws.stepfunctions import integrations as sfn_integrations
 from embedded_aws.glue.launch import JobExecutor
 from embedded_aws.lambda_local import event_sources as lambda_event_sources
 from embedded_aws.lambda_local.functions import LambdaSettings
@@ -198,6 +199,7 @@ class EmbeddedAws:
         glue.minute_seconds = self._glue_minute_seconds
         glue.endpoint_url = self._endpoint_url
         LambdaSettings.endpoint_url = self._endpoint_url
+        sfn_integrations.IntegrationSettings.endpoint_url = self._endpoint_url
 
     @staticmethod
     def _end_live_work() -> None:

@@ -34,6 +34,7 @@ and moto's TaskTimedOut carried no error code.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import select
 import socket
@@ -57,13 +58,20 @@ from moto.stepfunctions.parser.asl.eval.callback.callback import (
     ActivityTaskStartOutcome,
     CallbackOutcome,
     CallbackPoolManager,
+    CallbackTimeoutError,
     HeartbeatEndpoint,
+    HeartbeatTimeoutError,
 )
+from moto.stepfunctions.parser.api import HistoryEventType
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
+from moto.stepfunctions.parser.asl.component.state.exec.execute_state import EvalTimeoutError
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
+from moto.stepfunctions.parser.utils import TMP_THREADS
 from moto.stepfunctions.parser.backend.activity import Activity, ActivityTask
 
 from embedded_aws.backend_state import backend_state
+from embedded_aws.stepfunctions import error_names
 
 DEFAULT_POLL_SECONDS = 60.0  # GetActivityTask's long-poll on AWS
 # How often a waiting long poll looks whether its client is still there.
@@ -104,6 +112,9 @@ class LiveActivityCallbackEndpoint(ActivityCallbackEndpoint):
         self._lock = threading.RLock()
         self._frame = frame
         self._expired = False
+        #: monotonic time by which the outcome must arrive: set when a worker
+        #: takes the task (TimeoutSeconds counts from ActivityStarted).
+        self.deadline: float | None = None
         self._activity_task_start_endpoint = _StartEndpoint(self)  # type: ignore[misc]
 
     def accepts_calls(self) -> bool:
@@ -153,7 +164,10 @@ class LiveActivityCallbackEndpoint(ActivityCallbackEndpoint):
 
 
 class _StartEndpoint(ActivityTaskStartEndpoint):
-    """Start wait that expires the token when nobody took the task in time."""
+    """Start wait with no time limit: TimeoutSeconds only counts once a worker
+    takes the task (an unpolled task waits for the execution's own timeout).
+    It ends when a worker takes the task or the attempt's frame stops running
+    (execution stopped, failed or timed out), which expires the token."""
 
     def __init__(self, owner: LiveActivityCallbackEndpoint):
         super().__init__()
@@ -161,10 +175,14 @@ class _StartEndpoint(ActivityTaskStartEndpoint):
         self._owner = owner
 
     def wait(self, timeout_seconds: float) -> ActivityTaskStartOutcome | None:
-        super().wait(timeout_seconds=timeout_seconds)
+        while not self._next_activity_task_start_event.wait(CLIENT_CHECK_SECONDS):
+            if not self._owner._frame.is_running():
+                break
         with self._owner._lock:
             if self._outcome is None:
                 self._owner._expire()
+            else:
+                self._owner.deadline = time.monotonic() + timeout_seconds
             return self._outcome
 
 
@@ -176,11 +194,22 @@ class _HeartbeatEndpoint(HeartbeatEndpoint):
         self._owner = owner
 
     def clear_and_wait(self) -> bool:
-        received = super().clear_and_wait()
+        """Wait one heartbeat interval, but not past the task's TimeoutSeconds
+        (then the attempt times out with States.Timeout, not a heartbeat error)."""
+        with self._mutex:
+            if self._next_heartbeat_event.is_set():
+                self._next_heartbeat_event.clear()
+                return True
+        deadline = self._owner.deadline
+        remaining = None if deadline is None else deadline - time.monotonic()
+        interval = self._heartbeat_seconds if remaining is None else max(0.0, min(self._heartbeat_seconds, remaining))
+        received = self._next_heartbeat_event.wait(timeout=interval)
         with self._owner._lock:
             if received or self._owner._outcome is not None:
                 return True
             self._owner._expire()
+            if remaining is not None and remaining <= self._heartbeat_seconds:
+                raise CallbackTimeoutError()
             return False
 
 
@@ -337,6 +366,57 @@ class LiveStateTaskActivity(StateTaskActivity):
         # would hand the bare characters to the worker.
         value = super()._eval_parameters(env)
         return to_json_str(value) if isinstance(value, str) else value
+
+    def _from_error(self, env: Environment, ex: Exception) -> FailureEvent:
+        if isinstance(ex, HeartbeatTimeoutError):  # AWS: a distinct, catchable name
+            return error_names.heartbeat_timed_out(env, HistoryEventType.ActivityTimedOut, "activityTimedOutEventDetails")
+        return super()._from_error(env, ex)
+
+    def _evaluate_with_timeout(self, env: Environment) -> None:
+        """moto's ExecuteState._evaluate_with_timeout without its clock.
+
+        moto counts TimeoutSeconds from scheduling; for an activity AWS counts
+        it from the moment a worker takes the task, which the attempt's own
+        waits enforce (see _StartEndpoint and _HeartbeatEndpoint). Here the
+        state only waits for the attempt, or for the execution to end.
+        """
+        frame: Environment = env.open_frame()
+        frame.states.reset(input_value=env.states.get_input())
+        frame.stack = copy.deepcopy(env.stack)
+        outputs: list[Any] = []
+        errors: list[Exception] = []
+        done = threading.Event()
+
+        def attempt() -> None:
+            try:
+                self._eval_execution(frame)
+                outputs.extend(frame.stack)
+            except Exception as ex:  # handed to the state's Retry/Catch below
+                errors.append(ex)
+            done.set()
+
+        thread = threading.Thread(target=attempt, daemon=True)
+        TMP_THREADS.append(thread)
+        thread.start()
+        while not done.wait(CLIENT_CHECK_SECONDS) and env.is_running():
+            pass
+        frame.set_ended()
+        env.close_frame(frame)
+        if errors:
+            raise errors[0]
+        if not done.is_set():
+            raise EvalTimeoutError()
+        env.stack.append(outputs.pop())
+        if not self._is_language_query_jsonpath():
+            env.states.set_result(env.stack[-1])
+        if self.assign_decl:
+            self.assign_decl.eval(env=env)
+        if self.result_selector:
+            self.result_selector.eval(env=env)
+        if self.result_path:
+            self.result_path.eval(env)
+        else:
+            env.states.reset(input_value=env.stack.pop())
 
     def _eval_execution(self, env: Environment) -> None:
         details = env.aws_execution_details

@@ -39,7 +39,12 @@ from typing import Any, Callable
 from moto.core.responses import ActionResult
 from moto.stepfunctions import responses as sfn_responses
 from moto.stepfunctions.models import StepFunctionBackend
-from moto.stepfunctions.parser.api import ExecutionAbortedEventDetails, ExecutionStatus, HistoryEventType
+from moto.stepfunctions.parser.api import (
+    ExecutionAbortedEventDetails,
+    ExecutionStatus,
+    ExecutionTimedOutEventDetails,
+    HistoryEventType,
+)
 from moto.stepfunctions.parser.asl.eval.callback.callback import (
     ActivityCallbackEndpoint,
     ActivityTaskStartEndpoint,
@@ -95,6 +100,32 @@ def _seal(event_manager: EventManager, stop_date: datetime.datetime, error: str 
         setattr(event_manager, _SEALED, event_id)
 
 
+# --- execution timeout ---------------------------------------------------------------
+
+_moto_set_timed_out: Callable[[Environment], None] | None = None
+
+
+def _set_timed_out(self: Environment) -> None:
+    """An execution's TimeoutSeconds ends it at once: ``ExecutionTimedOut`` is
+    recorded now and seals the history.
+
+    moto only wrote the event when the state in flight finally returned (a
+    task nobody takes: never), and whatever that state logged on its way out
+    (ActivityTimedOut, ExecutionFailed) came first.
+    """
+    if not self.is_frame():
+        with _SEAL_LOCK:
+            if self.event_manager.__dict__.get(_SEALED) is None:
+                event_id = _moto_add_event(  # type: ignore[misc]
+                    self.event_manager,
+                    context=self.event_history_context,
+                    event_type=HistoryEventType.ExecutionTimedOut,
+                    event_details=EventDetails(executionTimedOutEventDetails=ExecutionTimedOutEventDetails()),
+                )
+                setattr(self.event_manager, _SEALED, event_id)
+    _moto_set_timed_out(self)  # type: ignore[misc]
+
+
 # --- execution status ---------------------------------------------------------------
 
 _moto_terminated: Callable[[BaseExecutionWorkerCommunication], None] | None = None
@@ -105,6 +136,13 @@ def _terminated(self: BaseExecutionWorkerCommunication) -> None:
     if self.execution.__dict__.get(_STOPPED):
         return
     _moto_terminated(self)  # type: ignore[misc]
+
+
+def reopen(execution: Execution, env: Environment) -> None:
+    """Undo the seal of a stopped execution's history and status (RedriveExecution continues it)."""
+    with _SEAL_LOCK:
+        env.event_manager.__dict__.pop(_SEALED, None)
+        execution.__dict__.pop(_STOPPED, None)
 
 
 # --- StopExecution ------------------------------------------------------------------
@@ -203,7 +241,7 @@ def _check() -> None:
     for name in ("_state_mutex", "event_manager", "callback_pool_manager"):
         if name not in Environment.__annotations__:
             problems.append(f"Environment has no {name}")
-    for name in ("is_running", "set_stop"):
+    for name in ("is_running", "set_stop", "set_timed_out", "is_frame"):
         if not hasattr(Environment, name):
             problems.append(f"Environment.{name} is missing")
     params(Environment.set_stop, "Environment.set_stop", "stop_date", "cause", "error")
@@ -231,7 +269,7 @@ _INSTALLED = False
 
 def install() -> None:
     """Make StopExecution end executions as AWS does (idempotent)."""
-    global _INSTALLED, _moto_add_event, _moto_terminated, _moto_stop_execution
+    global _INSTALLED, _moto_add_event, _moto_terminated, _moto_stop_execution, _moto_set_timed_out
     if _INSTALLED:
         return
     _check()
@@ -239,6 +277,8 @@ def install() -> None:
     _moto_terminated = BaseExecutionWorkerCommunication.terminated
     _moto_stop_execution = sfn_responses.StepFunctionResponse.stop_execution
     EventManager.add_event = _add_event  # type: ignore[method-assign]
+    _moto_set_timed_out = Environment.set_timed_out
+    Environment.set_timed_out = _set_timed_out  # type: ignore[method-assign]
     BaseExecutionWorkerCommunication.terminated = _terminated  # type: ignore[method-assign]
     sfn_responses.StepFunctionResponse.stop_execution = stop_execution  # type: ignore[method-assign]
     _INSTALLED = True

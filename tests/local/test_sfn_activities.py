@@ -189,14 +189,34 @@ def test_task_of_a_stopped_execution_is_never_delivered(sfn, name):
     assert "taskToken" not in sfn.get_activity_task(activityArn=activity)
 
 
-def test_unpolled_task_times_out_after_timeout_seconds(sfn, name):
+def test_timeout_seconds_counts_from_when_a_worker_takes_the_task(sfn, name):
+    """AWS: an activity's TimeoutSeconds starts at ActivityStarted, not at scheduling."""
     activity = sfn.create_activity(name=name)["activityArn"]
     machine = _machine(sfn, name, {"StartAt": "Work", "States": {"Work": _task(activity, TimeoutSeconds=1)}})
     execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+    time.sleep(1.5)  # longer than TimeoutSeconds, but nobody has taken the task yet
+    assert sfn.describe_execution(executionArn=execution)["status"] == "RUNNING"
 
+    task = sfn.get_activity_task(activityArn=activity)
+    taken = time.monotonic()
     described = _wait_done(sfn, execution)
     assert described["status"] == "FAILED" and described["error"] == "States.Timeout"
+    assert time.monotonic() - taken >= 0.9
+    assert [e["type"] for e in _events(sfn, execution)][-2:] == ["ActivityTimedOut", "ExecutionFailed"]
+    with pytest.raises(ClientError) as excinfo:
+        sfn.send_task_success(taskToken=task["taskToken"], output="{}")
+    assert _error_code(excinfo) == "TaskTimedOut"
+
+
+def test_unpolled_task_ends_with_the_execution_timeout(sfn, name):
+    activity = sfn.create_activity(name=name)["activityArn"]
+    machine = _machine(sfn, name, {"TimeoutSeconds": 1, "StartAt": "Work", "States": {"Work": _task(activity, TimeoutSeconds=30)}})
+    execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+
+    described = _wait_done(sfn, execution)
+    assert described["status"] == "TIMED_OUT"
     assert "taskToken" not in sfn.get_activity_task(activityArn=activity)  # the stale task is dropped
+    assert [e["type"] for e in _events(sfn, execution)][-2:] == ["ActivityScheduled", "ExecutionTimedOut"]
 
 
 def test_polling_an_unknown_activity_fails(sfn):

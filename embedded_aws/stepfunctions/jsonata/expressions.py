@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from jsonata import Jsonata
+from embedded_aws.stepfunctions.jsonata.engine import Jsonata  # through the engine: it keeps the recursion limit
 
 # Nested machines are checked on their own, with their own query language.
 _NESTED = ("Branches", "ItemProcessor", "Iterator")
