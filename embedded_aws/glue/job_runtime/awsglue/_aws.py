@@ -56,8 +56,7 @@ def list_files(paths: Iterable[str], recurse: bool = False, exclusions: Iterable
     for path in paths:
         bucket, key = split_uri(path)
         s3 = client("s3")
-        prefix = key if not key or key.endswith("/") else key
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
             for obj in page.get("Contents", []):
                 name = obj["Key"]
                 if name.endswith("/"):
