@@ -199,3 +199,52 @@ glueContext.write_dynamic_frame.from_options(frame=parts["scores"], connection_t
     rows = sorted((r["id"], r["score"]) for r in read_output(bucket, f"{prefix}/out/scores/", "csv"))
     assert rows == [(1, 10), (2, 25), (3, 30)]
     assert len(read_output(bucket, f"{prefix}/out/sample/", "json")) == 2
+
+
+def test_data_quality_rules_as_glue_studio_writes_them(glue_jobs, bucket):
+    """Studio adds EvaluateDataQuality().process_rows with a default ruleset to S3 targets."""
+    prefix = unique("dq")
+    source = put(bucket, f"{prefix}/in/items.csv", "id,name,price\n1,ann,10\n2,bob,20\n3,,30\n3,cy,500\n")
+    glue_jobs.run_script(
+        HEADER
+        + '''
+from awsgluedq.transforms import EvaluateDataQuality
+
+DEFAULT_DATA_QUALITY_RULESET = """
+    Rules = [
+        ColumnCount > 0
+    ]
+"""
+items = glueContext.create_dynamic_frame.from_options("s3", {"paths": [args["source"]]}, format="csv",
+                                                      format_options={"withHeader": True})
+EvaluateDataQuality().process_rows(frame=items, ruleset=DEFAULT_DATA_QUALITY_RULESET,
+    publishing_options={"dataQualityEvaluationContext": "EvaluateDataQuality_node1", "enableDataQualityResultsPublishing": True},
+    additional_options={"dataQualityResultsPublishing.strategy": "BEST_EFFORT", "observations.scope": "ALL"})
+ruleset = """Rules = [
+    RowCount between 1 and 10,
+    IsComplete "name",
+    IsUnique "id",
+    ColumnValues "price" <= 100,
+    ColumnValues "price" <= 100 with threshold >= 0.7,
+    Completeness "name" >= 0.7,
+    ColumnExists "missing"
+]"""
+results = EvaluateDataQuality().process_rows(frame=items, ruleset=ruleset, publishing_options={})
+outcomes = SelectFromCollection.apply(dfc=results, key="ruleOutcomes").toDF()
+outcomes.write.mode("overwrite").json(args["target"] + "rules/")
+rows = SelectFromCollection.apply(dfc=results, key="rowLevelOutcomes").toDF()
+rows.select("id", "name", "DataQualityEvaluationResult").write.mode("overwrite").json(args["target"] + "rows/")
+assert EvaluateDataQuality.apply(frame=items, ruleset="Rules = [RowCount = 4]").toDF().first()["Outcome"] == "Passed"
+''',
+        {"--source": source, "--target": f"s3://{bucket}/{prefix}/out/"},
+    )
+    outcomes = {r["Rule"]: (r["Outcome"], r["EvaluatedMetrics"]) for r in read_output(bucket, f"{prefix}/out/rules/", "json")}
+    assert outcomes['RowCount between 1 and 10'][0] == "Passed"
+    assert outcomes['IsComplete "name"'][0] == "Failed"  # one empty name in 4 rows
+    assert outcomes['IsUnique "id"'][0] == "Failed"  # id 3 twice
+    assert outcomes['ColumnValues "price" <= 100'][0] == "Failed"  # 500
+    assert outcomes['ColumnValues "price" <= 100 with threshold >= 0.7'][0] == "Passed"  # 3 of 4
+    assert outcomes['Completeness "name" >= 0.7'][0] == "Passed"  # 0.75
+    assert outcomes['ColumnExists "missing"'][0] == "Failed"
+    rows = {(r["id"], r["name"]): r["DataQualityEvaluationResult"] for r in read_output(bucket, f"{prefix}/out/rows/", "json")}
+    assert rows == {(1, "ann"): "Passed", (2, "bob"): "Passed", (3, None): "Failed", (3, "cy"): "Failed"}

@@ -15,7 +15,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = sorted([*REPO.glob("glue-scripts/*.py"), *REPO.glob("tests/glue_corpus/scripts/*.py")])
-GLUE_MODULES = {"awsglue", "pyspark", "boto3", "botocore"}
+GLUE_MODULES = {"awsglue", "awsgluedq", "pyspark", "boto3", "botocore"}
 LOCAL_ONLY = ("embedded_aws", "runners", "AWS_ENDPOINT_URL", "localhost", "127.0.0.1", "moto")
 
 

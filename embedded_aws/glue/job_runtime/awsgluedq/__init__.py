@@ -1,5 +1,9 @@
-"""AWS Glue Data Quality (``awsgluedq``) is not available in the embedded AWS."""
+"""A local ``awsgluedq``: AWS Glue Data Quality's ``EvaluateDataQuality`` for jobs of the embedded Glue.
 
-raise ImportError(
-    "awsgluedq (AWS Glue Data Quality, EvaluateDataQuality) is not supported locally by the embedded AWS Glue"
-)
+Glue Studio adds ``EvaluateDataQuality().process_rows(...)`` with a default
+ruleset (``ColumnCount > 0``) to every S3 target, so Studio scripts need it.
+The rules of the Data Quality Definition Language that are evaluated locally
+are listed in ``_dqdl``; any other rule fails the run as "not supported
+locally". Results are returned to the script but not published to the Data
+Quality service.
+"""
