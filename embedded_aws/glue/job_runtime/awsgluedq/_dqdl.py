@@ -108,7 +108,7 @@ def _value(token: tuple[str, str]) -> Any:
 
 
 def _constraint(tokens: list[tuple[str, str]], i: int) -> tuple[Constraint | None, int]:
-    if i >= len(tokens) or tokens[i][1] in (",", "]") or tokens[i][1].lower() == "with":
+    if i >= len(tokens) or tokens[i][1] in (",", "]") or tokens[i][1].lower() in ("with", "and", "or", "where"):
         return None, i
     negated = tokens[i][1].lower() == "not"
     if negated:
