@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from typing import Any, Callable
 
 from embedded_aws.glue.s3_stage import S3Stage, is_s3_uri
@@ -70,11 +71,16 @@ class GlueMetastore:
         rendered = ", ".join(f"'{k}' '{_escape(v)}'" for k, v in spark_options.items())
         partitioned = f" PARTITIONED BY ({', '.join(f'`{k}`' for k, _ in keys)})" if keys else ""
         local = self._stage.local_path(location.rstrip("/") + "/")
-        self._spark.sql(
-            f"CREATE TABLE `{database}`.`{table['Name']}` ({schema}) USING {_SPARK_FORMATS[fmt]}"
-            + (f" OPTIONS ({rendered})" if rendered else "")
-            + f"{partitioned} LOCATION '{_escape(local)}'"
-        )
+        try:
+            self._spark.sql(
+                f"CREATE TABLE `{database}`.`{table['Name']}` ({schema}) USING {_SPARK_FORMATS[fmt]}"
+                + (f" OPTIONS ({rendered})" if rendered else "")
+                + f"{partitioned} LOCATION '{_escape(local)}'"
+            )
+        except Exception as exc:  # e.g. complex columns in a text table: Spark's CSV source cannot read them
+            print(f"[local glue] catalog table {database}.{table['Name']} is not readable by Spark SQL locally: "
+                  f"{str(exc).splitlines()[0]}", file=sys.stderr)
+            return
         self._locations[f"{database}.{table['Name']}".lower()] = location
         if database not in self._databases:
             self._tables.append(f"`{database}`.`{table['Name']}`")

@@ -29,7 +29,8 @@ def test_endpoint_serves_real_boto3_calls(emulator, name):
     assert emulator.endpoint_url.startswith("http://127.0.0.1:")
     sfn = emulator.client("stepfunctions")
     arn = sfn.create_activity(name=name)["activityArn"]
-    assert arn in [a["activityArn"] for a in sfn.list_activities()["activities"]]
+    listed = [a["activityArn"] for page in sfn.get_paginator("list_activities").paginate() for a in page["activities"]]
+    assert arn in listed
 
 
 def test_reset_forgets_everything():
