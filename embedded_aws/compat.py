@@ -12,8 +12,7 @@ error: Step Functions JSONata and variables
 (``stepfunctions/jsonata/wiring.py``, ``literals.py``, ``typed_fields.py``:
 moto's ``StringJSONata``/``StringVariableSample``/``ConditionStringJSONata``/
 ``AssignDecl`` evaluation, ``VariableStore`` scopes, the preprocessor's
-string-literal decoding, the ``*JSONata`` number fields, the parser backend's
-``_validate_definition``) and ``stepfunctions/branch_errors.py`` (the
+string-literal decoding, the ``*JSONata`` number fields) and ``stepfunctions/branch_errors.py`` (the
 ``CustomErrorName`` that Parallel branches and Map iterations use).
 """
 

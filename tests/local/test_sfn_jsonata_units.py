@@ -105,9 +105,10 @@ def test_sibling_branches_may_assign_the_same_name():
     assert validation.problems(definition) == []
 
 
-def test_the_message_is_aws_invalid_definition_text():
-    message = validation.invalid_definition_message('{"QueryLanguage": "JSONata", "StartAt": "S", '
-                                                    '"States": {"S": {"Type": "Pass", "End": true, "ResultPath": "$.r"}}}')
-    assert message.startswith("Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: ")
-    assert validation.invalid_definition_message("not json") is None  # left to moto's parser
+def test_query_language_problems_are_reported_by_the_one_definition_check():
+    from embedded_aws.stepfunctions import validation as definition_check
 
+    found = definition_check.diagnostics('{"QueryLanguage": "JSONata", "StartAt": "S", '
+                                         '"States": {"S": {"Type": "Pass", "End": true, "ResultPath": "$.r"}}}')
+    assert [(d.code, d.location) for d in found] == [("SCHEMA_VALIDATION_FAILED", "/States/S/ResultPath")]
+    assert [d.code for d in definition_check.diagnostics("not json")] == ["INVALID_JSON_DESCRIPTION"]

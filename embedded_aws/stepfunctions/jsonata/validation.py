@@ -12,7 +12,6 @@ and then runs something else than AWS would, so they are refused here.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Iterator
 
 from embedded_aws.stepfunctions.jsonata import expressions
@@ -152,21 +151,3 @@ def problems(definition: dict[str, Any]) -> list[str]:
                 found.extend(_state_problems(name, state, language, top, f"{path}/States/{name}"))
     found.extend(_outer_scope_problems(definition, "", frozenset()))
     return found
-
-
-def invalid_definition_message(definition_text: str) -> str | None:
-    """AWS's InvalidDefinition message for the definition, or None if these checks pass.
-
-    Text that is not a JSON object is left to moto's parser to refuse.
-    """
-    try:
-        definition = json.loads(definition_text)
-    except ValueError:
-        return None
-    if not isinstance(definition, dict):
-        return None
-    found = problems(definition)
-    if not found:
-        return None
-    listed = ", ".join(f"SCHEMA_VALIDATION_FAILED: {p}" for p in found)
-    return f"Invalid State Machine Definition: '{listed}'"

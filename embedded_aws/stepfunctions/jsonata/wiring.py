@@ -18,9 +18,9 @@ Also here: a Choice ``Condition`` that is not a boolean fails with
 ``States.QueryEvaluationError``; every expression of a state reads the
 variables as they were when the state was entered (``scope``: moto let
 ``Output`` see the state's own ``Assign``); ``assignedVariables`` in the
-history are valid JSON; and CreateStateMachine/UpdateStateMachine refuse
-what ``validation`` finds with ``InvalidDefinition``. ``literals`` and
-``typed_fields`` install from here too.
+history are valid JSON. The query-language rules of definitions
+(``validation``) are checked by ``stepfunctions.validation``, the one
+definition check. ``literals`` and ``typed_fields`` install from here too.
 
 moto's engine hook is set too, so anything else in moto that still calls
 ``eval_jsonata_expression`` gets an answer rather than a TypeError.
@@ -38,7 +38,6 @@ import inspect
 import re
 from typing import Any, Callable
 
-from moto.stepfunctions.parser.api import InvalidDefinition
 from moto.stepfunctions.parser.asl.component.common.assign.assign_decl import AssignDecl
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
 from moto.stepfunctions.parser.asl.component.common.query_language import QueryLanguageMode
@@ -50,11 +49,10 @@ from moto.stepfunctions.parser.asl.eval.states import States
 from moto.stepfunctions.parser.asl.eval.variable_store import NoSuchVariable, VariableStore
 from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
 from moto.stepfunctions.parser.asl.utils.json_path import extract_json
-from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from embedded_aws import compat
 from embedded_aws.compat import EmulatorCompatibilityError
-from embedded_aws.stepfunctions.jsonata import engine, failures, literals, scope, typed_fields, validation
+from embedded_aws.stepfunctions.jsonata import engine, failures, literals, scope, typed_fields
 
 _VARIABLE_REFERENCE = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)(.*)$", re.DOTALL)
 
@@ -117,19 +115,6 @@ def _eval_text(expression: str) -> Any:
     return None if value is engine.UNDEFINED else value
 
 
-def _validating(moto_validate: Callable[[str], None]) -> Callable[[str], None]:
-    """moto's definition check (or whatever wraps it), after the query-language checks."""
-
-    def validate_definition(definition: str) -> None:
-        message = validation.invalid_definition_message(definition)
-        if message is not None:
-            # moto's InvalidDefinition class leaves the wire error code empty.
-            raise InvalidDefinition(message, exception_type="InvalidDefinition")
-        moto_validate(definition)
-
-    return validate_definition
-
-
 def _check() -> None:
     problems: list[str] = []
     for cls in (string_expression.StringJSONata, string_expression.StringVariableSample, ConditionStringJSONata,
@@ -165,8 +150,6 @@ def _check() -> None:
             problems.append("States.__init__ no longer sets _states_data")
     except (OSError, TypeError):
         problems.append("States.__init__: source unavailable")
-    if not isinstance(StepFunctionsParserBackend.__dict__.get("_validate_definition"), staticmethod):
-        problems.append("StepFunctionsParserBackend._validate_definition is no longer a staticmethod")
     if problems:
         raise EmulatorCompatibilityError(problems)
 
@@ -192,7 +175,3 @@ def install() -> None:
     string_expression.StringJSONata._eval_body = _eval_string_jsonata  # type: ignore[method-assign]
     string_expression.StringVariableSample._eval_body = _eval_string_variable_sample  # type: ignore[method-assign]
     moto_jsonata._eval_jsonata = _eval_text  # type: ignore[attr-defined]
-    # Wraps the current check (not moto's original) so other extensions of it compose.
-    StepFunctionsParserBackend._validate_definition = staticmethod(  # type: ignore[method-assign]
-        _validating(StepFunctionsParserBackend._validate_definition)
-    )
