@@ -19,6 +19,7 @@ import re
 import sys
 from typing import Any, Callable
 
+from embedded_aws.glue.job_env import run_client
 from embedded_aws.glue.s3_stage import S3Stage, is_s3_uri
 
 _SPARK_FORMATS = {"parquet": "parquet", "orc": "orc", "json": "json", "csv": "csv"}
@@ -142,15 +143,7 @@ def install() -> None:
 
 
 def start(spark: Any, stage: S3Stage, env: dict[str, str]) -> GlueMetastore:
-    import boto3
-
-    session = boto3.session.Session(
-        aws_access_key_id=env.get("AWS_ACCESS_KEY_ID", "testing"),
-        aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY", "testing"),
-        region_name=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
-    )
-    glue = session.client("glue", endpoint_url=env.get("AWS_ENDPOINT_URL_GLUE") or env.get("AWS_ENDPOINT_URL"))
-    metastore = GlueMetastore(spark, stage, glue)
+    metastore = GlueMetastore(spark, stage, run_client("glue", env))
     _ACTIVE[:] = [metastore]
     metastore.register()
     return metastore

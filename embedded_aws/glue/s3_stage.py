@@ -14,7 +14,7 @@ path a script hands to Spark is served from a local mirror under
 
 Hadoop's local bookkeeping is never uploaded: ``*.crc`` checksum files,
 ``_SUCCESS`` markers and ``_temporary/`` directories. S3 stays the truth: the
-mirrors are deleted when the run ends. The standard library and boto3 only.
+mirrors are deleted when the run ends. The standard library and boto3 only (loaded when first needed).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 from typing import Any
+
+from embedded_aws.glue.job_env import run_client
 
 S3_SCHEMES = ("s3://", "s3a://", "s3n://")
 _GLOB_CHARS = set("*?[{")
@@ -182,15 +184,5 @@ class S3Stage:
 
     def _s3(self) -> Any:
         if self._client is None:
-            endpoint = self._env.get("AWS_ENDPOINT_URL_S3") or self._env.get("AWS_ENDPOINT_URL")
-            if not endpoint:
-                raise RuntimeError("s3:// paths need the embedded S3, but the run has no AWS_ENDPOINT_URL")
-            import boto3
-
-            session = boto3.session.Session(
-                aws_access_key_id=self._env.get("AWS_ACCESS_KEY_ID", "testing"),
-                aws_secret_access_key=self._env.get("AWS_SECRET_ACCESS_KEY", "testing"),
-                region_name=self._env.get("AWS_REGION") or self._env.get("AWS_DEFAULT_REGION") or "us-east-1",
-            )
-            self._client = session.client("s3", endpoint_url=endpoint)
+            self._client = run_client("s3", self._env)
         return self._client

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from conftest import put, read_output
+from glue_runtime_support import put, read_output
 from support import client, unique
 
 HEADER = """

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import put, read_output
+from glue_runtime_support import put, read_output
 from support import unique
 
 HEADER = """

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from conftest import put, put_parquet, read_output
+from glue_runtime_support import put, put_parquet, read_output
 from support import client, unique
 
 CONSOLE_TEMPLATE = """
