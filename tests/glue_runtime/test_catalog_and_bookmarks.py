@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from glue_runtime_support import put, read_output
+from glue_runtime_support import put, put_parquet, read_output
 from support import client, unique
 
 HEADER = """
@@ -170,3 +170,35 @@ assert boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix=key)["KeyCount"]
 """,
         {"--path": f"s3://{bucket}/{prefix}/old/"},
     )
+
+
+def test_with_the_glue_datacatalog_enabled_spark_sql_lists_and_reads_catalog_tables(glue_jobs, bucket):
+    prefix = unique("metastore")
+    database = prefix.replace("-", "_")
+    glue = client("glue")
+    glue.create_database(DatabaseInput={"Name": database})
+    for name, rows in (("cities", "SELECT 'Oslo' AS city, 1 AS n UNION ALL SELECT 'Rome', 2"), ("empty", "SELECT 1 AS n")):
+        put_parquet(bucket, f"{prefix}/{name}/part-0.parquet", rows)
+        glue.create_table(DatabaseName=database, TableInput={
+            "Name": name, "TableType": "EXTERNAL_TABLE", "Parameters": {"classification": "parquet"},
+            "StorageDescriptor": {
+                "Columns": [{"Name": "city", "Type": "string"}, {"Name": "n", "Type": "int"}][(0 if name == "cities" else 1):],
+                "Location": f"s3://{bucket}/{prefix}/{name}/",
+                "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+                "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+                "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
+            },
+        })
+    job = glue_jobs.create(
+        header("database")
+        + """
+spark = glueContext.spark_session
+db = args["database"]
+assert sorted(t.name for t in spark.catalog.listTables(db)) == ["cities", "empty"]
+assert spark.table(f"{db}.empty").count() == 1
+total = spark.sql(f"SELECT SUM(n) AS total FROM `{db}`.cities WHERE city <> 'Paris'").first()["total"]
+assert total == 3, total
+""",
+        arguments={"--enable-glue-datacatalog": "true"},
+    )
+    glue_jobs.run(job, {"--database": database})
