@@ -6,11 +6,12 @@ jsonpath        a definite JSONPath (``$.books[0].title``) selects one value
 error_names     States.NoChoiceMatched, States.HeartbeatTimeout, what States.Timeout/States.ALL match
 wait_timestamp  Wait Timestamp/TimestampPath in UTC, never early
 map_tolerance   Distributed Map ToleratedFailureCount/Percentage (integers too)
+intrinsic_strings  intrinsic functions read from the decoded JSON string (escaped quotes work)
 """
 
 from __future__ import annotations
 
-from embedded_aws.stepfunctions import error_names, jsonpath, map_tolerance, wait_timestamp
+from embedded_aws.stepfunctions import error_names, intrinsic_strings, jsonpath, map_tolerance, wait_timestamp
 
 
 def install() -> None:
@@ -19,3 +20,4 @@ def install() -> None:
     error_names.install()
     wait_timestamp.install()
     map_tolerance.install()
+    intrinsic_strings.install()

@@ -1,6 +1,7 @@
-"""Deploys the sample pipeline to the embedded AWS with the same boto3 calls a
-stack would make: buckets, activities, tables, Glue jobs, notifications and
-the state machine from ``state_machine/`` (filled like DefinitionSubstitutions).
+"""Deploys pipelines to the embedded AWS with the same boto3 calls a stack
+would make. The platform (buckets, activities, the runners' tables, the
+object-created queue) is shared; each pipeline file adds its Glue jobs, its
+notification topic and its state machine, rendered from the file.
 """
 
 from __future__ import annotations
@@ -12,24 +13,35 @@ from typing import Any
 
 from runners.aws import AwsClients
 from runners.config import Settings
-from runners.definition import PIPELINE_DEFINITION, pipeline_definition
+from runners.definition import render
+from runners.pipelines import SAMPLE_PIPELINE, Pipeline, load_pipeline
+from runners.pipelines.asl import render_state_machine, state_machine_placeholder
+from runners.pipelines.jobs import job_definition
 from runners.service import KINDS, ensure_tables
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-GLUE_SCRIPTS = REPO_ROOT / "glue-scripts"
 ROLE_ARN = "arn:aws:iam::123456789012:role/etl-runner-local"
+ARRIVALS_PREFIX = "raw/"
 
-JOBS = {
-    "ProcessSalesJobName": ("ProcessSalesData", "process_sales_data.py"),
-    "ProcessMarketingJobName": ("ProcessMarketingData", "process_marketing_data.py"),
-    "JoinJobName": ("JoinMarketingAndSalesData", "join_marketing_and_sales_data.py"),
-}
+
+@dataclass(frozen=True)
+class Platform:
+    """What every pipeline of one prefix shares."""
+
+    prefix: str
+    data_bucket: str
+    artifacts_bucket: str
+    results_location: str
+    glue_activity_arn: str
+    athena_activity_arn: str
+    wait_activity_arn: str
+    arrivals_queue_url: str
 
 
 @dataclass(frozen=True)
 class Deployment:
     """What was deployed: everything a worker, a test or the demo needs to find it."""
 
+    pipeline: str
     state_machine_arn: str
     glue_activity_arn: str
     athena_activity_arn: str
@@ -40,7 +52,7 @@ class Deployment:
     athena_database: str
     notification_topic_arn: str
     arrivals_queue_url: str
-    job_names: dict[str, str]
+    job_names: dict[str, str]  # step id -> Glue job name
 
     def settings(self, base: Settings) -> Settings:
         return base.with_(
@@ -53,57 +65,90 @@ class Deployment:
         return json.dumps(asdict(self), indent=2)
 
 
-def deploy_pipeline(
-    clients: AwsClients,
-    settings: Settings,
-    prefix: str = "etl-demo",
-    glue_scripts: Path = GLUE_SCRIPTS,
-    definition_path: Path = PIPELINE_DEFINITION,
-) -> Deployment:
-    s3, sfn, glue, sqs, sns = (clients.client(name) for name in ("s3", "stepfunctions", "glue", "sqs", "sns"))
+def deploy_platform(clients: AwsClients, settings: Settings, prefix: str = "etl-demo") -> Platform:
+    s3, sfn, sqs = (clients.client(name) for name in ("s3", "stepfunctions", "sqs"))
     data_bucket, artifacts_bucket = f"{prefix}-data", f"{prefix}-artifacts"
     for bucket in (data_bucket, artifacts_bucket):
         _create_bucket(s3, bucket)
-
     activities = {
         kind: sfn.create_activity(name=f"{prefix}-{name}")["activityArn"]
         for kind, name in (("glue", "GlueRunnerActivity"), ("athena", "AthenaRunnerActivity"), ("wait", "WaitForDataActivity"))
     }
     for kind in KINDS:
         ensure_tables(kind, settings, clients)
-
     queue_url = sqs.create_queue(QueueName=f"{prefix}-object-created")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     s3.put_bucket_notification_configuration(
         Bucket=data_bucket,
-        NotificationConfiguration={"QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"], "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "raw/"}]}}}]},
+        NotificationConfiguration={"QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"], "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": ARRIVALS_PREFIX}]}}}]},
     )
-    topic_arn = sns.create_topic(Name=f"{prefix}-notifications")["TopicArn"]
+    return Platform(prefix, data_bucket, artifacts_bucket, f"s3://{artifacts_bucket}/athena-results/",
+                    activities["glue"], activities["athena"], activities["wait"], queue_url)
+
+
+def local_database(prefix: str, pipeline: Pipeline) -> str:
+    """Several prefixes share one embedded AWS (tests): each gets its own database."""
+    return f"{prefix}_{pipeline.database}".replace("-", "_")
+
+
+def state_machine_name(prefix: str, pipeline_name: str) -> str:
+    return f"{prefix}-{pipeline_name}"
+
+
+def deploy_pipeline(
+    clients: AwsClients,
+    settings: Settings,
+    pipeline: Pipeline | Path = SAMPLE_PIPELINE,
+    prefix: str = "etl-demo",
+    definition_path: Path | None = None,
+    platform: Platform | None = None,
+) -> Deployment:
+    """Deploy one pipeline (and the platform, unless given). ``definition_path``
+    replaces the rendered state machine by a hand-written one using the same
+    ``${Placeholders}`` (e.g. the sample's JSONata twin)."""
+    if not isinstance(pipeline, Pipeline):
+        pipeline = load_pipeline(Path(pipeline))
+    platform = platform or deploy_platform(clients, settings, prefix)
+    s3, sfn, glue, sns = (clients.client(name) for name in ("s3", "stepfunctions", "glue", "sns"))
+    database = local_database(prefix, pipeline)
+    variables = {
+        "data_bucket": platform.data_bucket,
+        "artifacts_bucket": platform.artifacts_bucket,
+        "database": database,
+        "results_location": platform.results_location,
+        "pipeline": pipeline.name,
+    }
+    topic_arn = sns.create_topic(Name=f"{prefix}-{pipeline.name}-notifications")["TopicArn"]
 
     job_names: dict[str, str] = {}
-    for placeholder, (name, script) in JOBS.items():
-        key = f"glue-scripts/{script}"
-        s3.put_object(Bucket=artifacts_bucket, Key=key, Body=(glue_scripts / script).read_bytes())
-        job = f"{prefix}-{name}"
-        _create_or_update_job(glue, job, f"s3://{artifacts_bucket}/{key}")
-        job_names[placeholder] = job
+    substitutions = {
+        "WaitForDataActivityArn": platform.wait_activity_arn,
+        "GlueRunnerActivityArn": platform.glue_activity_arn,
+        "AthenaRunnerActivityArn": platform.athena_activity_arn,
+        "DataBucket": platform.data_bucket,
+        "ArtifactBucket": platform.artifacts_bucket,
+        "AthenaDatabase": database,
+        "AthenaResultsLocation": platform.results_location,
+        "PipelineName": pipeline.name,
+        "NotificationTopicArn": topic_arn,
+    }
+    for step in pipeline.glue_steps:
+        assert step.glue is not None
+        key = f"glue-scripts/{pipeline.name}/{Path(step.glue.script).name}"
+        s3.put_object(Bucket=platform.artifacts_bucket, Key=key, Body=pipeline.script_path(step).read_bytes())
+        job = f"{prefix}-{step.glue.job_name}"
+        _create_or_update_job(glue, job, job_definition(step, ROLE_ARN, f"s3://{platform.artifacts_bucket}/{key}", variables))
+        job_names[step.id] = job
+        substitutions[pipeline.job_placeholder(step)] = job
 
-    results_location = f"s3://{artifacts_bucket}/athena-results/"
-    database = prefix.replace("-", "_")
-    definition = pipeline_definition(
-        {
-            "WaitForDataActivityArn": activities["wait"],
-            "GlueRunnerActivityArn": activities["glue"],
-            "AthenaRunnerActivityArn": activities["athena"],
-            "DataBucket": data_bucket,
-            "AthenaDatabase": database,
-            "AthenaResultsLocation": results_location,
-            "NotificationTopicArn": topic_arn,
-            **job_names,
-        },
-        definition_path,
-    )
-    name = f"{prefix}-sales-marketing-pipeline"
+    if definition_path is not None:
+        text = definition_path.read_text(encoding="utf-8")
+    else:
+        text = render_state_machine(pipeline).text
+    for gated in {name for step in pipeline.steps.values() if step.gate for name in step.gate.pipelines}:
+        substitutions[state_machine_placeholder(gated)] = _state_machine_arn(sfn, state_machine_name(prefix, gated))
+    definition = render(text, substitutions, allow_unused=True)
+    name = state_machine_name(prefix, pipeline.name)
     existing = [m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"] == name]
     if existing:
         sfn.update_state_machine(stateMachineArn=existing[0], definition=definition)
@@ -112,18 +157,35 @@ def deploy_pipeline(
         state_machine_arn = sfn.create_state_machine(name=name, definition=definition, roleArn=ROLE_ARN)["stateMachineArn"]
 
     return Deployment(
+        pipeline=pipeline.name,
         state_machine_arn=state_machine_arn,
-        glue_activity_arn=activities["glue"],
-        athena_activity_arn=activities["athena"],
-        wait_activity_arn=activities["wait"],
-        data_bucket=data_bucket,
-        artifacts_bucket=artifacts_bucket,
-        results_location=results_location,
+        glue_activity_arn=platform.glue_activity_arn,
+        athena_activity_arn=platform.athena_activity_arn,
+        wait_activity_arn=platform.wait_activity_arn,
+        data_bucket=platform.data_bucket,
+        artifacts_bucket=platform.artifacts_bucket,
+        results_location=platform.results_location,
         athena_database=database,
         notification_topic_arn=topic_arn,
-        arrivals_queue_url=queue_url,
+        arrivals_queue_url=platform.arrivals_queue_url,
         job_names=job_names,
     )
+
+
+def _state_machine_arn(sfn: Any, name: str) -> str:
+    """The ARN a state machine has (or will have once its pipeline is deployed)."""
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        if machine["name"] == name:
+            return machine["stateMachineArn"]
+    account = boto3_account(sfn)
+    return f"arn:aws:states:{sfn.meta.region_name}:{account}:stateMachine:{name}"
+
+
+def boto3_account(client: Any) -> str:
+    """The account the client's credentials belong to (the embedded AWS's default)."""
+    import boto3
+
+    return boto3.client("sts", region_name=client.meta.region_name, endpoint_url=client.meta.endpoint_url).get_caller_identity()["Account"]
 
 
 def _create_bucket(s3: Any, bucket: str) -> None:
@@ -133,17 +195,7 @@ def _create_bucket(s3: Any, bucket: str) -> None:
         pass
 
 
-def _create_or_update_job(glue: Any, name: str, script_location: str) -> None:
-    spec = {
-        "Role": ROLE_ARN,
-        "Command": {"Name": "glueetl", "ScriptLocation": script_location, "PythonVersion": "3"},
-        "GlueVersion": "5.0",
-        "WorkerType": "G.1X",
-        "NumberOfWorkers": 2,
-        "Timeout": 60,
-        "ExecutionProperty": {"MaxConcurrentRuns": 1},
-        "DefaultArguments": {"--job-language": "python"},
-    }
+def _create_or_update_job(glue: Any, name: str, spec: dict[str, Any]) -> None:
     try:
         glue.create_job(Name=name, **spec)
     except glue.exceptions.AlreadyExistsException:

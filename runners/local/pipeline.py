@@ -1,4 +1,4 @@
-"""The whole sample pipeline on one machine: embedded AWS, deployment, the
+"""A whole pipeline (the sample unless told otherwise) on one machine: embedded AWS, deployment, the
 three workers (Glue, Athena, wait-for-data) and the object-created Lambda function.
 
 Used by `etl-runner demo` and by the end-to-end tests. The workers are the
@@ -17,8 +17,8 @@ from typing import Any
 
 from runners.aws import AwsClients
 from runners.config import Settings
-from runners.definition import PIPELINE_DEFINITION
 from runners.local.deploy import Deployment, deploy_pipeline
+from runners.pipelines import SAMPLE_PIPELINE, Pipeline, load_pipeline
 from runners.local.object_created import deploy_object_created_function
 from embedded_aws.server import EmbeddedAws
 from runners.service import KINDS, build_lifecycle
@@ -36,7 +36,8 @@ class LocalPipeline:
     activity_poll_seconds: float = 5.0
     check_interval_seconds: float | None = None  # the service default
     workers_kinds: tuple[str, ...] = KINDS
-    definition_path: Path = PIPELINE_DEFINITION  # or PIPELINE_DEFINITION_JSONATA, the JSONata twin
+    pipeline: Pipeline | Path = SAMPLE_PIPELINE  # a pipeline file, or one already loaded
+    definition_path: Path | None = None  # a hand-written definition instead of the rendered one (e.g. the JSONata twin)
     aws: EmbeddedAws | None = None
     deployment: Deployment | None = None
     settings: Settings | None = None
@@ -62,7 +63,9 @@ class LocalPipeline:
             arrivals_table=f"{self.prefix}-object-arrivals",
         )
         clients = AwsClients(base)
-        self.deployment = deploy_pipeline(clients, base, prefix=self.prefix, definition_path=self.definition_path)
+        if not isinstance(self.pipeline, Pipeline):
+            self.pipeline = load_pipeline(Path(self.pipeline))
+        self.deployment = deploy_pipeline(clients, base, self.pipeline, prefix=self.prefix, definition_path=self.definition_path)
         self.settings = self.deployment.settings(base)
         self.start_workers(self.workers_kinds)
         return self

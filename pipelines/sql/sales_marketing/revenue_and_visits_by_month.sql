@@ -1,5 +1,5 @@
 -- Revenue, leads, visits and paid conversions per month of one run date.
--- ${database} is filled when the pipeline is rendered; the run date is the
+-- The database is filled in when the pipeline is rendered; the run date is the
 -- query's execution parameter (never formatted into the text).
 SELECT date_trunc('month', date) AS month,
        sum(forecasted_monthly_revenue) AS forecasted_revenue,
