@@ -176,6 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--out", default=".", help="directory to write into (default: current)")
     sample.set_defaults(func=cmd_sample_data)
 
+    pipeline = sub.add_parser("pipeline", help="validate, render and run your own pipeline files", description="Pipelines are files under pipelines/ (schema: runners/pipelines/pipeline.schema.json).")
+    from .pipeline_cli import add_arguments as add_pipeline_arguments
+
+    add_pipeline_arguments(pipeline)
+
     local = sub.add_parser("local", help="the embedded AWS for local runs and tests", description="Embedded AWS: moto server with Step Functions activities, Glue job runs and Athena queries that really run.")
     local_sub = local.add_subparsers(dest="local_command", required=True)
     up = local_sub.add_parser("up", help="start the embedded AWS and print its endpoint", description="Start the embedded AWS on 127.0.0.1 and block until interrupted. It prints AWS_ENDPOINT_URL=... and one export line (endpoint, region, dummy credentials) for the AWS CLI, SDKs and the runners.")
@@ -190,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except ValueError as exc:
+    except ValueError as exc:  # PipelineFileError included: it names file, line and field
         print(f"etl-runner: {exc}", file=sys.stderr)
         return 2
 

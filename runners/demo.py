@@ -76,9 +76,11 @@ def _break_header(source: Path, target: Path) -> None:
 class Follower:
     """Reads the execution history incrementally and prints state changes."""
 
-    def __init__(self, sfn: Any, execution_arn: str, out: TextIO, started: float) -> None:
+    def __init__(self, sfn: Any, execution_arn: str, out: TextIO, started: float, result_keys: dict[str, str] | None = None) -> None:
         self.sfn, self.arn, self.out, self.started = sfn, execution_arn, out, started
+        self.result_keys = result_keys if result_keys is not None else STATE_RESULTS
         self.seen = 0
+        self.events: dict[int, dict[str, Any]] = {}
         self.states: dict[str, StateTiming] = {}
         self.current: dict[str, str] = {}
 
@@ -91,7 +93,19 @@ class Follower:
     def _stamp(self, event: dict[str, Any]) -> float:
         return event["timestamp"].timestamp()
 
+    def _entered_state_of(self, event: dict[str, Any]) -> str | None:
+        """The state an event belongs to: follow previousEventId back to its StateEntered."""
+        current: dict[str, Any] | None = event
+        for _ in range(50):
+            if current is None:
+                return None
+            if "stateEnteredEventDetails" in current:
+                return current["stateEnteredEventDetails"]["name"]
+            current = self.events.get(current.get("previousEventId", 0))
+        return None
+
     def _on(self, event: dict[str, Any]) -> None:
+        self.events[event["id"]] = event
         kind = event["type"]
         if kind.endswith("StateEntered"):
             name = event["stateEnteredEventDetails"]["name"]
@@ -103,16 +117,25 @@ class Follower:
             if timing is None:
                 return
             timing.exited = self._stamp(event)
-            timing.status = "done"
+            if timing.status != "failed":
+                timing.status = "succeeded"
             try:
                 output = json.loads(details.get("output") or "{}")
             except json.JSONDecodeError:
                 output = {}
-            timing.detail = _describe_result(details["name"], output)
+            timing.detail = _describe_result(details["name"], output, self.result_keys)
             self._print(f"✓ {timing.name} ({timing.seconds:.1f}s){'  ' + timing.detail if timing.detail else ''}")
+        elif kind in ("ActivityScheduled", "TaskScheduled"):
+            state = self._entered_state_of(event)
+            if state in self.states and self.states[state].status == "failed":
+                self.states[state].status = "running"  # retried
         elif kind in ("ActivityFailed", "TaskFailed", "ActivityTimedOut"):
             details = event.get("activityFailedEventDetails") or event.get("taskFailedEventDetails") or event.get("activityTimedOutEventDetails") or {}
-            self._print(f"✗ {details.get('error', kind)}: {_short_cause(details.get('cause', ''))}")
+            state = self._entered_state_of(event)
+            if state in self.states:
+                self.states[state].status = "failed"
+                self.states[state].detail = f"{details.get('error', kind)}: {_short_cause(details.get('cause', ''))}"
+            self._print(f"✗ {state or 'a state'} failed: {details.get('error', kind)}: {_short_cause(details.get('cause', ''))}")
         elif kind in ("ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"):
             self._print(f"■ {kind.replace('Execution', 'execution ').lower()}")
 
@@ -120,7 +143,8 @@ class Follower:
         print(f"  {time.time() - self.started:6.1f}s  {text}", file=self.out, flush=True)
 
 
-# Where each state of the pipeline puts its result (its ResultPath).
+# Where each state of the sample pipeline puts its result (its ResultPath);
+# any other definition's are read from it (runners.pipelines.states.result_keys).
 STATE_RESULTS = {
     "Wait For Sales Data": "salesData",
     "Wait For Marketing Data": "marketingData",
@@ -132,8 +156,8 @@ STATE_RESULTS = {
 }
 
 
-def _describe_result(state: str, output: dict[str, Any]) -> str:
-    result = output.get(STATE_RESULTS.get(state, ""), None)
+def _describe_result(state: str, output: dict[str, Any], keys: dict[str, str] = STATE_RESULTS) -> str:
+    result = output.get(keys.get(state, ""), None) if isinstance(output, dict) else None
     if not isinstance(result, dict):
         return ""
     if "JobRunId" in result:

@@ -145,8 +145,8 @@ def deploy_pipeline(
         text = definition_path.read_text(encoding="utf-8")
     else:
         text = render_state_machine(pipeline).text
-    for gated in {name for step in pipeline.steps.values() if step.gate for name in step.gate.pipelines}:
-        substitutions[state_machine_placeholder(gated)] = _state_machine_arn(sfn, state_machine_name(prefix, gated))
+    for gated in sorted({name for step in pipeline.steps.values() if step.gate for name in step.gate.pipelines}):
+        substitutions[state_machine_placeholder(gated)] = _gated_state_machine(clients, settings, pipeline, gated, prefix, platform)
     definition = render(text, substitutions, allow_unused=True)
     name = state_machine_name(prefix, pipeline.name)
     existing = [m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"] == name]
@@ -170,6 +170,22 @@ def deploy_pipeline(
         arrivals_queue_url=platform.arrivals_queue_url,
         job_names=job_names,
     )
+
+
+def _gated_state_machine(clients: AwsClients, settings: Settings, pipeline: Pipeline, gated: str, prefix: str, platform: Platform) -> str:
+    """The ARN of a pipeline a gate waits for: deployed here too when it is
+    not yet (from the same folder), as a stack would import it on AWS."""
+    sfn = clients.client("stepfunctions")
+    name = state_machine_name(prefix, gated)
+    if gated == pipeline.name or any(m["name"] == name for m in sfn.list_state_machines()["stateMachines"]):
+        return _state_machine_arn(sfn, name)
+    from runners.pipelines import find_pipeline_file
+
+    folder = pipeline.source.parent if pipeline.source else None
+    other = load_pipeline(find_pipeline_file(gated, folder)) if folder else None
+    if other is None:
+        raise ValueError(f"pipeline {pipeline.name} waits for pipeline {gated!r}, which is not deployed and has no file beside it")
+    return deploy_pipeline(clients, settings, other, prefix=prefix, platform=platform).state_machine_arn
 
 
 def _state_machine_arn(sfn: Any, name: str) -> str:

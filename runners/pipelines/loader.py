@@ -42,10 +42,15 @@ def load_pipeline(path: Path, root: Path | None = None) -> Pipeline:
 
 def _schema_problems(source: SourceFile) -> list[str]:
     validator = jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-    problems = []
-    for error in sorted(validator.iter_errors(source.data), key=lambda e: (source.line_of(tuple(e.absolute_path)), list(map(str, e.absolute_path)))):
-        problems.append(source.problem(tuple(error.absolute_path), _message(error)))
-    return problems
+    problems: list[tuple[int, str]] = []
+    for error in validator.iter_errors(source.data):
+        path = tuple(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            # Point at the first unknown key itself.
+            extra = [k for k in error.instance if k not in error.schema.get("properties", {})]
+            path = path + (extra[0],) if extra else path
+        problems.append((source.line_of(path), source.problem(path, _message(error))))
+    return [text for _, text in sorted(problems)]
 
 
 def _message(error: jsonschema.ValidationError) -> str:

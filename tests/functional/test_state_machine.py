@@ -1,13 +1,17 @@
-"""The pipeline definition: one file, fully parameterised, safe by construction."""
+"""The sample's state machine, rendered from pipelines/sales_marketing.yaml:
+fully parameterised, safe by construction."""
 
 import json
 
 import pytest
 
 from support import make_state_machine, start, wait_execution
-from runners.definition import PIPELINE_DEFINITION, placeholders, render
+from runners.definition import placeholders, render
+from runners.pipelines import SAMPLE_PIPELINE, load_pipeline
+from runners.pipelines.asl import render_state_machine
 
-DEFINITION = json.loads(PIPELINE_DEFINITION.read_text())
+TEXT = render_state_machine(load_pipeline(SAMPLE_PIPELINE)).text
+DEFINITION = json.loads(TEXT)
 
 
 def all_states(states):
@@ -20,7 +24,7 @@ def all_states(states):
 def test_every_task_has_timeouts_and_the_execution_cannot_hang():
     assert DEFINITION["TimeoutSeconds"] <= 3 * 24 * 3600
     tasks = [(n, s) for n, s in all_states(DEFINITION["States"]) if s["Type"] == "Task"]
-    assert len(tasks) == 12  # incl. the monthly aggregate's CREATE TABLE and INSERT INTO
+    assert len(tasks) == 12  # 2 waits, 3 jobs, database + 2 tables, partitions, query, INSERT INTO, notify
     for name, state in tasks:
         assert state.get("TimeoutSeconds"), name
         if "activity" in state["Resource"] or state["Resource"].startswith("${"):
@@ -38,7 +42,7 @@ def test_failures_are_notified_and_end_the_execution_failed():
 
 
 def test_render_fills_every_placeholder_and_refuses_gaps():
-    text = PIPELINE_DEFINITION.read_text()
+    text = TEXT
     names = placeholders(text)
     assert {"DataBucket", "GlueRunnerActivityArn", "AthenaRunnerActivityArn", "WaitForDataActivityArn", "NotificationTopicArn"} <= names
     rendered = json.loads(render(text, {n: f"value-of-{n}" for n in names}))

@@ -15,13 +15,23 @@ from pathlib import Path
 import duckdb
 
 from support import client, ensure_bucket, results_location, unique
-from runners.definition import PIPELINE_DEFINITION
+from runners.pipelines import SAMPLE_PIPELINE, load_pipeline
+from runners.pipelines.asl import render_state_machine
 
-STEPS = ("Create Database", "Create Joined Table", "Load Partitions", "Create Monthly Aggregate Table", "Store Monthly Aggregate")
+STEPS = ("Create Database", "Create Table sales_marketing_joined", "Load Partitions Of sales_marketing_joined",
+         "Create Table sales_marketing_monthly", "Store Monthly Aggregate")
+
+
+def _all_states(states: dict) -> dict:
+    found = dict(states)
+    for state in states.values():
+        for branch in state.get("Branches", []):
+            found.update(_all_states(branch["States"]))
+    return found
 
 
 def _statements(database: str, bucket: str) -> dict[str, dict]:
-    states = json.loads(PIPELINE_DEFINITION.read_text())["States"]
+    states = _all_states(render_state_machine(load_pipeline(SAMPLE_PIPELINE)).definition["States"])
     found = {}
     for name in STEPS:
         parameters = states[name]["Parameters"]
@@ -73,7 +83,7 @@ def test_the_monthly_aggregate_is_stored_once_per_run_date(embedded_aws, tmp_pat
         execution = {}
         for name in STEPS:
             step = statements[name]
-            parameters = [run_date.replace("-", "")] if step["parameterised"] else None
+            parameters = [f"'{run_date}'"] if step["parameterised"] else None
             execution = _run(athena, step["sql"], database, output, parameters)
         return execution
 

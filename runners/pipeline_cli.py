@@ -1,0 +1,210 @@
+"""`etl-runner pipeline validate|render|run`: pipeline files on this machine.
+
+validate  load and check files (schema, references, cycles, templates, files)
+render    write what AWS needs: the state machine, the tables' DDL, the Glue jobs
+run       deploy one pipeline to the embedded AWS, run it for a date, follow every state
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from .pipelines import PIPELINES_DIR, PipelineFileError, find_pipeline_file, load_pipeline, pipeline_files
+from .pipelines.asl import render_state_machine
+from .pipelines.model import Pipeline
+from .pipelines.states import all_states, result_keys
+
+TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="pipeline_command", required=True)
+    validate = sub.add_parser("validate", help="check pipeline files", description="Load and check pipeline files: the published schema, references between steps, cycles, files, templates. Exit 1 if any is invalid.")
+    validate.add_argument("names", nargs="*", help="pipeline names or files (default: every file in pipelines/)")
+    validate.set_defaults(func=cmd_validate)
+
+    render = sub.add_parser("render", help="write the state machine, DDL and jobs of a pipeline", description="Render a pipeline file into what AWS needs, under --out.")
+    render.add_argument("name", help="pipeline name or file")
+    render.add_argument("--out", help="directory (default: build/pipelines/<name>/)")
+    render.set_defaults(func=cmd_render)
+
+    run = sub.add_parser("run", help="run a pipeline on the embedded AWS", description="Start the embedded AWS, deploy the pipeline, start the workers, upload the given inputs and follow one execution, printing every state. Exit 0 when it succeeds.")
+    run.add_argument("name", help="pipeline name or file")
+    run.add_argument("--run-date", required=True, help="the run date, YYYY-MM-DD")
+    run.add_argument("--input", action="append", default=[], metavar="ID=PATH", help="upload this local file for the pipeline's input ID (repeatable)")
+    run.add_argument("--timeout", type=float, default=1800, help="give up after this many seconds (default 1800)")
+    run.set_defaults(func=cmd_run)
+
+
+def _load(name: str) -> Pipeline:
+    return load_pipeline(find_pipeline_file(name))
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    files = [find_pipeline_file(n) for n in args.names] if args.names else pipeline_files(PIPELINES_DIR)
+    failed = 0
+    known = {}
+    for path in pipeline_files(PIPELINES_DIR):
+        try:
+            known[load_pipeline(path).name] = path
+        except PipelineFileError:
+            pass
+    for path in files:
+        try:
+            pipeline = load_pipeline(path)
+            rendered = render_state_machine(pipeline)
+        except PipelineFileError as exc:
+            failed += 1
+            print(f"✗ {path.name}", file=out)
+            for problem in exc.problems:
+                print(f"    {problem}", file=out)
+            continue
+        missing = sorted({n for s in pipeline.steps.values() if s.gate for n in s.gate.pipelines} - set(known) - {pipeline.name})
+        if pipeline.trigger and pipeline.trigger.after_pipeline and pipeline.trigger.after_pipeline not in known:
+            missing.append(pipeline.trigger.after_pipeline)
+        if missing:
+            failed += 1
+            print(f"✗ {path.name}: refers to pipeline(s) {', '.join(missing)}, not found in {PIPELINES_DIR.name}/", file=out)
+            continue
+        start = pipeline.schedule.expression if pipeline.schedule else (
+            f"on arrival of {pipeline.trigger.on_arrival_key}" if pipeline.trigger and pipeline.trigger.on_arrival_key else
+            f"after {pipeline.trigger.after_pipeline}" if pipeline.trigger else "by hand")
+        print(f"✓ {path.name}: pipeline {pipeline.name}, {len(pipeline.steps)} step(s), {len(pipeline.inputs)} input(s), "
+              f"{len(pipeline.tables)} table(s); starts {start}", file=out)
+        for state in rendered.approximate:
+            print(f"    note: {state!r} also waits for steps it does not depend on (the dependencies are not series-parallel)", file=out)
+    return 1 if failed else 0
+
+
+def cmd_render(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    from .pipelines import tables as ddl
+    from .pipelines.jobs import job_definition
+
+    pipeline = _load(args.name)
+    target = Path(args.out) if args.out else Path("build") / "pipelines" / pipeline.name
+    target.mkdir(parents=True, exist_ok=True)
+    rendered = render_state_machine(pipeline)
+    (target / "state_machine.asl.json").write_text(rendered.text + "\n", encoding="utf-8")
+    statements = [ddl.create_database_sql(pipeline)] + [ddl.create_table_sql(pipeline, t) for t in pipeline.tables.values()]
+    (target / "tables.sql").write_text(";\n\n".join(statements) + ";\n", encoding="utf-8")
+    jobs = {step.glue.job_name: job_definition(step, "${GlueJobRoleArn}", f"s3://${{ArtifactBucket}}/glue-scripts/{pipeline.name}/{Path(step.glue.script).name}",
+                                               {"data_bucket": "${DataBucket}", "artifacts_bucket": "${ArtifactBucket}", "database": "${AthenaDatabase}",
+                                                "results_location": "${AthenaResultsLocation}", "pipeline": pipeline.name})
+            for step in pipeline.glue_steps if step.glue is not None}
+    (target / "glue_jobs.json").write_text(json.dumps(jobs, indent=2) + "\n", encoding="utf-8")
+    for name in ("state_machine.asl.json", "tables.sql", "glue_jobs.json"):
+        print(f"wrote {target / name}", file=out)
+    print(f"placeholders (filled at deploy): {', '.join(sorted(rendered.placeholders))}", file=out)
+    return 0
+
+
+def input_key(pipeline: Pipeline, input_id: str, run_date: str, filename: str) -> str:
+    """Where a local file goes so that the input's wait releases: its pattern
+    for the date, with the file's name where the pattern has a wildcard."""
+    from .pipelines.templates import resolve
+
+    item = pipeline.inputs[input_id]
+    pattern = item.pattern.replace("${run_date}", run_date)
+    if not any(c in pattern for c in "*?["):
+        return pattern
+    folder = pattern.rsplit("/", 1)[0] + "/" if "/" in pattern else ""
+    if any(c in folder for c in "*?["):
+        raise ValueError(f"input {input_id}: pattern {item.pattern!r} has a wildcard in a folder; upload the file yourself")
+    return resolve(folder, {}) + filename
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    from . import log as logging_setup
+    from .demo import Follower
+    from .local.pipeline import LocalPipeline
+
+    logging_setup.configure(getattr(args, "log_level", None) or "WARNING", getattr(args, "log_format", None) or "json")
+    pipeline = _load(args.name)
+    uploads: list[tuple[str, Path]] = []
+    for item in args.input:
+        input_id, _, path = item.partition("=")
+        if input_id not in pipeline.inputs:
+            raise ValueError(f"--input {item}: {pipeline.name} has no input {input_id!r} (inputs: {', '.join(pipeline.inputs) or 'none'})")
+        if not Path(path).is_file():
+            raise ValueError(f"--input {item}: {path} is not a file")
+        uploads.append((input_id, Path(path)))
+    _check_date(args.run_date)
+    print(f"etl-runner pipeline run: {pipeline.name} for run date {args.run_date}", file=out, flush=True)
+    local = LocalPipeline(pipeline=pipeline, prefix="local")
+    local.start()
+    try:
+        assert local.deployment is not None and local.aws is not None
+        print(f"  embedded AWS at {local.aws.endpoint_url}; deployed, workers started", file=out, flush=True)
+        sfn = local.client("stepfunctions")
+        definition = json.loads(sfn.describe_state_machine(stateMachineArn=local.deployment.state_machine_arn)["definition"])
+        execution = local.start_execution(args.run_date)
+        follower = Follower(sfn, execution, out, time.time(), result_keys(definition))
+        s3 = local.client("s3")
+        for input_id, path in uploads:
+            key = input_key(pipeline, input_id, args.run_date, path.name)
+            s3.upload_file(str(path), local.deployment.data_bucket, key)
+            follower._print(f"uploaded s3://{local.deployment.data_bucket}/{key}")
+            marker = pipeline.inputs[input_id].done_marker
+            if marker:
+                marker_key = marker.replace("${run_date}", args.run_date)
+                s3.put_object(Bucket=local.deployment.data_bucket, Key=marker_key, Body=b"")
+                follower._print(f"uploaded s3://{local.deployment.data_bucket}/{marker_key}")
+        deadline = time.time() + args.timeout
+        status = "RUNNING"
+        while time.time() < deadline:
+            follower.poll()
+            status = sfn.describe_execution(executionArn=execution)["status"]
+            if status in TERMINAL:
+                break
+            time.sleep(0.25)
+        follower.poll()
+        described = sfn.describe_execution(executionArn=execution)
+        print_state_table(definition, follower, described["status"], out)
+        if described["status"] != "SUCCEEDED":
+            print(f"\n  {described['status']}: {described.get('error', '')}: {described.get('cause', '')[:500]}", file=out)
+        return 0 if described["status"] == "SUCCEEDED" else 1
+    finally:
+        local.stop()
+
+
+def state_statuses(definition: dict[str, Any], follower: Any, execution_status: str) -> list[tuple[str, int, str, str]]:
+    """Every state of the definition: (name, depth, status, detail). A state
+    entered but never left is 'running', or 'cancelled' once the execution ended."""
+    rows = []
+    for name, _state, depth in all_states(definition["States"]):
+        timing = follower.states.get(name)
+        if timing is None:
+            status, detail = "not reached", ""
+        else:
+            status = timing.status
+            if status == "running" and execution_status in TERMINAL:
+                status = "cancelled"
+            seconds = f"{timing.seconds:.1f}s" if timing.seconds is not None else ""
+            detail = "  ".join(x for x in (seconds, timing.detail) if x)
+        rows.append((name, depth, status, detail))
+    return rows
+
+
+MARKS = {"succeeded": "✓", "failed": "✗", "running": "…", "cancelled": "⊘", "not reached": "·"}
+
+
+def print_state_table(definition: dict[str, Any], follower: Any, execution_status: str, out: TextIO) -> None:
+    print(f"\nStates ({execution_status})", file=out)
+    for name, depth, status, detail in state_statuses(definition, follower, execution_status):
+        print(f"  {('  ' * depth + MARKS[status] + ' ' + name):<56} {status:<12} {detail}", file=out)
+
+
+def _check_date(text: str) -> None:
+    from datetime import date
+
+    try:
+        date.fromisoformat(text)
+        if len(text) != 10:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"--run-date {text!r} is not a date YYYY-MM-DD") from None
