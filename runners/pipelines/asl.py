@@ -93,9 +93,9 @@ class _Renderer:
         where = "Before" if refresh.when == "before" else "After"
         if refresh.action == "partitions":
             return self._add(f"refresh:{step.id}:{tag}", f"Load Partitions Of {table.name}",
-                             self._athena_state(ddl.repair_partitions_sql(table)), after)
+                             self._athena_state(ddl.repair_partitions_sql(self.pipeline, table)), after)
         drop = self._add(f"refresh:{step.id}:{tag}:drop", f"Drop {table.name} {where} {step.title}",
-                         self._athena_state(ddl.drop_table_sql(table)), after)
+                         self._athena_state(ddl.drop_table_sql(self.pipeline, table)), after)
         return self._add(f"refresh:{step.id}:{tag}:create", f"Recreate {table.name} {where} {step.title}",
                          self._athena_state(ddl.create_table_sql(self.pipeline, table)), {drop})
 
