@@ -64,7 +64,7 @@ def test_run_date_comes_from_the_input_or_the_schedule(aws, execution_input, run
         "States": {
             "Resolve Run Date": states["Resolve Run Date"],
             "Run Date From Schedule": states["Run Date From Schedule"],
-            "Process Inputs": {"Type": "Pass", "End": True},
+            "Parallel 1": {"Type": "Pass", "End": True},
         },
     }
     result = wait_execution(start(make_state_machine(probe), execution_input))
