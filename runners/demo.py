@@ -14,29 +14,16 @@ import json
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
+from runners.local.follow import TERMINAL, Follower, print_state_table, short_cause, state_statuses
+from runners.pipelines.states import result_keys
+
 if TYPE_CHECKING:  # the emulator is imported only when the demo runs
     from runners.local.pipeline import LocalPipeline
 
-TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
-
-
-@dataclass
-class StateTiming:
-    name: str
-    entered: float
-    exited: float | None = None
-    status: str = "running"
-    detail: str = ""
-    output: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def seconds(self) -> float | None:
-        return None if self.exited is None else self.exited - self.entered
 
 
 def default_run_date(today: date | None = None) -> str:
@@ -73,113 +60,6 @@ def _break_header(source: Path, target: Path) -> None:
 
 
 # -- following the execution ---------------------------------------------------
-class Follower:
-    """Reads the execution history incrementally and prints state changes."""
-
-    def __init__(self, sfn: Any, execution_arn: str, out: TextIO, started: float, result_keys: dict[str, str] | None = None) -> None:
-        self.sfn, self.arn, self.out, self.started = sfn, execution_arn, out, started
-        self.result_keys = result_keys if result_keys is not None else STATE_RESULTS
-        self.seen = 0
-        self.events: dict[int, dict[str, Any]] = {}
-        self.states: dict[str, StateTiming] = {}
-        self.current: dict[str, str] = {}
-
-    def poll(self) -> None:
-        events = self.sfn.get_execution_history(executionArn=self.arn, maxResults=1000)["events"]
-        for event in events[self.seen :]:
-            self._on(event)
-        self.seen = len(events)
-
-    def _stamp(self, event: dict[str, Any]) -> float:
-        return event["timestamp"].timestamp()
-
-    def _entered_state_of(self, event: dict[str, Any]) -> str | None:
-        """The state an event belongs to: follow previousEventId back to its StateEntered."""
-        current: dict[str, Any] | None = event
-        for _ in range(50):
-            if current is None:
-                return None
-            if "stateEnteredEventDetails" in current:
-                return current["stateEnteredEventDetails"]["name"]
-            current = self.events.get(current.get("previousEventId", 0))
-        return None
-
-    def _on(self, event: dict[str, Any]) -> None:
-        self.events[event["id"]] = event
-        kind = event["type"]
-        if kind.endswith("StateEntered"):
-            name = event["stateEnteredEventDetails"]["name"]
-            self.states[name] = StateTiming(name, self._stamp(event))
-            self._print(f"▶ {name}")
-        elif kind.endswith("StateExited"):
-            details = event["stateExitedEventDetails"]
-            timing = self.states.get(details["name"])
-            if timing is None:
-                return
-            timing.exited = self._stamp(event)
-            if timing.status != "failed":
-                timing.status = "succeeded"
-            try:
-                output = json.loads(details.get("output") or "{}")
-            except json.JSONDecodeError:
-                output = {}
-            timing.detail = _describe_result(details["name"], output, self.result_keys)
-            self._print(f"✓ {timing.name} ({timing.seconds:.1f}s){'  ' + timing.detail if timing.detail else ''}")
-        elif kind in ("ActivityScheduled", "TaskScheduled"):
-            state = self._entered_state_of(event)
-            if state in self.states and self.states[state].status == "failed":
-                self.states[state].status = "running"  # retried
-        elif kind in ("ActivityFailed", "TaskFailed", "ActivityTimedOut"):
-            details = event.get("activityFailedEventDetails") or event.get("taskFailedEventDetails") or event.get("activityTimedOutEventDetails") or {}
-            state = self._entered_state_of(event)
-            if state in self.states:
-                self.states[state].status = "failed"
-                self.states[state].detail = f"{details.get('error', kind)}: {_short_cause(details.get('cause', ''))}"
-            self._print(f"✗ {state or 'a state'} failed: {details.get('error', kind)}: {_short_cause(details.get('cause', ''))}")
-        elif kind in ("ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"):
-            self._print(f"■ {kind.replace('Execution', 'execution ').lower()}")
-
-    def _print(self, text: str) -> None:
-        print(f"  {time.time() - self.started:6.1f}s  {text}", file=self.out, flush=True)
-
-
-# Where each state of the sample pipeline puts its result (its ResultPath);
-# any other definition's are read from it (runners.pipelines.states.result_keys).
-STATE_RESULTS = {
-    "Wait For Sales Data": "salesData",
-    "Wait For Marketing Data": "marketingData",
-    "Process Sales Data": "salesJob",
-    "Process Marketing Data": "marketingJob",
-    "Join Marketing And Sales Data": "joinJob",
-    "Query Revenue And Visits By Month": "query",
-    "Store Monthly Aggregate": "monthlyAggregate",
-}
-
-
-def _describe_result(state: str, output: dict[str, Any], keys: dict[str, str] = STATE_RESULTS) -> str:
-    result = output.get(keys.get(state, ""), None) if isinstance(output, dict) else None
-    if not isinstance(result, dict):
-        return ""
-    if "JobRunId" in result:
-        return f"Glue run {result['JobRunId'][:12]}…  {result.get('ExecutionTime')}s in Glue"
-    if "QueryExecutionId" in result:
-        return f"query {result['QueryExecutionId'][:8]}…  {result.get('EngineExecutionTimeInMillis')} ms in engine"
-    if "Objects" in result:
-        objects = result["Objects"]
-        return f"{len(objects)} object(s), {sum(o.get('Size', 0) for o in objects):,} bytes"
-    return ""
-
-
-def _short_cause(cause: str) -> str:
-    try:
-        parsed = json.loads(cause)
-        if isinstance(parsed, dict):
-            return str(parsed.get("errorMessage") or parsed.get("ErrorMessage") or cause)[:300]
-    except (json.JSONDecodeError, TypeError):
-        pass
-    return cause[:300]
-
-
 # -- summary --------------------------------------------------------------------
 def _intervals(items: Iterable[tuple[float, float]]) -> float:
     """Length of the union of intervals (parallel work counted once)."""
@@ -199,6 +79,7 @@ def _iso(value: str | None) -> float | None:
 def build_summary(pipeline: LocalPipeline, execution_arn: str, run_date: str, follower: Follower, wall_start: float) -> dict[str, Any]:
     sfn = pipeline.client("stepfunctions")
     described = sfn.describe_execution(executionArn=execution_arn)
+    definition = json.loads(sfn.describe_state_machine(stateMachineArn=described["stateMachineArn"])["definition"])
     started, stopped = described["startDate"].timestamp(), (described.get("stopDate") or datetime.now()).timestamp()
     output = json.loads(described.get("output") or "{}")
     glue = pipeline.client("glue")
@@ -230,7 +111,11 @@ def build_summary(pipeline: LocalPipeline, execution_arn: str, run_date: str, fo
         "jobSeconds": round(jobs, 2),
         "orchestrationOverheadSeconds": round(max(wall - busy, 0.0), 2),
         "demoSeconds": round(time.time() - wall_start, 2),
-        "states": {t.name: {"seconds": round(t.seconds, 2) if t.seconds is not None else None, "detail": t.detail} for t in follower.states.values()},
+        # Every state of the definition, reached or not, in reading order.
+        "states": {
+            name: {"status": status, "depth": depth, "seconds": _seconds(follower, name), "detail": detail}
+            for name, depth, status, detail in state_statuses(definition, follower, described["status"])
+        },
         "jobRuns": runs,
         "error": described.get("error"),
         "cause": described.get("cause"),
@@ -242,6 +127,11 @@ def build_summary(pipeline: LocalPipeline, execution_arn: str, run_date: str, fo
         },
         "queryExecutionId": query.get("QueryExecutionId"),
     }
+
+
+def _seconds(follower: Follower, name: str) -> float | None:
+    timing = follower.states.get(name)
+    return round(timing.seconds, 2) if timing is not None and timing.seconds is not None else None
 
 
 def query_rows(pipeline: LocalPipeline, query_id: str | None, limit: int = 10) -> list[list[str]]:
@@ -282,7 +172,7 @@ def print_summary(summary: dict[str, Any], rows: list[list[str]], out: TextIO) -
     print(f"  running jobs and queries {summary['jobSeconds']:.1f}s", file=out)
     print(f"  orchestration overhead   {summary['orchestrationOverheadSeconds']:.1f}s", file=out)
     if summary["status"] != "SUCCEEDED":
-        print(f"  error                    {summary.get('error')}: {_short_cause(summary.get('cause') or '')}", file=out)
+        print(f"  error                    {summary.get('error')}: {short_cause(summary.get('cause') or '')}", file=out)
     print("  outputs:", file=out)
     for name, uri in summary["outputs"].items():
         if uri:
@@ -323,7 +213,9 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             assert pipeline.aws is not None
             print(f"  embedded AWS at {pipeline.aws.endpoint_url}; pipeline deployed, workers started", file=out, flush=True)
             execution = pipeline.start_execution(run_date)
-            follower = Follower(pipeline.client("stepfunctions"), execution, out, time.time())
+            sfn = pipeline.client("stepfunctions")
+            definition = json.loads(sfn.describe_state_machine(stateMachineArn=pipeline.deployment.state_machine_arn)["definition"])  # type: ignore[union-attr]
+            follower = Follower(sfn, execution, out, time.time(), result_keys(definition))
             follower._print(f"execution started: {execution.rsplit(':', 1)[-1]}")
             key = pipeline.upload_input("sales", run_date, sales)
             follower._print(f"uploaded s3://{pipeline.deployment.data_bucket}/{key}")  # type: ignore[union-attr]
@@ -343,6 +235,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             summary["queryRows"] = rows
             if args.out:
                 summary["exported"] = export_outputs(pipeline, summary, Path(args.out))
+            print_state_table(definition, follower, summary["status"], out)
             print_summary(summary, rows, out)
             if args.summary_json:
                 Path(args.summary_json).write_text(json.dumps(summary, indent=2, default=str))

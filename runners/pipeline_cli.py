@@ -17,10 +17,8 @@ from typing import Any, TextIO
 from .pipelines import PIPELINES_DIR, PipelineFileError, find_pipeline_file, load_pipeline, pipeline_files
 from .pipelines.asl import render_state_machine
 from .pipelines.model import Pipeline
-from .pipelines.states import all_states, result_keys
-
-TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
-
+from .local.follow import TERMINAL, print_state_table
+from .pipelines.states import result_keys
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="pipeline_command", required=True)
@@ -120,7 +118,7 @@ def input_key(pipeline: Pipeline, input_id: str, run_date: str, filename: str) -
 
 def cmd_run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     from . import log as logging_setup
-    from .demo import Follower
+    from .local.follow import Follower
     from .local.pipeline import LocalPipeline
 
     logging_setup.configure(getattr(args, "log_level", None) or "WARNING", getattr(args, "log_format", None) or "json")
@@ -170,33 +168,6 @@ def cmd_run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         return 0 if described["status"] == "SUCCEEDED" else 1
     finally:
         local.stop()
-
-
-def state_statuses(definition: dict[str, Any], follower: Any, execution_status: str) -> list[tuple[str, int, str, str]]:
-    """Every state of the definition: (name, depth, status, detail). A state
-    entered but never left is 'running', or 'cancelled' once the execution ended."""
-    rows = []
-    for name, _state, depth in all_states(definition["States"]):
-        timing = follower.states.get(name)
-        if timing is None:
-            status, detail = "not reached", ""
-        else:
-            status = timing.status
-            if status == "running" and execution_status in TERMINAL:
-                status = "cancelled"
-            seconds = f"{timing.seconds:.1f}s" if timing.seconds is not None else ""
-            detail = "  ".join(x for x in (seconds, timing.detail) if x)
-        rows.append((name, depth, status, detail))
-    return rows
-
-
-MARKS = {"succeeded": "✓", "failed": "✗", "running": "…", "cancelled": "⊘", "not reached": "·"}
-
-
-def print_state_table(definition: dict[str, Any], follower: Any, execution_status: str, out: TextIO) -> None:
-    print(f"\nStates ({execution_status})", file=out)
-    for name, depth, status, detail in state_statuses(definition, follower, execution_status):
-        print(f"  {('  ' * depth + MARKS[status] + ' ' + name):<56} {status:<12} {detail}", file=out)
 
 
 def _check_date(text: str) -> None:
