@@ -22,6 +22,16 @@ FAILURE_STATE = "Notify Failure"
 FAILED_STATE = "Pipeline Failed"
 SUCCEEDED_STATE = "Pipeline Succeeded"
 ATHENA_TIMEOUT_SECONDS = 1800  # DDL the pipeline generates
+CHECK_STATE = "Check Run Date"
+INVALID_STATE = "Invalid Run Date"
+# Pure arithmetic (no date parsing whose leniency could differ): YYYY-MM-DD,
+# month 1-12, day within the month, leap years as the Gregorian calendar has them.
+VALID_RUN_DATE = (
+    "{% ($d := $states.input.runDate; $type($d) = 'string' and $contains($d, /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/) ? "
+    "($y := $number($substring($d, 0, 4)); $m := $number($substring($d, 5, 2)); $n := $number($substring($d, 8, 2)); "
+    "$leap := ($y % 4 = 0 and $y % 100 != 0) or $y % 400 = 0; "
+    "$m >= 1 and $m <= 12 and $n >= 1 and $n <= [31, $leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][$m - 1]) : false) %}"
+)
 
 
 @dataclass(frozen=True)
@@ -205,8 +215,21 @@ class _Renderer:
         }
         self._name_forks(the_plan.block)
         first = self._first(the_plan.block)
-        states["Resolve Run Date"]["Choices"][0]["Next"] = first
-        states["Run Date From Schedule"]["Next"] = first
+        states["Resolve Run Date"]["Choices"][0]["Next"] = CHECK_STATE
+        states["Run Date From Schedule"]["Next"] = CHECK_STATE
+        states[CHECK_STATE] = {
+            "Type": "Choice",
+            "QueryLanguage": "JSONata",
+            "Comment": "A run date that is not a calendar date YYYY-MM-DD fails the execution at once, instead of waiting for files that cannot arrive.",
+            "Choices": [{"Condition": VALID_RUN_DATE, "Next": first}],
+            "Default": INVALID_STATE,
+        }
+        states[INVALID_STATE] = {
+            "Type": "Pass",
+            "Result": {"Error": "InvalidRunDate", "Cause": "runDate must be a calendar date YYYY-MM-DD (e.g. 2026-11-30)"},
+            "ResultPath": "$.error",
+            "Next": FAILURE_STATE,
+        }
         self._emit(the_plan.block, states, SUCCEEDED_STATE, top_level=True)
         states[SUCCEEDED_STATE] = {"Type": "Succeed"}
         states[FAILURE_STATE] = {

@@ -58,14 +58,30 @@ def test_render_fills_every_placeholder_and_refuses_gaps():
     [({"scheduledTime": "2026-11-16T06:00:00Z"}, "2026-11-16"), ({"runDate": "2026-11-09"}, "2026-11-09")],
 )
 def test_run_date_comes_from_the_input_or_the_schedule(aws, execution_input, run_date):
+    result = wait_execution(start(make_state_machine(_run_date_probe()), execution_input))
+    assert json.loads(result["output"])["runDate"] == run_date
+
+
+def _run_date_probe():
     states = DEFINITION["States"]
-    probe = {
+    return {
         "StartAt": "Resolve Run Date",
         "States": {
-            "Resolve Run Date": states["Resolve Run Date"],
-            "Run Date From Schedule": states["Run Date From Schedule"],
+            **{name: states[name] for name in ("Resolve Run Date", "Run Date From Schedule", "Check Run Date", "Invalid Run Date", "Pipeline Failed")},
             "Parallel 1": {"Type": "Pass", "End": True},
+            "Notify Failure": {"Type": "Pass", "Next": "Pipeline Failed"},
         },
     }
-    result = wait_execution(start(make_state_machine(probe), execution_input))
-    assert json.loads(result["output"])["runDate"] == run_date
+
+
+@pytest.mark.parametrize("run_date", ["2026-13-45", "30/11/2026", "2026-02-29", "2026-1-5", "", 20261130])
+def test_the_state_machine_itself_refuses_a_date_that_is_not_a_calendar_date(aws, run_date):
+    result = wait_execution(start(make_state_machine(_run_date_probe()), {"runDate": run_date}))
+    assert result["status"] == "FAILED" and result["error"] == "InvalidRunDate"
+    assert "YYYY-MM-DD" in result["cause"]
+
+
+@pytest.mark.parametrize("run_date", ["2024-02-29", "2000-02-29", "2026-12-31"])
+def test_real_calendar_dates_pass_the_check(aws, run_date):
+    result = wait_execution(start(make_state_machine(_run_date_probe()), {"runDate": run_date}))
+    assert result["status"] == "SUCCEEDED"
