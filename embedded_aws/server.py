@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any, Callable, TextIO
 
@@ -30,6 +31,7 @@ from embedded_aws.glue import engine as glue_engine
 from embedded_aws.stepfunctions import activities as sfn_activities
 from embedded_aws.stepfunctions import integrations as sfn_integrations
 from embedded_aws.glue.launch import JobExecutor
+from embedded_aws.service_log import route_service_logs
 from embedded_aws.lambda_local import event_sources as lambda_event_sources
 from embedded_aws.lambda_local.functions import LambdaSettings
 
@@ -84,6 +86,7 @@ class EmbeddedAws:
         self._server: ThreadedMotoServer | None = None
         self._endpoint_url: str | None = None
         self.glue = GlueControl(self)
+        self.log_path: Path | None = None  # the services' own diagnostics (embedded_aws.service_log)
 
     # --- settings ------------------------------------------------------------
 
@@ -128,6 +131,7 @@ class EmbeddedAws:
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         if self._quiet:
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
+            self.log_path = route_service_logs()
         server = ThreadedMotoServer(ip_address=self._host, port=self._port, verbose=not self._quiet)
         server.start()
         host, port = server.get_host_and_port()

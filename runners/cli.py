@@ -87,7 +87,9 @@ def cmd_run_once(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from . import demo
 
-    logging_setup.configure(args.log_level or "WARNING", args.log_format or "json")
+    from .local.follow import open_run_log
+
+    args.log_path = open_run_log("demo", args.log_level or "INFO")
     return demo.run(args)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
 from runners.local.follow import TERMINAL, Follower, print_state_table, short_cause, state_statuses
-from runners.pipelines.states import result_keys
+from runners.pipelines.states import parent_states, result_keys
 
 if TYPE_CHECKING:  # the emulator is imported only when the demo runs
     from runners.local.pipeline import LocalPipeline
@@ -119,14 +119,27 @@ def build_summary(pipeline: LocalPipeline, execution_arn: str, run_date: str, fo
         "jobRuns": runs,
         "error": described.get("error"),
         "cause": described.get("cause"),
-        "outputs": {
+        # Only what was written: a failed run lists no output it never produced.
+        "outputs": _existing(pipeline, {
             "processedSales": f"s3://{data_bucket}/processed/sales/run_date={run_date}/",
             "processedMarketing": f"s3://{data_bucket}/processed/marketing/run_date={run_date}/",
             "joined": f"s3://{data_bucket}/joined/sales_marketing/run_date={run_date}/",
             "queryResult": query.get("OutputLocation"),
-        },
+        }),
         "queryExecutionId": query.get("QueryExecutionId"),
     }
+
+
+def _existing(pipeline: LocalPipeline, outputs: dict[str, str | None]) -> dict[str, str]:
+    s3 = pipeline.client("s3")
+    found = {}
+    for name, uri in outputs.items():
+        if not uri:
+            continue
+        bucket, _, key = uri[len("s3://"):].partition("/")
+        if s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1).get("KeyCount", 0):
+            found[name] = uri
+    return found
 
 
 def _seconds(follower: Follower, name: str) -> float | None:
@@ -173,10 +186,14 @@ def print_summary(summary: dict[str, Any], rows: list[list[str]], out: TextIO) -
     print(f"  orchestration overhead   {summary['orchestrationOverheadSeconds']:.1f}s", file=out)
     if summary["status"] != "SUCCEEDED":
         print(f"  error                    {summary.get('error')}: {short_cause(summary.get('cause') or '')}", file=out)
-    print("  outputs:", file=out)
+    if summary["outputs"]:
+        print("  outputs (in the embedded AWS; --out exports them, --keep-up keeps it running):", file=out)
     for name, uri in summary["outputs"].items():
-        if uri:
-            print(f"    {name:20} {uri}", file=out)
+        print(f"    {name:20} {uri}", file=out)
+    for name, path in summary.get("exported", {}).items():
+        print(f"  exported {name:13} {path}", file=out)
+    for name, path in summary.get("logs", {}).items():
+        print(f"  {name + ' log':24} {path}", file=out)
     if rows:
         print("\n  query result (first rows):", file=out)
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -215,7 +232,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             execution = pipeline.start_execution(run_date)
             sfn = pipeline.client("stepfunctions")
             definition = json.loads(sfn.describe_state_machine(stateMachineArn=pipeline.deployment.state_machine_arn)["definition"])  # type: ignore[union-attr]
-            follower = Follower(sfn, execution, out, time.time(), result_keys(definition))
+            follower = Follower(sfn, execution, out, time.time(), result_keys(definition), parent_states(definition))
             follower._print(f"execution started: {execution.rsplit(':', 1)[-1]}")
             key = pipeline.upload_input("sales", run_date, sales)
             follower._print(f"uploaded s3://{pipeline.deployment.data_bucket}/{key}")  # type: ignore[union-attr]
@@ -233,10 +250,11 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             summary = build_summary(pipeline, execution, run_date, follower, wall_start)
             rows = query_rows(pipeline, summary.get("queryExecutionId")) if summary["status"] == "SUCCEEDED" else []
             summary["queryRows"] = rows
+            summary["logs"] = {"worker": str(getattr(args, "log_path", "") or ""), "embedded AWS": str(pipeline.aws.log_path or "")}
             if args.out:
                 summary["exported"] = export_outputs(pipeline, summary, Path(args.out))
-            print_state_table(definition, follower, summary["status"], out)
             print_summary(summary, rows, out)
+            print_state_table(definition, follower, summary["status"], out)
             if args.summary_json:
                 Path(args.summary_json).write_text(json.dumps(summary, indent=2, default=str))
             if args.keep_up:

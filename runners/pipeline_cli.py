@@ -18,7 +18,7 @@ from .pipelines import PIPELINES_DIR, PipelineFileError, find_pipeline_file, loa
 from .pipelines.asl import render_state_machine
 from .pipelines.model import Pipeline
 from .local.follow import TERMINAL, print_state_table
-from .pipelines.states import result_keys
+from .pipelines.states import parent_states, result_keys
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="pipeline_command", required=True)
@@ -117,11 +117,10 @@ def input_key(pipeline: Pipeline, input_id: str, run_date: str, filename: str) -
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
-    from . import log as logging_setup
-    from .local.follow import Follower
+    from .local.follow import Follower, open_run_log
     from .local.pipeline import LocalPipeline
 
-    logging_setup.configure(getattr(args, "log_level", None) or "WARNING", getattr(args, "log_format", None) or "json")
+    log_path = open_run_log(f"pipeline-run", getattr(args, "log_level", None) or "INFO")
     pipeline = _load(args.name)
     uploads: list[tuple[str, Path]] = []
     for item in args.input:
@@ -141,7 +140,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         sfn = local.client("stepfunctions")
         definition = json.loads(sfn.describe_state_machine(stateMachineArn=local.deployment.state_machine_arn)["definition"])
         execution = local.start_execution(args.run_date)
-        follower = Follower(sfn, execution, out, time.time(), result_keys(definition))
+        follower = Follower(sfn, execution, out, time.time(), result_keys(definition), parent_states(definition))
         s3 = local.client("s3")
         for input_id, path in uploads:
             key = input_key(pipeline, input_id, args.run_date, path.name)
@@ -165,6 +164,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         print_state_table(definition, follower, described["status"], out)
         if described["status"] != "SUCCEEDED":
             print(f"\n  {described['status']}: {described.get('error', '')}: {described.get('cause', '')[:500]}", file=out)
+        print(f"\n  worker log: {log_path}\n  embedded AWS log: {local.aws.log_path}", file=out)
         return 0 if described["status"] == "SUCCEEDED" else 1
     finally:
         local.stop()

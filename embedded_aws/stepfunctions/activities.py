@@ -402,6 +402,11 @@ class LiveStateTaskActivity(StateTaskActivity):
             pass
         frame.set_ended()
         env.close_frame(frame)
+        if not env.is_running() and (errors or not done.is_set()):
+            # A branch cancelled by its Parallel's failure, or a stopped
+            # execution: AWS records the task as aborted, not timed out.
+            env.event_manager.add_event(context=env.event_history_context, event_type=HistoryEventType.TaskStateAborted)
+            return
         if errors:
             raise errors[0]
         if not done.is_set():

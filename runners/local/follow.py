@@ -7,7 +7,10 @@ Used by `etl-runner demo` and `etl-runner pipeline run`."""
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import time
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -33,7 +36,9 @@ class StateTiming:
 class Follower:
     """Reads the execution history incrementally and prints state changes."""
 
-    def __init__(self, sfn: Any, execution_arn: str, out: TextIO, started: float, result_keys: dict[str, str] | None = None) -> None:
+    def __init__(self, sfn: Any, execution_arn: str, out: TextIO, started: float, result_keys: dict[str, str] | None = None,
+                 parents: dict[str, str] | None = None) -> None:
+        self.parents = parents or {}  # state -> the Parallel/Map holding it (runners.pipelines.states.parent_states)
         self.sfn, self.arn, self.out, self.started = sfn, execution_arn, out, started
         self.result_keys = result_keys or {}  # state -> its ResultPath key (runners.pipelines.states.result_keys)
         self.seen = 0
@@ -74,6 +79,8 @@ class Follower:
             if timing is None:
                 return
             timing.exited = self._stamp(event)
+            if timing.status == "failed" and details["name"] in self.parents.values():
+                return  # a Parallel/Map already reported failed
             if timing.status != "failed":
                 timing.status = "succeeded"
             try:
@@ -82,6 +89,21 @@ class Follower:
                 output = {}
             timing.detail = _describe_result(details["name"], output, self.result_keys)
             self._print(f"✓ {timing.name} ({timing.seconds:.1f}s){'  ' + timing.detail if timing.detail else ''}")
+        elif kind in ("ParallelStateFailed", "MapStateFailed"):
+            # The innermost Parallel/Map still running around the state that failed.
+            state = self.parents.get(self._entered_state_of(event) or "")
+            while state and self.states.get(state) is not None and self.states[state].status != "running":
+                state = self.parents.get(state)
+            if state in self.states:
+                self.states[state].status = "failed"
+                self.states[state].exited = self._stamp(event)
+                self._print(f"✗ {state} failed ({self.states[state].seconds:.1f}s)")
+        elif kind == "TaskStateAborted":
+            state = self._entered_state_of(event)
+            if state in self.states:
+                self.states[state].status = "cancelled"
+                self.states[state].exited = self._stamp(event)
+                self._print(f"⊘ {state} cancelled")
         elif kind in ("ActivityScheduled", "TaskScheduled"):
             state = self._entered_state_of(event)
             if state in self.states and self.states[state].status == "failed":
@@ -130,7 +152,9 @@ def state_statuses(definition: dict[str, Any], follower: Any, execution_status: 
     rows = []
     for name, _state, depth in all_states(definition["States"]):
         timing = follower.states.get(name)
-        if timing is None:
+        if timing is not None and _state.get("Type") == "Fail":
+            status, detail = "failed", ""
+        elif timing is None:
             status, detail = "not reached", ""
         else:
             status = timing.status
@@ -151,3 +175,14 @@ def print_state_table(definition: dict[str, Any], follower: Any, execution_statu
         print(f"  {('  ' * depth + MARKS[status] + ' ' + name):<56} {status:<12} {detail}", file=out)
 
 
+
+
+def open_run_log(name: str, level: str = "INFO") -> Path:
+    """Workers' log lines go to a file for a local run (the terminal shows the
+    run's progress); the summary names the file."""
+    from runners import log as logging_setup
+
+    path = Path(tempfile.gettempdir()) / f"etl-runner-{name}-{os.getpid()}.log"
+    stream = open(path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115  (lives as long as the run)
+    logging_setup.configure(level, "json", stream=stream)
+    return path

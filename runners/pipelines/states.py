@@ -25,3 +25,21 @@ def result_keys(definition: dict[str, Any]) -> dict[str, str]:
         if isinstance(path, str) and path.startswith("$.") and "." not in path[2:] and "[" not in path:
             keys[name] = path[2:]
     return keys
+
+
+def parent_states(definition: dict[str, Any]) -> dict[str, str]:
+    """State name -> the Parallel or Map state whose branch holds it."""
+    parents: dict[str, str] = {}
+
+    def walk(states: dict[str, Any], parent: str | None) -> None:
+        for name, state in states.items():
+            if parent:
+                parents[name] = parent
+            for branch in state.get("Branches", []):
+                walk(branch["States"], name)
+            iterator = state.get("ItemProcessor") or state.get("Iterator")
+            if iterator:
+                walk(iterator["States"], name)
+
+    walk(definition.get("States", {}), None)
+    return parents
