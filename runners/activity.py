@@ -1,6 +1,9 @@
-"""The one task lifecycle: poll -> record -> validate -> start -> check -> report -> forget.
+"""The one task lifecycle: poll -> record -> validate -> [gate] -> start -> check -> report -> forget.
 
-Shared by Glue and Athena through ``ServiceAdapter``. Every step is safe to
+Shared by Glue and Athena through ``ServiceAdapter``. A task whose input has
+a ``DependencyGate`` is held like a deferred start (RECEIVED, heartbeating,
+looked at again each cycle) until the jobs and state machines it names are
+idle; see ``_gate_open``. Every step is safe to
 repeat after a crash at any instant: records are written before anything is
 started, phase changes are conditional, starts are idempotent (Athena
 ClientRequestToken; Glue run tagged with the task id and adopted on recovery)
@@ -25,11 +28,15 @@ from botocore.exceptions import ClientError, ParamValidationError
 from . import failpoints
 from .adapter import RunRef, RunStatus, ServiceAdapter
 from .config import Settings
-from .errors import InvalidTaskInputError, JobStartFailedError, RunnerError, StartDeferred, TaskNotRecordedError, to_sfn_failure
+from .errors import (
+    DependencyGateCheckFailedError, DependencyGateTimeoutError, InvalidTaskInputError, JobStartFailedError, RunnerError, StartDeferred,
+    TaskNotRecordedError, to_sfn_failure,
+)
+from .gate import GateChecker, GateStatus
 from .log import token_hash
 from .retry import error_code, is_transient
 from .state import RECEIVED, REPORTING, RUNNING, STARTING, Conflict, TaskRecord, TaskStore, task_id_for
-from .task_input import load_task_input
+from .task_input import DependencyGate, load_task_input
 
 log = structlog.get_logger("runners.activity")
 
@@ -88,8 +95,10 @@ class TaskLifecycle:
         sfn: Any,
         settings: Settings,
         clock: Callable[[], float] = time.time,
+        gate_checker: GateChecker | None = None,
     ) -> None:
         self.adapter = adapter
+        self.gate_checker = gate_checker
         self.store = store
         self.sfn = sfn
         self.settings = settings
@@ -115,6 +124,7 @@ class TaskLifecycle:
         self._record_retry = settings.record_retry()
         self._prompt: dict[str, _PromptWatch] = {}
         self._prompt_lock = threading.Lock()
+        self._gate_blockers: dict[str, list[str]] = {}  # what held each task at its gate, last we looked
         #: Called (on the starting thread) after a run starts; a worker uses
         #: it to wake its checker for the run's first prompt check.
         self.on_run_started: Callable[[], None] = lambda: None
@@ -192,6 +202,8 @@ class TaskLifecycle:
         (in batches), heartbeat what needs it, report what ended."""
         began = time.monotonic()
         report = CycleReport()
+        if self.gate_checker is not None:
+            self.gate_checker.new_cycle()
         with self._beat_lock:
             self._received_since_scan = set()
         records = list(self.store.scan())
@@ -294,6 +306,8 @@ class TaskLifecycle:
             return
         if record.lease_until >= now and not (owner and record.owner == owner):
             return  # its receiver or a starter (maybe another thread of ours) holds it
+        if record.phase == RECEIVED and not self._gate_open(record, report, owner):
+            return
         earlier_attempts = int(record.start_attempts)
         owner = owner or self._claim_id()
         try:
@@ -342,6 +356,63 @@ class TaskLifecycle:
             )
             report.errors += 1
             self.store.advance(record, owner, STARTING, lease_until=self.clock() + backoff, start_errors=errors)
+
+    # -- dependency gate -----------------------------------------------------
+    def _gate_open(self, record: TaskRecord, report: CycleReport, owner: str | None) -> bool:
+        """True if the task may be claimed for a start: it has no gate, or
+        everything its gate names is idle.
+
+        Looked at before the claim, so a held task costs no table write per
+        cycle: only the first closed sighting writes (``gate_closed_at``, and
+        the receiver's lease is released so any worker's next cycle looks
+        again). Only RECEIVED tasks are gated: a STARTING one may already
+        have a run to adopt. A gate that stays closed ``MaxWaitSeconds`` past
+        ``gate_closed_at``, or cannot be checked at all, fails the task."""
+        gate = self._gate_of(record)
+        if gate is None:
+            return True
+        bound = log.bind(task=token_hash(record.task_token), kind=self.adapter.kind)
+        try:
+            if self.gate_checker is None:
+                raise DependencyGateCheckFailedError("this worker has no dependency gate checker; the task's DependencyGate cannot be honoured")
+            status = self.gate_checker.check(gate)
+        except DependencyGateCheckFailedError as error:
+            bound.warning("task_gate_check_failed", reason=error.message[:500], error_code=error.details.get("errorCode"))
+            self._finish(record, _failure(error), report, owner)
+            return False
+        now = self.clock()
+        if status.open:
+            if record.gate_closed_at is not None:
+                with self._beat_lock:
+                    waited_for = self._gate_blockers.pop(record.task_id, None) or gate.names
+                bound.info("task_gate_opened", waited_for=waited_for, waited_seconds=round(now - record.gate_closed_at.timestamp(), 2))
+            return True
+        if record.gate_closed_at is None:
+            self.store.hold_at_gate(record, owner or self._claim_id(), now)
+        waited = now - record.gate_closed_at.timestamp() if record.gate_closed_at else 0.0
+        if waited >= gate.max_wait_seconds:
+            error = _gate_timeout(gate, status, waited, record.gate_closed_at)
+            bound.warning("task_gate_timed_out", blockers=status.blockers, waited_seconds=round(waited, 2), max_wait_seconds=gate.max_wait_seconds)
+            self._finish(record, _failure(error), report, owner)
+            return False
+        with self._beat_lock:
+            changed = self._gate_blockers.get(record.task_id) != status.blockers
+            self._gate_blockers[record.task_id] = status.blockers
+        if changed:
+            bound.info(
+                "task_gate_held", busy_glue_jobs=list(status.busy_glue_jobs), busy_state_machines=list(status.busy_state_machines),
+                unchecked=list(status.unchecked), waited_seconds=round(waited, 2), max_wait_seconds=gate.max_wait_seconds,
+            )
+        return False
+
+    def _gate_of(self, record: TaskRecord) -> DependencyGate | None:
+        """The task's gate; None if it has none or its input is invalid (the
+        claimed start then fails it with the usual InvalidTaskInputError)."""
+        try:
+            request = self.adapter.parse(self._load(record))
+        except InvalidTaskInputError:
+            return None
+        return getattr(request, "gate", None)
 
     def _start_failure(self, record: TaskRecord, exc: Exception) -> RunnerError | None:
         """The error a failed start reports, or None if it is worth retrying.
@@ -513,7 +584,7 @@ class TaskLifecycle:
     def _forget_gone(self, live: set[str]) -> None:
         """Drop per-task memory (heartbeat times, ended-run sightings) of tasks no longer recorded."""
         with self._beat_lock:
-            for seen in (self._last_beat, self._seen_over):
+            for seen in (self._last_beat, self._seen_over, self._gate_blockers):
                 for task_id in [t for t in seen if t not in live]:
                     del seen[task_id]
 
@@ -535,3 +606,12 @@ class TaskLifecycle:
 def _failure(error: RunnerError) -> dict[str, Any]:
     name, cause = to_sfn_failure(error)
     return {"status": "failure", "error": name, "cause": cause}
+
+
+def _gate_timeout(gate: DependencyGate, status: GateStatus, waited: float, closed_at: datetime | None) -> DependencyGateTimeoutError:
+    return DependencyGateTimeoutError(
+        f"the dependency gate stayed closed for {waited:.0f} s (MaxWaitSeconds {gate.max_wait_seconds}); "
+        f"still busy: {', '.join(status.blockers)}",
+        **status.details(), maxWaitSeconds=gate.max_wait_seconds, waitedSeconds=round(waited, 2),
+        gateClosedAt=closed_at.isoformat() if closed_at else None,
+    )

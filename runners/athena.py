@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from .adapter import RunRef, RunStatus, iso
 from .errors import AthenaQueryFailedError, InvalidTaskInputError, JobStartFailedError, StartDeferred
 from .retry import RetryPolicy, error_code
-from .task_input import optional_str, optional_str_list, reject_unknown_keys
+from .task_input import GATE_FIELD, DependencyGate, dependency_gate, optional_str, optional_str_list, reject_unknown_keys
 
 SUCCEEDED = "SUCCEEDED"
 INTERMEDIATE_STATES = frozenset({"QUEUED", "RUNNING"})
@@ -31,6 +31,7 @@ TASK_FIELDS = (
     "AthenaResultKmsKey",
     "AthenaWorkGroup",
     "ExecutionParameters",
+    GATE_FIELD,
 )
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -46,6 +47,7 @@ class AthenaRequest:
     kms_key: str | None
     workgroup: str | None
     execution_parameters: list[str] | None
+    gate: DependencyGate | None = None  # held by the lifecycle, never sent to Athena
 
 
 class AthenaAdapter:
@@ -85,6 +87,7 @@ class AthenaAdapter:
             kms_key=kms_key,
             workgroup=optional_str(payload, "AthenaWorkGroup", max_len=128),
             execution_parameters=optional_str_list(payload, "ExecutionParameters"),
+            gate=dependency_gate(payload),
         )
 
     def group_of(self, request: AthenaRequest) -> str | None:

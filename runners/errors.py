@@ -59,6 +59,22 @@ class AthenaQueryFailedError(RunnerError):
     error_name = "AthenaQueryFailedError"
 
 
+class DependencyGateTimeoutError(RunnerError):
+    """The Glue jobs or state machines a step's ``DependencyGate`` waits for
+    were still busy ``MaxWaitSeconds`` after the gate was first found closed;
+    the cause names them."""
+
+    error_name = "DependencyGateTimeoutError"
+
+
+class DependencyGateCheckFailedError(RunnerError):
+    """A step's ``DependencyGate`` cannot be checked: the service refused a
+    status call for a reason a retry will not fix (AccessDenied, no such job
+    or state machine)."""
+
+    error_name = "DependencyGateCheckFailedError"
+
+
 class StartDeferred(Exception):
     """Not an error: the service asked us to try the start again later
     (for example Glue ``ConcurrentRunsExceededException``)."""

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from .adapter import RunRef, RunStatus, iso
 from .errors import GlueJobFailedError, InvalidTaskInputError, JobStartFailedError, StartDeferred
 from .retry import RetryPolicy, error_code
-from .task_input import optional_int, optional_str, optional_str_map, reject_unknown_keys, required_str
+from .task_input import GATE_FIELD, DependencyGate, dependency_gate, optional_int, optional_str, optional_str_map, reject_unknown_keys, required_str
 
 TASK_ID_ARGUMENT = "--etl_runner_task_id"
 
@@ -28,7 +28,7 @@ FAILURE_STATES = frozenset({"FAILED", "STOPPED", "TIMEOUT", "ERROR", "EXPIRED"})
 TERMINAL_STATES = FAILURE_STATES | {SUCCEEDED}
 
 WORKER_TYPES = ("Standard", "G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "G.12X", "G.16X", "R.1X", "R.2X", "R.4X", "R.8X", "Z.2X")
-TASK_FIELDS = ("GlueJobName", "Arguments", "WorkerType", "NumberOfWorkers", "Timeout")
+TASK_FIELDS = ("GlueJobName", "Arguments", "WorkerType", "NumberOfWorkers", "Timeout", GATE_FIELD)
 
 GET_JOB_RUNS_PAGE = 200
 DEFERRED_START_CODES = frozenset({"ConcurrentRunsExceededException", "ResourceNumberLimitExceededException"})
@@ -43,6 +43,7 @@ class GlueRequest:
     worker_type: str | None = None
     number_of_workers: int | None = None
     timeout_minutes: int | None = None
+    gate: DependencyGate | None = None  # held by the lifecycle, never sent to Glue
 
 
 class GlueAdapter:
@@ -68,6 +69,7 @@ class GlueAdapter:
             worker_type=optional_str(payload, "WorkerType", choices=WORKER_TYPES),
             number_of_workers=optional_int(payload, "NumberOfWorkers", minimum=1, maximum=10000),
             timeout_minutes=optional_int(payload, "Timeout", minimum=1, maximum=10080),
+            gate=dependency_gate(payload),
         )
 
     def group_of(self, request: GlueRequest) -> str:

@@ -10,11 +10,13 @@ from .arrivals import ArrivalStore
 from .athena import AthenaAdapter
 from .aws import AwsClients
 from .config import Settings
+from .gate import GateChecker
 from .glue import GlueAdapter
 from .s3_waiter import S3WaitAdapter, objects_from_event
 from .state import TaskStore
 
 KINDS = ("glue", "athena", "wait")
+GATED_KINDS = ("glue", "athena")
 
 
 def build_arrivals(settings: Settings, clients: AwsClients) -> ArrivalStore:
@@ -43,7 +45,9 @@ def build_lifecycle(kind: str, settings: Settings, clients: AwsClients | None = 
     if kind not in ADAPTERS:
         raise ValueError(f"unknown runner kind {kind!r}; expected one of {', '.join(KINDS)}")
     clients = clients or AwsClients(settings)
-    return TaskLifecycle(ADAPTERS[kind](clients, settings), build_store(kind, settings, clients), clients.sfn, settings)
+    # Glue and Athena steps may carry a DependencyGate; waits may not.
+    gates = GateChecker(clients.glue, clients.sfn, settings.cycle_retry()) if kind in GATED_KINDS else None
+    return TaskLifecycle(ADAPTERS[kind](clients, settings), build_store(kind, settings, clients), clients.sfn, settings, gate_checker=gates)
 
 
 def on_objects_created(event: dict, settings: Settings, clients: AwsClients | None = None, lifecycle: TaskLifecycle | None = None) -> CycleReport:

@@ -7,6 +7,9 @@ workers on one table never start or report a task twice.
 Phases (timeline of one task)::
 
     GetActivityTask -> put RECEIVED (only if absent)
+    [DependencyGate closed: stay RECEIVED, gate_closed_at set once, lease
+     released; each cycle looks again without writing, until it opens or
+     MaxWaitSeconds after gate_closed_at fails the task]
     claim           -> STARTING, owner=me, lease_until=now+lease
     StartJobRun / StartQueryExecution (idempotent by task id)
     update          -> RUNNING, run_id          (only if still mine)
@@ -70,6 +73,9 @@ class TaskRecord(Model):
     run_group = UnicodeAttribute(null=True)
     run_id = UnicodeAttribute(null=True)
     started_at = UTCDateTimeAttribute(null=True)
+    #: When the task's dependency gate was first found closed: its
+    #: MaxWaitSeconds counts from here, whichever worker (or restart) looks.
+    gate_closed_at = UTCDateTimeAttribute(null=True)
     outcome = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
 
@@ -143,6 +149,18 @@ class TaskStore:
         m = self.model
         condition = (m.phase == record.phase) & (m.owner == owner)
         actions = [m.phase.set(to_phase)] + [getattr(m, name).set(value) for name, value in sets.items()]
+        self._update(record, actions, condition)
+
+    def hold_at_gate(self, record: TaskRecord, owner: str, now: float) -> None:
+        """Note that the task's gate is closed: set ``gate_closed_at`` unless
+        some worker already did (the first sighting wins, so a restart never
+        restarts the wait), and release the lease so any worker's next cycle
+        may look at the gate again. Only while RECEIVED and not leased by
+        another claim (the receiver's own lease is ours to release)."""
+        m = self.model
+        condition = (m.phase == RECEIVED) & ((m.lease_until < now) | (m.owner == owner))
+        closed_at = datetime.fromtimestamp(now, timezone.utc)
+        actions = [m.gate_closed_at.set(m.gate_closed_at | closed_at), m.lease_until.set(0)]
         self._update(record, actions, condition)
 
     def _update(self, record: TaskRecord, actions: list[Any], condition: Any) -> None:

@@ -3,12 +3,27 @@
 Accepts what the original sample sent (a JSON object, or a JSON string that
 holds one) and reports every problem as ``InvalidTaskInputError`` with a
 message a data engineer can act on.
+
+Each runner lists its own fields (``TASK_FIELDS`` in ``runners.glue``,
+``runners.athena`` and ``runners.s3_waiter``). Glue and Athena tasks also
+accept an optional ``DependencyGate`` (see ``dependency_gate``): other Glue
+jobs and state machines that must be idle before the step starts::
+
+    "DependencyGate": {
+      "GlueJobs": ["job-name", ...],          # optional; busy while a run is STARTING, RUNNING, WAITING or STOPPING
+      "StateMachines": ["arn:...:stateMachine:x", ...],  # optional; busy while an execution is RUNNING
+      "ExcludeExecution": "arn:...:execution:x:y",       # optional; e.g. "$$.Execution.Id", so a pipeline may gate on itself
+      "MaxWaitSeconds": 3600                   # required, 1..604800; then DependencyGateTimeoutError
+    }
+
+At least one of ``GlueJobs`` and ``StateMachines`` must name something.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from .errors import InvalidTaskInputError
@@ -82,18 +97,22 @@ def reject_unknown_keys(payload: dict[str, Any], allowed: Iterable[str]) -> None
         )
 
 
-def optional_str(payload: dict[str, Any], key: str, *, max_len: int = 2048, choices: Iterable[str] | None = None) -> str | None:
+def optional_str(
+    payload: dict[str, Any], key: str, *, max_len: int = 2048, choices: Iterable[str] | None = None, label: str | None = None,
+) -> str | None:
+    """``label``: how messages name the field (a nested one by its path)."""
+    label = label or key
     value = payload.get(key)
     if value is None:
         return None
     if not isinstance(value, str) or value == "":
-        raise InvalidTaskInputError(f"{key} must be a non-empty string, got {_describe(value)}")
+        raise InvalidTaskInputError(f"{label} must be a non-empty string, got {_describe(value)}")
     if len(value) > max_len:
-        raise InvalidTaskInputError(f"{key} is longer than {max_len} characters")
+        raise InvalidTaskInputError(f"{label} is longer than {max_len} characters")
     if choices is not None:
         options = list(choices)
         if value not in options:
-            raise InvalidTaskInputError(f"{key} must be one of {', '.join(options)}, got {value!r}")
+            raise InvalidTaskInputError(f"{label} must be one of {', '.join(options)}, got {value!r}")
     return value
 
 
@@ -104,14 +123,15 @@ def required_str(payload: dict[str, Any], key: str, **kwargs: Any) -> str:
     return value
 
 
-def optional_int(payload: dict[str, Any], key: str, *, minimum: int, maximum: int) -> int | None:
+def optional_int(payload: dict[str, Any], key: str, *, minimum: int, maximum: int, label: str | None = None) -> int | None:
+    label = label or key
     value = payload.get(key)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidTaskInputError(f"{key} must be an integer, got {_describe(value)}")
+        raise InvalidTaskInputError(f"{label} must be an integer, got {_describe(value)}")
     if not minimum <= value <= maximum:
-        raise InvalidTaskInputError(f"{key} must be between {minimum} and {maximum}, got {value}")
+        raise InvalidTaskInputError(f"{label} must be between {minimum} and {maximum}, got {value}")
     return value
 
 
@@ -135,3 +155,72 @@ def optional_str_list(payload: dict[str, Any], key: str) -> list[str] | None:
 
 def _describe(value: Any) -> str:
     return f"{type(value).__name__} {json.dumps(value, default=str)[:60]}"
+
+
+# -- DependencyGate --------------------------------------------------------------
+
+GATE_FIELD = "DependencyGate"
+GATE_KEYS = ("GlueJobs", "StateMachines", "ExcludeExecution", "MaxWaitSeconds")
+MAX_GATE_WAIT_SECONDS = 604800  # seven days
+# Each name costs one status call per check cycle (shared by every task gated on it).
+MAX_GATE_NAMES = 50
+MAX_GLUE_JOB_NAME = 255
+_ARN_HEAD = r"arn:aws(?:-[a-z]+)*:states:[a-z0-9-]+:\d{12}"
+# A state machine, or one of its versions or aliases (ListExecutions takes all three).
+_STATE_MACHINE_ARN = re.compile(rf"^{_ARN_HEAD}:stateMachine:[^\s:]{{1,80}}(?::[^\s:]{{1,80}})?$")
+_EXECUTION_ARN = re.compile(rf"^{_ARN_HEAD}:(?:execution|express):[^\s:]{{1,80}}:\S{{1,200}}$")
+
+
+@dataclass(frozen=True)
+class DependencyGate:
+    """What must be idle before a step starts, and for how long it may wait."""
+
+    glue_jobs: tuple[str, ...]
+    state_machines: tuple[str, ...]
+    exclude_execution: str | None
+    max_wait_seconds: int
+
+    @property
+    def names(self) -> list[str]:
+        return [*self.glue_jobs, *self.state_machines]
+
+
+def dependency_gate(payload: dict[str, Any]) -> DependencyGate | None:
+    """The task's ``DependencyGate``, validated; None if it has none."""
+    value = payload.get(GATE_FIELD)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidTaskInputError(f"{GATE_FIELD} must be an object, got {_describe(value)}")
+    unknown = sorted(set(value) - set(GATE_KEYS))
+    if unknown:
+        raise InvalidTaskInputError(f"unknown {GATE_FIELD} field(s) {', '.join(unknown)}; allowed: {', '.join(GATE_KEYS)}")
+    glue_jobs = _gate_names(value, "GlueJobs", lambda name: len(name) <= MAX_GLUE_JOB_NAME, f"is longer than {MAX_GLUE_JOB_NAME} characters")
+    machines = _gate_names(value, "StateMachines", _STATE_MACHINE_ARN.match, "must be a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME)")
+    if not glue_jobs and not machines:
+        raise InvalidTaskInputError(f"at least one of {GATE_FIELD}.GlueJobs or {GATE_FIELD}.StateMachines must name something to wait for")
+    exclude = optional_str(value, "ExcludeExecution", max_len=2048, label=f"{GATE_FIELD}.ExcludeExecution")
+    if exclude is not None and not _EXECUTION_ARN.match(exclude):
+        raise InvalidTaskInputError(f"{GATE_FIELD}.ExcludeExecution must be an execution ARN (e.g. from $$.Execution.Id), got {exclude[:80]!r}")
+    max_wait = optional_int(value, "MaxWaitSeconds", minimum=1, maximum=MAX_GATE_WAIT_SECONDS, label=f"{GATE_FIELD}.MaxWaitSeconds")
+    if max_wait is None:
+        raise InvalidTaskInputError(f"{GATE_FIELD}.MaxWaitSeconds is required")
+    return DependencyGate(glue_jobs, machines, exclude, max_wait)
+
+
+def _gate_names(gate: dict[str, Any], key: str, valid: Any, invalid: str) -> tuple[str, ...]:
+    """A list of names, each checked, duplicates dropped (first kept)."""
+    label = f"{GATE_FIELD}.{key}"
+    value = gate.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise InvalidTaskInputError(f"{label} must be a list of strings, got {_describe(value)}")
+    if len(value) > MAX_GATE_NAMES:
+        raise InvalidTaskInputError(f"{label} holds {len(value)} names; at most {MAX_GATE_NAMES} are allowed")
+    for index, name in enumerate(value):
+        if not isinstance(name, str) or name == "":
+            raise InvalidTaskInputError(f"{label}[{index}] must be a non-empty string, got {_describe(name)}")
+        if not valid(name):
+            raise InvalidTaskInputError(f"{label}[{index}] {invalid}, got {name[:80]!r}")
+    return tuple(dict.fromkeys(value))

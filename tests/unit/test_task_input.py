@@ -112,3 +112,59 @@ def test_every_parse_failure_is_invalid_input_not_a_crash(raw, fragment):
 def test_a_lone_surrogate_anywhere_in_the_object_is_refused():
     with pytest.raises(InvalidTaskInputError, match=r"Arguments.--x holds an unpaired surrogate"):
         load_task_input(json.dumps({"GlueJobName": "J", "Arguments": {"--x": "a\udc00"}}), LIMIT)
+
+
+# -- DependencyGate (both runners) ----------------------------------------------
+
+SM = "arn:aws:states:us-east-1:123456789012:stateMachine:daily-sales"
+EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:daily-sales:2026-11-16"
+
+
+def gated(gate, parse=glue):
+    base = {"GlueJobName": "J"} if parse is glue else {"AthenaQueryString": "SELECT 1"}
+    return parse({**base, "DependencyGate": gate})
+
+
+@pytest.mark.parametrize("parse", [glue, athena], ids=["glue", "athena"])
+def test_dependency_gate_is_accepted_by_both_runners(parse):
+    request = gated({"GlueJobs": ["ProcessSalesData", "ProcessSalesData"], "StateMachines": [SM], "ExcludeExecution": EXECUTION, "MaxWaitSeconds": 3600}, parse)
+    gate = request.gate
+    assert gate.glue_jobs == ("ProcessSalesData",)  # duplicates collapse
+    assert (gate.state_machines, gate.exclude_execution, gate.max_wait_seconds) == ((SM,), EXECUTION, 3600)
+
+
+def test_no_dependency_gate_means_none_and_either_list_alone_is_enough():
+    assert glue({"GlueJobName": "J"}).gate is None
+    assert gated({"GlueJobs": ["A"], "MaxWaitSeconds": 1}).gate.state_machines == ()
+    assert gated({"StateMachines": [f"{SM}:prod"], "GlueJobs": [], "MaxWaitSeconds": 604800}).gate.glue_jobs == ()
+
+
+@pytest.mark.parametrize(
+    "gate, fragment",
+    [
+        (["A"], "DependencyGate must be an object"),
+        ({"GlueJobs": ["A"]}, "DependencyGate.MaxWaitSeconds is required"),
+        ({"GlueJobs": ["A"], "MaxWaitSeconds": 0}, r"DependencyGate.MaxWaitSeconds must be between 1 and 604800"),
+        ({"GlueJobs": ["A"], "MaxWaitSeconds": 604801}, r"DependencyGate.MaxWaitSeconds must be between 1 and 604800"),
+        ({"GlueJobs": ["A"], "MaxWaitSeconds": "60"}, "DependencyGate.MaxWaitSeconds must be an integer"),
+        ({"GlueJobs": ["A"], "MaxWaitSeconds": True}, "DependencyGate.MaxWaitSeconds must be an integer"),
+        ({"MaxWaitSeconds": 60}, "at least one of DependencyGate.GlueJobs or DependencyGate.StateMachines"),
+        ({"GlueJobs": [], "StateMachines": [], "MaxWaitSeconds": 60}, "at least one of DependencyGate.GlueJobs"),
+        ({"GlueJobs": "A", "MaxWaitSeconds": 60}, "DependencyGate.GlueJobs must be a list of strings"),
+        ({"GlueJobs": ["A", 7], "MaxWaitSeconds": 60}, r"DependencyGate.GlueJobs\[1\] must be a non-empty string"),
+        ({"GlueJobs": [""], "MaxWaitSeconds": 60}, r"DependencyGate.GlueJobs\[0\] must be a non-empty string"),
+        ({"GlueJobs": ["x" * 256], "MaxWaitSeconds": 60}, r"DependencyGate.GlueJobs\[0\] is longer than 255"),
+        ({"GlueJobs": [f"j{i}" for i in range(51)], "MaxWaitSeconds": 60}, "DependencyGate.GlueJobs holds 51 names; at most 50"),
+        ({"StateMachines": {"a": SM}, "MaxWaitSeconds": 60}, "DependencyGate.StateMachines must be a list of strings"),
+        ({"StateMachines": ["daily-sales"], "MaxWaitSeconds": 60}, r"DependencyGate.StateMachines\[0\] must be a state machine ARN"),
+        ({"StateMachines": [EXECUTION], "MaxWaitSeconds": 60}, r"DependencyGate.StateMachines\[0\] must be a state machine ARN"),
+        ({"StateMachines": [SM], "ExcludeExecution": SM, "MaxWaitSeconds": 60}, "DependencyGate.ExcludeExecution must be an execution ARN"),
+        ({"StateMachines": [SM], "ExcludeExecution": 5, "MaxWaitSeconds": 60}, "DependencyGate.ExcludeExecution must be a non-empty string"),
+        ({"GlueJobs": ["A"], "MaxWaitSeconds": 60, "MaxWait": 5}, "unknown DependencyGate field.*MaxWait; allowed"),
+    ],
+)
+def test_dependency_gate_rejects_each_malformed_field_by_name(gate, fragment):
+    with pytest.raises(InvalidTaskInputError, match=fragment):
+        gated(gate)
+    with pytest.raises(InvalidTaskInputError, match=fragment):
+        gated(gate, athena)
