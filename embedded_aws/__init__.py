@@ -2,8 +2,8 @@
 
 Start it with ``EmbeddedAws().start()`` (or as a context manager) and point
 boto3 at ``endpoint_url``. See ``server`` for the settings and
-``stepfunctions``, ``glue`` and ``athena`` for what is added
-to moto.
+``stepfunctions``, ``glue``, ``athena``, ``events`` (EventBridge delivery),
+``s3`` and ``lambda_local`` for what is added to moto.
 
 The names below load on first use, so a process that needs one small module
 (a Glue job's driver, a local Lambda) does not import moto.

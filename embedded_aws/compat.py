@@ -12,8 +12,10 @@ error: Step Functions JSONata and variables
 (``stepfunctions/jsonata/wiring.py``, ``literals.py``, ``typed_fields.py``:
 moto's ``StringJSONata``/``StringVariableSample``/``ConditionStringJSONata``/
 ``AssignDecl`` evaluation, ``VariableStore`` scopes, the preprocessor's
-string-literal decoding, the ``*JSONata`` number fields) and ``stepfunctions/branch_errors.py`` (the
-``CustomErrorName`` that Parallel branches and Map iterations use).
+string-literal decoding, the ``*JSONata`` number fields), ``stepfunctions/branch_errors.py`` (the
+``CustomErrorName`` that Parallel branches and Map iterations use), ``stepfunctions/status_events.py``,
+``events/delivery.py`` (moto's Rule and EventsBackend delivery), ``s3/eventbridge.py`` (moto's S3
+EventBridge notification hook) and ``lambda_local`` (event source mappings, local invocation).
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from . import log as logging_setup
+from .aws import AwsClients
 from .config import Settings
+from .pipeline_trigger import on_trigger_messages
 from .service import build_lifecycle, on_objects_created
 from .worker import Worker
 
@@ -47,3 +49,12 @@ def object_created(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logging_setup.configure(settings.log_level, "json")
     report = on_objects_created(event, settings)
     return {"waits": report.records, "released": report.reported}
+
+
+def pipeline_trigger(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Pipeline-trigger messages (SQS, from the pipelines' EventBridge rules):
+    start each run date once; answer the messages SQS should deliver again
+    (the event source mapping reports batch item failures)."""
+    settings = Settings.from_env()
+    logging_setup.configure(settings.log_level, "json")
+    return on_trigger_messages(event, AwsClients(settings).sfn, settings.cycle_retry())

@@ -8,10 +8,20 @@ the function with up to ``BatchSize`` records in the SQS event shape, deletes
 the batch only when the invocation succeeded, and otherwise lets the messages
 reappear after the queue's visibility timeout. Disabling or deleting the
 mapping stops its poller.
+
+With ``FunctionResponseTypes: ["ReportBatchItemFailures"]`` a successful
+invocation may name the messages that failed (``{"batchItemFailures":
+[{"itemIdentifier": messageId}, ...]}``): only the others are deleted. As
+the Lambda developer guide says, an empty or null list (or no response)
+means the whole batch succeeded, and a response that cannot be read (not
+JSON, an item without an identifier, an identifier not in the batch) means
+the whole batch failed.
 """
 
 from __future__ import annotations
 
+import inspect
+import json
 import threading
 import time
 from typing import Any
@@ -65,12 +75,44 @@ class SqsEventSource:
             return 0
         event = {"Records": [_record(message, queue.queue_arn, self.esm.region) for message in messages]}
         function = lambda_backend(self.esm.account_id, self.esm.region).get_function(self.esm.function_arn)
-        _, errored, _ = function._invoke_lambda(event=event)
+        result, errored, _ = function._invoke_lambda(event=event)
         self.invocations += 1
-        if not errored:
-            for message in messages:
+        if errored:
+            return len(messages)
+        failed = _failed_items(result, {m.id for m in messages}) if self._reports_item_failures() else set()
+        if failed is None:
+            return len(messages)
+        for message in messages:
+            if message.id not in failed:
                 sqs.delete_message(self.queue_name, message.receipt_handle)
         return len(messages)
+
+    def _reports_item_failures(self) -> bool:
+        return "ReportBatchItemFailures" in (getattr(self.esm, "function_response_types", None) or [])
+
+
+def _failed_items(result: Any, batch: set[str]) -> set[str] | None:
+    """The message ids a function reported as failed; None if the whole batch failed."""
+    try:
+        response = json.loads(result) if isinstance(result, (str, bytes)) and result else result
+    except json.JSONDecodeError:
+        return None
+    if not response:
+        return set()
+    if not isinstance(response, dict):
+        return None
+    items = response.get("batchItemFailures")
+    if not items:
+        return set()
+    if not isinstance(items, list):
+        return None
+    failed: set[str] = set()
+    for item in items:
+        identifier = item.get("itemIdentifier") if isinstance(item, dict) else None
+        if not isinstance(identifier, str) or identifier not in batch:
+            return None
+        failed.add(identifier)
+    return failed
 
 
 def _record(message: Any, queue_arn: str, region: str) -> dict[str, Any]:
@@ -121,6 +163,8 @@ def _create_event_source_mapping(original: Any) -> Any:
 
 def _check() -> None:
     missing = [f"moto.awslambda.models.LambdaBackend.{n} (embedded_aws.lambda_local)" for n in ("create_event_source_mapping", "get_function") if not hasattr(LambdaBackend, n)]
+    if "self.function_response_types" not in inspect.getsource(EventSourceMapping.__init__):
+        missing.append("moto.awslambda.models.EventSourceMapping.function_response_types (embedded_aws.lambda_local)")
     if missing:
         raise EmulatorCompatibilityError(missing)
 

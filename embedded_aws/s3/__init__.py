@@ -1,1 +1,1 @@
-"""S3: reading objects of the embedded backend in-process."""
+"""S3: reading objects of the embedded backend in-process (objects); its events on EventBridge (eventbridge)."""

@@ -58,6 +58,7 @@ from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 from embedded_aws import compat
 from embedded_aws.compat import EmulatorCompatibilityError
+from embedded_aws.stepfunctions import status_events
 
 # How long a stop waits for an execution that is just starting (its
 # interpreter not yet running) or just ending on its own (status not yet
@@ -132,10 +133,12 @@ _moto_terminated: Callable[[BaseExecutionWorkerCommunication], None] | None = No
 
 
 def _terminated(self: BaseExecutionWorkerCommunication) -> None:
-    """Keep the status StopExecution gave; moto would restamp or replace it."""
+    """Keep the status StopExecution gave (its event is out already); moto
+    would restamp or replace it. Otherwise record the end and announce it."""
     if self.execution.__dict__.get(_STOPPED):
         return
     _moto_terminated(self)  # type: ignore[misc]
+    status_events.emit(self.execution)
 
 
 def reopen(execution: Execution, env: Environment) -> None:
@@ -183,6 +186,7 @@ def stop(execution: Execution, error: str | None, cause: str | None) -> datetime
                 stop_date = _abort(execution, env, error, cause) if env.is_running() else None
             if stop_date is not None:
                 _wake_waits(env)
+                status_events.emit(execution)
                 return stop_date
         # Starting (no interpreter state yet) or ending on its own: look again shortly.
         if time.monotonic() >= deadline:

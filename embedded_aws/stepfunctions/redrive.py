@@ -60,6 +60,7 @@ from moto.stepfunctions.parser.utils import TMP_THREADS
 
 from embedded_aws.stepfunctions.branch_errors import error_name as branch_error_name
 from embedded_aws.stepfunctions import executions as sfn_executions
+from embedded_aws.stepfunctions import status_events
 from embedded_aws.stepfunctions.errors import api_error
 
 REDRIVABLE_PERIOD = datetime.timedelta(days=14)
@@ -300,6 +301,7 @@ def redrive(execution: Execution, client_token: str | None) -> datetime.datetime
         execution.error = None
         execution.cause = None
         execution.output = None
+        status_events.emit(execution)  # RUNNING again; the redriven run's end is announced when it ends
         thread = threading.Thread(target=_revive, args=(execution, env, *entry, count, now), daemon=True)
         TMP_THREADS.append(thread)
         thread.start()

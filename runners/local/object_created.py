@@ -50,7 +50,7 @@ def function_environment(settings: Settings) -> dict[str, str]:
 def deploy_object_created_function(client: Callable[[str], Any], settings: Settings, queue_url: str, name: str) -> str:
     """Create the function (and the role it runs as) and map the queue to it;
     return the function's ARN. ``client(service)`` gives a boto3 client."""
-    role_arn = _ensure_role(client("iam"), f"{name}-role")
+    role_arn = ensure_role(client("iam"), f"{name}-role")
     lambda_client = client("lambda")
     function_arn = lambda_client.create_function(
         FunctionName=name, Runtime="python3.11", Role=role_arn, Handler=HANDLER, Timeout=60,
@@ -61,7 +61,8 @@ def deploy_object_created_function(client: Callable[[str], Any], settings: Setti
     return function_arn
 
 
-def _ensure_role(iam: Any, name: str) -> str:
+def ensure_role(iam: Any, name: str) -> str:
+    """The ARN of the role ``name`` a local function runs as (created if missing)."""
     try:
         return iam.get_role(RoleName=name)["Role"]["Arn"]
     except iam.exceptions.NoSuchEntityException:

@@ -25,6 +25,12 @@ def handler(event, context):
         boto3.client("s3").put_object(Bucket=os.environ["OUT_BUCKET"], Key=body, Body=b"seen")
     return {"function": context.function_name, "greeting": os.environ["GREETING"], "records": len(bodies), "left_ms": context.get_remaining_time_in_millis() > 0}
 
+def partial(event, context):
+    for record in event["Records"]:
+        if record["body"] != "poison":
+            boto3.client("s3").put_object(Bucket=os.environ["OUT_BUCKET"], Key=record["body"], Body=b"seen")
+    return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"] if r["body"] == "poison"]}
+
 def sleepy(event, context):
     import time
     time.sleep(5)
@@ -117,3 +123,27 @@ def test_a_failed_batch_stays_in_the_queue_for_another_try(emulator, function, n
     received = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=2, AttributeNames=["ApproximateReceiveCount"]).get("Messages", [])
     assert [m["Body"] for m in received] == ["poison"], "a failed message is never deleted"
     assert int(received[0]["Attributes"]["ApproximateReceiveCount"]) >= 3, "it was retried after its visibility timeout"
+
+
+def test_a_mapping_that_reports_batch_item_failures_keeps_only_those(emulator, function, name):
+    _, role = function
+    sqs, lam = emulator.client("sqs"), emulator.client("lambda")
+    lam.create_function(FunctionName=f"{name}-partial", Runtime="python3.11", Role=role, Handler="app.partial", Timeout=30,
+                        Code={"ZipFile": _zip(APP)}, Environment={"Variables": {"OUT_BUCKET": f"{name}-out"}})
+    queue_url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    for body in ("good-1", "poison", "good-2"):
+        sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+    mapping = lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=f"{name}-partial", BatchSize=10,
+                                              FunctionResponseTypes=["ReportBatchItemFailures"])["UUID"]
+    deadline = time.monotonic() + 30
+    while _keys(emulator, f"{name}-out") != ["good-1", "good-2"]:
+        assert time.monotonic() < deadline, _keys(emulator, f"{name}-out")
+        time.sleep(0.2)
+    time.sleep(2.5)
+    lam.update_event_source_mapping(UUID=mapping, Enabled=False)
+    time.sleep(1.5)
+    received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=2,
+                                   AttributeNames=["ApproximateReceiveCount"]).get("Messages", [])
+    assert [m["Body"] for m in received] == ["poison"], "the messages that succeeded were deleted, the failed one kept"
+    assert int(received[0]["Attributes"]["ApproximateReceiveCount"]) >= 2, "it was delivered again"

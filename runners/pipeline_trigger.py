@@ -1,0 +1,182 @@
+"""The trigger function: starts a pipeline's execution for each message its
+EventBridge rules put on the pipeline-triggers queue (see
+``runners.pipelines.triggers`` for the rules and the payloads).
+
+Exactly once per run date: the execution is named after the run date and
+its input is the same text for the same trigger, so StartExecution answers
+the existing execution (same input, still running) or
+``ExecutionAlreadyExists`` (other input, or already ended): both mean
+"already started", neither is an error.
+
+What happens to a message:
+
+* it starts the run, or the run was already started -> done (deleted);
+* it can never start anything (not a payload, a key that does not match its
+  template, a date that does not exist, an upstream without a ``runDate``)
+  -> logged and dropped, never retried;
+* Step Functions did not take it (throttled, unreachable, or refused: a
+  missing state machine or a denied call) -> a batch item failure: SQS
+  delivers it again after its visibility timeout, and after the queue's
+  maxReceiveCount it waits in the dead-letter queue for a fix and a redrive.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .pipelines.triggers import execution_name, is_run_date, run_date_from_key
+from .retry import RetryPolicy, error_code, is_transient
+
+log = structlog.get_logger(__name__)
+
+KIND_ARRIVAL = "arrival"
+KIND_UPSTREAM = "upstream"
+ALREADY_STARTED = "ExecutionAlreadyExists"
+
+
+class TriggerPayloadError(ValueError):
+    """A message that can never start an execution."""
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    """One StartExecution: the pipeline's state machine, for one run date."""
+
+    pipeline: str
+    state_machine_arn: str
+    run_date: str
+    execution_input: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return execution_name(self.run_date)
+
+    @property
+    def input_text(self) -> str:
+        """Canonical JSON: the same trigger gives the same text (StartExecution
+        compares input strings for its idempotency)."""
+        return json.dumps(self.execution_input, sort_keys=True, separators=(",", ":"))
+
+
+def _text(payload: dict[str, Any], field: str) -> str:
+    value = payload.get(field)
+    if not isinstance(value, str) or not value:
+        raise TriggerPayloadError(f"{field} must be a non-empty string")
+    return value
+
+
+def _json_field(value: Any, field: str) -> Any:
+    """A JSON text of the Step Functions event (or the value, if already parsed)."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            raise TriggerPayloadError(f"upstream {field} is not JSON") from None
+    return value
+
+
+def parse_payload(body: str) -> StartRequest:
+    """The execution a trigger message asks for; TriggerPayloadError if none."""
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, TypeError):
+        raise TriggerPayloadError("the message body is not JSON") from None
+    if not isinstance(payload, dict):
+        raise TriggerPayloadError("the message body is not a JSON object")
+    kind = payload.get("kind")
+    if kind == KIND_ARRIVAL:
+        return _arrival(payload)
+    if kind == KIND_UPSTREAM:
+        return _upstream(payload)
+    raise TriggerPayloadError(f"unknown trigger kind {kind!r}")
+
+
+def _arrival(payload: dict[str, Any]) -> StartRequest:
+    pipeline, state_machine = _text(payload, "pipeline"), _text(payload, "stateMachineArn")
+    template, bucket, key = _text(payload, "keyTemplate"), _text(payload, "bucket"), _text(payload, "key")
+    try:
+        run_date = run_date_from_key(template, key)
+    except ValueError as exc:
+        raise TriggerPayloadError(str(exc)) from None
+    if run_date is None:
+        raise TriggerPayloadError(f"key {key!r} does not match the trigger key template {template!r} with a real date")
+    trigger = {"kind": KIND_ARRIVAL, "bucket": bucket, "key": key}
+    return StartRequest(pipeline, state_machine, run_date, {"runDate": run_date, "trigger": trigger})
+
+
+def _upstream(payload: dict[str, Any]) -> StartRequest:
+    pipeline, state_machine = _text(payload, "pipeline"), _text(payload, "stateMachineArn")
+    upstream = payload.get("upstream")
+    if not isinstance(upstream, dict):
+        raise TriggerPayloadError("upstream must be an object")
+    execution_arn = _text(upstream, "executionArn")
+    upstream_input = _json_field(upstream.get("input"), "input")
+    if not isinstance(upstream_input, dict):
+        raise TriggerPayloadError("upstream input is not a JSON object (excluded from the event when too large?)")
+    run_date = upstream_input.get("runDate")
+    if not is_run_date(run_date):
+        raise TriggerPayloadError(f"upstream input has no runDate of the form YYYY-MM-DD (found {run_date!r})")
+    output = upstream.get("output")
+    try:
+        output = _json_field(output, "output")
+    except TriggerPayloadError:
+        pass  # not JSON: hand it over as the text it is
+    name = upstream.get("pipeline")
+    trigger = {"kind": KIND_UPSTREAM, "pipeline": name, "executionArn": execution_arn}
+    handed_over = {"pipeline": name, "executionArn": execution_arn, "output": output}
+    return StartRequest(pipeline, state_machine, str(run_date), {"runDate": run_date, "trigger": trigger, "upstream": handed_over})
+
+
+def _pipeline_named(body: Any) -> str | None:
+    """The pipeline a message names, if any (for the log of a dropped one)."""
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, TypeError):
+        return None
+    name = payload.get("pipeline") if isinstance(payload, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def start(sfn: Any, request: StartRequest, retry: RetryPolicy) -> str:
+    """Start the run; return its execution ARN, or "" if it was started before."""
+    try:
+        answer = retry.call(sfn.start_execution, stateMachineArn=request.state_machine_arn, name=request.name, input=request.input_text)
+    except ClientError as exc:
+        if error_code(exc) == ALREADY_STARTED:
+            return ""
+        raise
+    return str(answer["executionArn"])
+
+
+def on_trigger_messages(event: dict[str, Any], sfn: Any, retry: RetryPolicy) -> dict[str, list[dict[str, str]]]:
+    """Handle an SQS batch; answer the messages to deliver again (Lambda's
+    ``ReportBatchItemFailures`` response)."""
+    failures: list[dict[str, str]] = []
+    for record in event.get("Records", []):
+        message_id = str(record.get("messageId", ""))
+        try:
+            request = parse_payload(record.get("body", ""))
+        except TriggerPayloadError as exc:
+            log.warning("trigger_dropped", message_id=message_id, pipeline=_pipeline_named(record.get("body")), reason=str(exc))
+            continue
+        context = {"message_id": message_id, "pipeline": request.pipeline, "run_date": request.run_date,
+                   "trigger": request.execution_input["trigger"]}
+        try:
+            execution_arn = start(sfn, request, retry)
+        except (ClientError, BotoCoreError) as exc:
+            transient = is_transient(exc)
+            (log.warning if transient else log.error)(
+                "trigger_start_failed", **context, error=error_code(exc) or type(exc).__name__, transient=transient,
+            )
+            failures.append({"itemIdentifier": message_id})
+            continue
+        if execution_arn:
+            log.info("pipeline_started", **context, execution_arn=execution_arn)
+        else:
+            log.info("pipeline_already_started", **context)
+    return {"batchItemFailures": failures}
