@@ -17,6 +17,9 @@ from runners.definition import render
 from runners.pipelines import SAMPLE_PIPELINE, Pipeline, load_pipeline
 from runners.pipelines.asl import render_state_machine, state_machine_placeholder
 from runners.pipelines.jobs import job_definition
+from runners.pipelines.templates import resolve
+from runners.pipelines.triggers import trigger_rules
+from runners.local.triggers import create_trigger_queue, enable_eventbridge_notifications, put_trigger_rules
 from runners.service import KINDS, ensure_tables
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/etl-runner-local"
@@ -35,6 +38,8 @@ class Platform:
     athena_activity_arn: str
     wait_activity_arn: str
     arrivals_queue_url: str
+    triggers_queue_url: str
+    triggers_queue_arn: str
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,9 @@ class Deployment:
     athena_database: str
     notification_topic_arn: str
     arrivals_queue_url: str
+    triggers_queue_url: str
     job_names: dict[str, str]  # step id -> Glue job name
+    trigger_rules: tuple[str, ...] = ()  # EventBridge rules that start this pipeline
 
     def settings(self, base: Settings) -> Settings:
         return base.with_(
@@ -82,8 +89,12 @@ def deploy_platform(clients: AwsClients, settings: Settings, prefix: str = "etl-
         Bucket=data_bucket,
         NotificationConfiguration={"QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"], "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": ARRIVALS_PREFIX}]}}}]},
     )
+    # Triggers: S3 and Step Functions events reach EventBridge; each pipeline's
+    # rules send the ones that start it to one queue the trigger function reads.
+    enable_eventbridge_notifications(s3, data_bucket)
+    triggers_url, triggers_arn = create_trigger_queue(sqs, f"{prefix}-pipeline-triggers")
     return Platform(prefix, data_bucket, artifacts_bucket, f"s3://{artifacts_bucket}/athena-results/",
-                    activities["glue"], activities["athena"], activities["wait"], queue_url)
+                    activities["glue"], activities["athena"], activities["wait"], queue_url, triggers_url, triggers_arn)
 
 
 def local_database(prefix: str, pipeline: Pipeline) -> str:
@@ -146,7 +157,7 @@ def deploy_pipeline(
     else:
         text = render_state_machine(pipeline).text
     for gated in sorted({name for step in pipeline.steps.values() if step.gate for name in step.gate.pipelines}):
-        substitutions[state_machine_placeholder(gated)] = _gated_state_machine(clients, settings, pipeline, gated, prefix, platform)
+        substitutions[state_machine_placeholder(gated)] = _other_pipeline(clients, settings, pipeline, gated, prefix, platform)
     definition = render(text, substitutions, allow_unused=True)
     name = state_machine_name(prefix, pipeline.name)
     existing = [m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"] == name]
@@ -156,6 +167,7 @@ def deploy_pipeline(
     else:
         state_machine_arn = sfn.create_state_machine(name=name, definition=definition, roleArn=ROLE_ARN)["stateMachineArn"]
 
+    rules = _trigger_rules(clients, settings, pipeline, state_machine_arn, prefix, platform, variables)
     return Deployment(
         pipeline=pipeline.name,
         state_machine_arn=state_machine_arn,
@@ -168,13 +180,27 @@ def deploy_pipeline(
         athena_database=database,
         notification_topic_arn=topic_arn,
         arrivals_queue_url=platform.arrivals_queue_url,
+        triggers_queue_url=platform.triggers_queue_url,
         job_names=job_names,
+        trigger_rules=tuple(rules),
     )
 
 
-def _gated_state_machine(clients: AwsClients, settings: Settings, pipeline: Pipeline, gated: str, prefix: str, platform: Platform) -> str:
-    """The ARN of a pipeline a gate waits for: deployed here too when it is
-    not yet (from the same folder), as a stack would import it on AWS."""
+def _trigger_rules(clients: AwsClients, settings: Settings, pipeline: Pipeline, state_machine_arn: str, prefix: str,
+                   platform: Platform, variables: dict[str, str]) -> list[str]:
+    if pipeline.trigger is None:
+        return []
+    upstream_arn = None
+    if pipeline.trigger.after_pipeline:
+        upstream_arn = _other_pipeline(clients, settings, pipeline, pipeline.trigger.after_pipeline, prefix, platform)
+    bucket = resolve(pipeline.trigger.on_arrival_bucket, variables)
+    specs = trigger_rules(pipeline, state_machine_arn, bucket, upstream_arn, variables)
+    return put_trigger_rules(clients.client("events"), f"{prefix}-{pipeline.name}", specs, platform.triggers_queue_arn)
+
+
+def _other_pipeline(clients: AwsClients, settings: Settings, pipeline: Pipeline, gated: str, prefix: str, platform: Platform) -> str:
+    """The ARN of a pipeline a gate waits for or a trigger follows: deployed
+    here too when it is not yet (from the same folder)."""
     sfn = clients.client("stepfunctions")
     name = state_machine_name(prefix, gated)
     if gated == pipeline.name or any(m["name"] == name for m in sfn.list_state_machines()["stateMachines"]):
@@ -184,7 +210,7 @@ def _gated_state_machine(clients: AwsClients, settings: Settings, pipeline: Pipe
     folder = pipeline.source.parent if pipeline.source else None
     other = load_pipeline(find_pipeline_file(gated, folder)) if folder else None
     if other is None:
-        raise ValueError(f"pipeline {pipeline.name} waits for pipeline {gated!r}, which is not deployed and has no file beside it")
+        raise ValueError(f"pipeline {pipeline.name} refers to pipeline {gated!r}, which is not deployed and has no file beside it")
     return deploy_pipeline(clients, settings, other, prefix=prefix, platform=platform).state_machine_arn
 
 

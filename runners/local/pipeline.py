@@ -17,9 +17,10 @@ from typing import Any
 
 from runners.aws import AwsClients
 from runners.config import Settings
-from runners.local.deploy import Deployment, deploy_pipeline
+from runners.local.deploy import Deployment, Platform, deploy_pipeline, deploy_platform
 from runners.pipelines import SAMPLE_PIPELINE, Pipeline, load_pipeline
 from runners.local.object_created import deploy_object_created_function
+from runners.local.triggers import deploy_trigger_function
 from embedded_aws.server import EmbeddedAws
 from runners.service import KINDS, build_lifecycle
 from runners.worker import Worker
@@ -40,6 +41,7 @@ class LocalPipeline:
     definition_path: Path | None = None  # a hand-written definition instead of the rendered one (e.g. the JSONata twin)
     aws: EmbeddedAws | None = None
     deployment: Deployment | None = None
+    platform: Platform | None = None
     settings: Settings | None = None
     _workers: list[tuple[Worker, threading.Thread]] = field(default_factory=list)
     _handler_deployed: bool = False
@@ -65,10 +67,17 @@ class LocalPipeline:
         clients = AwsClients(base)
         if not isinstance(self.pipeline, Pipeline):
             self.pipeline = load_pipeline(Path(self.pipeline))
-        self.deployment = deploy_pipeline(clients, base, self.pipeline, prefix=self.prefix, definition_path=self.definition_path)
+        self.platform = deploy_platform(clients, base, self.prefix)
+        self.deployment = deploy_pipeline(clients, base, self.pipeline, prefix=self.prefix, definition_path=self.definition_path, platform=self.platform)
         self.settings = self.deployment.settings(base)
         self.start_workers(self.workers_kinds)
         return self
+
+    def deploy(self, pipeline: Pipeline | Path) -> Deployment:
+        """Deploy another pipeline beside the first (same buckets, activities
+        and workers), e.g. one that a trigger chains after it."""
+        assert self.settings is not None and self.platform is not None
+        return deploy_pipeline(AwsClients(self.settings), self.settings, pipeline, prefix=self.prefix, platform=self.platform)
 
     def start_workers(self, kinds: tuple[str, ...]) -> None:
         assert self.settings is not None
@@ -85,6 +94,9 @@ class LocalPipeline:
             # AWS runs the function and polls the queue for it).
             clients = AwsClients(self.settings)
             deploy_object_created_function(clients.client, self.settings, self.deployment.arrivals_queue_url, f"{self.prefix}-object-created")
+            # Pipeline triggers (a .done marker, another pipeline's success)
+            # start executions through the trigger function, as on AWS.
+            deploy_trigger_function(clients.client, self.settings, self.deployment.triggers_queue_url, f"{self.prefix}-pipeline-trigger")
             self._handler_deployed = True
 
     def stop_workers(self) -> None:
