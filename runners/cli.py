@@ -148,11 +148,21 @@ def _add_worker_options(parser: argparse.ArgumentParser, *, service: bool) -> No
         parser.add_argument("--budget", type=float, help="seconds this cycle may take; no long poll starts that could outlive it (ETL_RUN_ONCE_BUDGET_SECONDS)")
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("etl-runner")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="etl-runner",
         description="Step Functions activity workers that run AWS Glue jobs and Athena queries.",
     )
+    parser.add_argument("--version", action="version", version=f"etl-runner {_version()}")
     parser.add_argument("--region", help="AWS region (default: AWS_REGION / AWS_DEFAULT_REGION)")
     parser.add_argument("--log-format", choices=("auto", "json", "console"), help="log output (ETL_LOG_FORMAT; auto = console on a terminal, else JSON)")
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING... (ETL_LOG_LEVEL)")

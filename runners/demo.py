@@ -33,6 +33,38 @@ def default_run_date(today: date | None = None) -> str:
 
 
 # -- input data ----------------------------------------------------------------
+MAX_ROWS = 50_000_000
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse bad input before anything starts, one line naming the problem
+    and the expected form (the CLI prints it and exits 2)."""
+    from runners import sample_data
+
+    if args.run_date is not None:
+        try:
+            parsed = date.fromisoformat(args.run_date)
+        except ValueError:
+            parsed = None
+        if parsed is None or len(args.run_date) != 10:
+            raise ValueError(f"--run-date {args.run_date!r} is not a calendar date; expected YYYY-MM-DD, e.g. {default_run_date()}")
+    if not 1 <= args.rows <= MAX_ROWS:
+        raise ValueError(f"--rows {args.rows} is out of range; expected a number of sales rows from 1 to {MAX_ROWS:,}")
+    if not 0 <= args.pause <= 3600:
+        raise ValueError(f"--pause {args.pause} is out of range; expected seconds from 0 to 3600")
+    for option, path, header in (("--sales-csv", args.sales_csv, sample_data.SALES_HEADER),
+                                 ("--marketing-csv", args.marketing_csv, sample_data.MARKETING_HEADER)):
+        if path is None:
+            continue
+        if not Path(path).is_file():
+            raise ValueError(f"{option} {path}: no such file")
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            found = next(csv.reader(handle), [])
+        missing = [c for c in header if c.strip() not in {f.strip() for f in found}]
+        if missing:
+            raise ValueError(f"{option} {path}: the header lacks column(s) {', '.join(map(repr, missing))}; expected the columns {', '.join(header)}")
+
+
 def prepare_inputs(args: argparse.Namespace, workdir: Path) -> tuple[Path, Path]:
     from runners import sample_data
 
@@ -216,6 +248,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    check_arguments(args)
     wall_start = time.time()
     run_date = args.run_date or default_run_date()
     print(f"etl-runner demo: sales, marketing and join pipeline for run date {run_date}", file=out, flush=True)
