@@ -12,7 +12,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from .pipelines import PIPELINES_DIR, PipelineFileError, find_pipeline_file, load_pipeline, pipeline_files
 from .pipelines.asl import render_state_machine
@@ -120,7 +120,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     from .local.follow import Follower, open_run_log
     from .local.pipeline import LocalPipeline
 
-    log_path = open_run_log(f"pipeline-run", getattr(args, "log_level", None) or "INFO")
+    log_path = open_run_log("pipeline-run", getattr(args, "log_level", None) or "INFO")
     pipeline = _load(args.name)
     uploads: list[tuple[str, Path]] = []
     for item in args.input:

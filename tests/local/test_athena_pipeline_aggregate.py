@@ -8,7 +8,6 @@ DuckDB over the same Parquet file, not from the local Athena.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
