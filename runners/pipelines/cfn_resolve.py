@@ -250,7 +250,7 @@ class ResolvedStack:
         return re.sub(r"\$\{([^}]+)\}", replace, text)
 
 
-def load_template(path: "Path | str") -> dict[str, Any]:
+def load_template(path: Any) -> dict[str, Any]:
     """A template file (YAML with CloudFormation's short-form tags, or JSON) as plain data."""
     from pathlib import Path
 

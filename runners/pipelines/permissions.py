@@ -43,7 +43,7 @@ from .iam import Request, allowed, statements_of
 from .locations import S3Location, parse
 from .model import Pipeline, Step, camel_case
 from .sql_access import SqlAccessError
-from .stack import BUCKET_VARIABLES, RUN_DATE_EXAMPLE, location_of, render_pipeline_stack, standard_placeholders
+from .stack import RUN_DATE_EXAMPLE, location_of, render_pipeline_stack, standard_placeholders
 from .statements import AthenaStatement, athena_statements
 from .templates import TEMPLATE
 
