@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Mapping
 
 NO_VALUE = object()
@@ -251,15 +251,27 @@ class ResolvedStack:
 
 
 def load_template(path: Any) -> dict[str, Any]:
-    """A template file (YAML with CloudFormation's short-form tags, or JSON) as plain data."""
+    """A template file (YAML with CloudFormation's short-form tags, or JSON) as plain data
+    (read once per file version; treat it as read-only)."""
+    from pathlib import Path
+
+    file = Path(path)
+    stat = file.stat()
+    return _load_template(str(file.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=32)
+def _load_template(path: str, _mtime: int, _size: int) -> dict[str, Any]:
     from pathlib import Path
 
     import yaml
 
-    class _Loader(yaml.SafeLoader):
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when there: templates are long
+
+    class _Loader(base):  # type: ignore[misc, valid-type]
         pass
 
-    def construct(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    def construct(loader: Any, suffix: str, node: Any) -> Any:
         if isinstance(node, yaml.ScalarNode):
             value: Any = loader.construct_scalar(node)
         elif isinstance(node, yaml.SequenceNode):
@@ -273,4 +285,4 @@ def load_template(path: Any) -> dict[str, Any]:
         return {f"Fn::{suffix}": value}
 
     _Loader.add_multi_constructor("!", construct)
-    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (a SafeLoader)

@@ -188,9 +188,12 @@ def check_permissions(pipeline: Pipeline, *, deployment: Deployment | None = Non
         template = render_pipeline_stack(pipeline, standard_placeholders(pipeline), prefix=deployment.prefix,
                                          trigger_rules=_any_trigger_rules if pipeline.trigger else None)
     try:
-        deployed = Deployed(pipeline, template, deployment)
+        return _evaluate(pipeline, Deployed(pipeline, template, deployment))
     except ResolveError as exc:
         return [f"the stacks cannot be resolved: {exc}"]
+
+
+def _evaluate(pipeline: Pipeline, deployed: Deployed) -> list[str]:
     needs, problems = required(pipeline, deployed)
     cache: dict[tuple[str, str], list[Mapping[str, Any]] | None] = {}
     for need in needs:

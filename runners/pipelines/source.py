@@ -66,9 +66,8 @@ def _convert(node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], file
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = _scalar(key_node)
-            if not isinstance(key, str):
-                key = str(key)
+            # A key is its text: YAML 1.1 would read `on:` (notify.on) as True.
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(_scalar(key_node))
             if key in result:
                 raise PipelineFileError([f"{file.name}:{key_node.start_mark.line + 1}: {field_name(path + (key,))}: defined twice"])
             result[key] = _convert(value_node, path + (key,), lines, file)

@@ -28,7 +28,8 @@ from . import cfn, naming
 from .cfn import arn, get_att, imported, ref, sub
 from .locations import S3Location, parse, prefix_pattern
 from .model import Pipeline, Step, camel_case
-from .statements import athena_statements
+from .sql_access import SqlAccess, SqlAccessError
+from .statements import AthenaStatement, athena_statements
 
 PIPELINE_PARAMETERS = ("GlueStackName", "StepFunctionsStackName", "RunnerStackName", "StateMachineDefinitionS3Key")
 LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
@@ -465,9 +466,11 @@ class _Renderer:
             return
         database = p.database
         own = {(database, t) for t in p.tables}
-        created = {t for s in statements for t in s.access.creates}
-        written = {t for s in statements for t in s.access.writes}
-        dropped = {t for s in statements for t in s.access.drops}
+        # A statement whose access cannot be read widens no grant (the permission check names it).
+        accesses = [a for a in (_access_or_none(s) for s in statements) if a is not None]
+        created = {t for a in accesses for t in a.creates}
+        written = {t for a in accesses for t in a.writes}
+        dropped = {t for a in accesses for t in a.drops}
         partitioned = {(database, t.name) for t in p.tables.values() if t.partitioned_by}
 
         def catalog(tables: Iterable[tuple[str, str]], databases: Iterable[str] = (database,)) -> list[Any]:
@@ -489,7 +492,7 @@ class _Renderer:
             grants.append(_allow("CatalogDrop", ["glue:DeleteTable", "glue:DeletePartition", "glue:BatchDeletePartition"], catalog(dropped & own)))
         locations = {t: self._location(p.tables[t[1]].location) for t in own}
         results = S3Location("${artifacts_bucket}", naming.results_prefix(p))
-        write_locations = [self._location(w) for s in statements for w in s.access.write_locations]
+        write_locations = [self._location(w) for a in accesses for w in a.write_locations]
         buckets = list(locations.values()) + [results] + write_locations
         grants.append(_allow("ListBuckets", ["s3:GetBucketLocation", "s3:ListBucket"], _bucket_arns(buckets)))
         if locations:
@@ -572,12 +575,21 @@ def _s3_arn(location: S3Location, key: str) -> Any:
     return arn("s3", f"${{Bucket}}{path}", Bucket=value)
 
 
+def _access_or_none(statement: AthenaStatement) -> SqlAccess | None:
+    try:
+        return statement.access
+    except SqlAccessError:
+        return None
+
+
 def _subbed(value: Any, variables: dict[str, Any]) -> Any:
     """Strings holding ``${Var}`` (a pseudo parameter or one of ``variables``) as ``Fn::Sub``."""
     if isinstance(value, str):
         if "${" not in value:
             return value
         used = {name: v for name, v in variables.items() if "${" + name + "}" in value}
+        if len(used) == 1 and value == "${" + next(iter(used)) + "}":
+            return next(iter(used.values()))  # the value itself, e.g. an import
         return sub(value, **used)
     if isinstance(value, dict):
         return {k: _subbed(v, variables) for k, v in value.items()}
