@@ -132,6 +132,9 @@ class Deployed:
         self.deployment = deployment
         self.stacks: dict[str, ResolvedStack] = {}
         imports: dict[str, str] = {}
+        missing = [s for s in naming.SHARED_STACKS if not (deployment.templates_dir / f"{s}.yaml").is_file()]
+        if missing:
+            raise ResolveError(f"no template of the shared stack(s) {', '.join(missing)} in {deployment.templates_dir}")
         for stack in naming.SHARED_STACKS:
             resolved = ResolvedStack(naming.shared_stack_name(deployment.prefix, stack), load_template(deployment.templates_dir / f"{stack}.yaml"),
                                      deployment.shared_parameters(stack), deployment.env, imports)

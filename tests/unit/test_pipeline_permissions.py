@@ -10,7 +10,7 @@ import dataclasses
 
 import pytest
 
-from pipeline_examples import daily_orders, sample, stand_in_trigger_rules, write_project
+from pipeline_examples import ROOT, daily_orders, sample, stand_in_trigger_rules, write_project
 from runners.pipelines.cfn_resolve import Environment
 from runners.pipelines.loader import load_pipeline
 from runners.pipelines.permissions import Deployed, Deployment, check_permissions, inline_policy_problems, required
@@ -61,6 +61,11 @@ def test_the_generated_stacks_allow_everything_both_example_pipelines_do(sales, 
 
 def test_the_check_renders_the_stack_itself_when_none_is_given(sales):
     assert check_permissions(sales[0]) == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "pipelines").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_pipeline_passes_the_check(path):
+    assert check_permissions(load_pipeline(path)) == []
 
 
 def test_an_action_removed_from_a_runner_grant_is_named_with_step_and_resource(sales):
