@@ -85,19 +85,29 @@ class RenderedPipeline:
         return [(naming.script_key(self.pipeline, step), self.pipeline.script_path(step)) for step in self.pipeline.glue_steps]
 
 
-_rendered: dict[tuple[str, str, str], RenderedPipeline] = {}
+_rendered: dict[tuple[str, ...], RenderedPipeline] = {}
 
 
 def render(ctx: BuildContext, name: str) -> RenderedPipeline:
-    """The pipeline's definition and stack (rendered once per file content and prefix)."""
-    path = ctx.settings.pipeline_files()[name]
-    key = (str(path), hashlib.sha256(path.read_bytes()).hexdigest(), ctx.settings.stack_prefix)
+    """The pipeline's definition and stack (rendered once per content of its file, SQL and
+    scripts, and prefix, within one build run)."""
+    pipeline = load(ctx.settings, name)
+    key = (str(pipeline.source), ctx.settings.stack_prefix, _digest(pipeline))
     if key not in _rendered:
-        pipeline = load(ctx.settings, name)
         machine = render_definition(pipeline)
         json.loads(machine.text)  # a definition that is not JSON never leaves the build
         _rendered[key] = RenderedPipeline(pipeline, machine.text, frozenset(machine.placeholders), ctx.settings.stack_prefix)
     return _rendered[key]
+
+
+def _digest(pipeline: Pipeline) -> str:
+    digest = hashlib.sha256(Path(pipeline.source).read_bytes() if pipeline.source else b"")
+    for step in pipeline.steps.values():
+        if step.athena is not None:
+            digest.update(step.athena.sql.encode("utf-8"))
+        if step.glue is not None:
+            digest.update(pipeline.script_path(step).read_bytes())
+    return digest.hexdigest()
 
 
 def write(rendered: RenderedPipeline, directory: Path) -> list[Path]:

@@ -61,8 +61,8 @@ SHARED_ROLES = {
     "object_created": ("runner-resources", "ObjectCreatedRole"),
     "pipeline trigger": ("runner-resources", "PipelineTriggerRole"),
 }
-# Arguments whose S3 location a Glue job writes; every other s3:// argument is read.
-WRITTEN_ARGUMENT = re.compile(r"out|target|dest|sink|write|temp", re.I)
+# Words of an argument's name that say the job writes its S3 location; every other s3:// argument is read.
+WRITTEN_ARGUMENT_WORDS = frozenset({"out", "output", "outputs", "target", "dest", "destination", "sink", "write", "temp", "tmp", "tempdir"})
 EXAMPLE_OBJECT = "part-00000"
 
 
@@ -315,7 +315,7 @@ class _Needs:
                 continue
             location = parse(text)
             bucket_arn = self.arn("s3", location.bucket)
-            if WRITTEN_ARGUMENT.search(argument):
+            if written_argument(argument):
                 self.need(principal, role, "s3:PutObject", self.object_arn(location), where, f"write {argument} {text}")
             else:
                 self.need(principal, role, "s3:GetObject", self.object_arn(location), where, f"read {argument} {text}")
@@ -436,6 +436,12 @@ class _Needs:
             self.need("scheduler", (PIPELINE, "ScheduleRole"), "states:StartExecution", machine, "schedule", "start the pipeline on its schedule")
         if self.p.trigger is not None:
             self.need("pipeline trigger", SHARED_ROLES["pipeline trigger"], "states:StartExecution", machine, "trigger", "start the pipeline when triggered")
+
+
+def written_argument(name: str) -> bool:
+    """``--output_path``, ``--targetPrefix``, ``--TempDir`` are written; ``--input_path``, ``--route_table`` read."""
+    words = re.split(r"[-_.]+|(?<=[a-z0-9])(?=[A-Z])", name.strip("-"))
+    return bool({w.lower() for w in words} & WRITTEN_ARGUMENT_WORDS)
 
 
 def inline_policy_problems(pipelines: Iterable[Pipeline], deployment: Deployment | None = None) -> list[str]:

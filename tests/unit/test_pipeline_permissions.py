@@ -13,7 +13,7 @@ import pytest
 from pipeline_examples import ROOT, daily_orders, sample, stand_in_trigger_rules, write_project
 from runners.pipelines.cfn_resolve import Environment
 from runners.pipelines.loader import load_pipeline
-from runners.pipelines.permissions import Deployed, Deployment, check_permissions, inline_policy_problems, required
+from runners.pipelines.permissions import Deployed, Deployment, check_permissions, inline_policy_problems, required, written_argument
 from runners.pipelines.stack import render_pipeline_stack, standard_placeholders
 
 DATA = "etl-runner-data"
@@ -173,3 +173,11 @@ def test_the_runner_roles_inline_policies_stay_within_iams_limit(sales):
     copies = [dataclasses.replace(pipeline, name=f"copy-{i}") for i in range(5)]
     (problem,) = inline_policy_problems(copies)
     assert problem.startswith("the Athena runner role's inline policies would total ") and "over IAM's limit of 10,240" in problem
+
+
+@pytest.mark.parametrize(("name", "written"), [
+    ("--output_path", True), ("--targetPrefix", True), ("--TempDir", True), ("--out", True), ("--dest-bucket", True),
+    ("--input_path", False), ("--route_table", False), ("--sales_path", False), ("--outlier_rules", False),
+])
+def test_glue_arguments_are_written_when_their_name_says_so(name, written):
+    assert written_argument(name) is written
