@@ -105,23 +105,35 @@ def daily_orders(root: Path) -> Pipeline:
 
 
 def stand_in_trigger_rules(pipeline: Pipeline, state_machine_arn: str, bucket: str, upstream_state_machine_arn: str | None) -> list[Any]:
-    """A stand-in for runners.pipelines.triggers.trigger_rules (written on another branch):
-    RuleSpecs of the agreed shape, one per trigger."""
+    """runners.pipelines.triggers.trigger_rules when it is there; until then a stand-in
+    giving RuleSpecs of the agreed shape (suffix, event pattern, input paths map and
+    template, description), the key template keeping its ${run_date}."""
+    try:
+        from runners.pipelines.triggers import trigger_rules
+    except ImportError:
+        pass
+    else:
+        return trigger_rules(pipeline, state_machine_arn, bucket, upstream_state_machine_arn)
     trigger = pipeline.trigger
     assert trigger is not None
-    template = '{"stateMachineArn": "' + state_machine_arn + '", "source": <source>, "detail": <detail>}'
     if trigger.on_arrival_key:
+        key = trigger.on_arrival_key.replace("${data_bucket}", bucket)
+        template = ('{"kind": "arrival", "pipeline": "' + pipeline.name + '", "stateMachineArn": "' + state_machine_arn
+                    + '", "keyTemplate": "' + key + '", "bucket": <bucket>, "key": <key>}')
         pattern = {
             "source": ["aws.s3"],
             "detail-type": ["Object Created"],
-            "detail": {"bucket": {"name": [bucket]}, "object": {"key": [{"wildcard": trigger.on_arrival_key.replace("${run_date}", "*")}]}},
+            "detail": {"bucket": {"name": [bucket]}, "object": {"key": [{"wildcard": key.replace("${run_date}", "*")}]}},
         }
-        return [SimpleNamespace(suffix="arrival", event_pattern=pattern, input_paths_map={"source": "$.source", "detail": "$.detail"},
-                                input_template=template, description=f"Starts {pipeline.name} when its marker lands")]
+        return [SimpleNamespace(suffix="trigger-on-arrival", event_pattern=pattern, input_paths_map={"bucket": "$.detail.bucket.name", "key": "$.detail.object.key"},
+                                input_template=template, description=f"Starts pipeline {pipeline.name} for the run date in a new {key}")]
     pattern = {
         "source": ["aws.states"],
         "detail-type": ["Step Functions Execution Status Change"],
-        "detail": {"stateMachineArn": [upstream_state_machine_arn], "status": ["SUCCEEDED"]},
+        "detail": {"status": ["SUCCEEDED"], "stateMachineArn": [upstream_state_machine_arn]},
     }
-    return [SimpleNamespace(suffix="after-upstream", event_pattern=pattern, input_paths_map={"source": "$.source", "detail": "$.detail"},
-                            input_template=template, description=f"Starts {pipeline.name} after {trigger.after_pipeline}")]
+    template = ('{"kind": "upstream", "pipeline": "' + pipeline.name + '", "stateMachineArn": "' + state_machine_arn
+                + '", "upstream": {"pipeline": "' + str(trigger.after_pipeline) + '", "executionArn": <executionArn>, "output": <output>}}')
+    return [SimpleNamespace(suffix="trigger-after-pipeline", event_pattern=pattern,
+                            input_paths_map={"executionArn": "$.detail.executionArn", "output": "$.detail.output"},
+                            input_template=template, description=f"Starts pipeline {pipeline.name} when pipeline {trigger.after_pipeline} succeeds")]

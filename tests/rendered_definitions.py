@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from runners.pipelines.model import Pipeline
+from runners.pipelines.model import Pipeline, camel_case
 
 try:
     from runners.pipelines.asl import render_state_machine as _real
@@ -55,6 +55,13 @@ def _stand_in(pipeline: Pipeline) -> StandInMachine:
             parameters = {"AthenaQueryString": "SELECT 1", "AthenaDatabase": "${AthenaDatabase}",
                           "AthenaResultOutputLocation": "${AthenaResultsLocation}"}
             resource = "${AthenaRunnerActivityArn}"
+        if step.gate is not None:  # as the real renderer names gated jobs and pipelines
+            glue_steps = {s.id: s for s in pipeline.glue_steps}
+            parameters["DependencyGate"] = {
+                "GlueJobs": ["${" + pipeline.job_placeholder(glue_steps[j]) + "}" if j in glue_steps else j for j in step.gate.glue_jobs],
+                "StateMachines": ["${" + camel_case(name.replace("-", "_")) + "StateMachineArn}" for name in step.gate.pipelines],
+                "MaxWaitSeconds": step.gate.max_wait_minutes * 60,
+            }
         states[step.title] = {"Type": "Task", "Resource": resource, "TimeoutSeconds": step.timeout_minutes * 60,
                               "Parameters": parameters, "ResultPath": None, "Catch": [failure]}
     for current, following in zip(order, order[1:] + ["Done"]):

@@ -8,7 +8,8 @@ what the project generates:
    as (principal role, action, resource ARN, condition keys):
 
    * Glue runner, per Glue step: start, read, list and stop runs of its job;
-     per dependency gate: list the named jobs' runs and pipelines' executions;
+   * the runner of a gated step (Glue or Athena): list the named jobs' runs
+     and the named pipelines' executions;
    * Glue job, per Glue step: read its script; read every ``s3://`` argument
      (by name: ``--output_path``, ``--target_*``, ... are written, the rest
      read); write its logs;
@@ -293,14 +294,15 @@ class _Needs:
 
     def _gate(self, step: Step) -> None:
         assert step.gate is not None
-        role = SHARED_ROLES["Glue runner"]
+        principal = "Glue runner" if step.kind == "glue" else "Athena runner"  # the runner holding the gated task
+        role = SHARED_ROLES[principal]
         where = f"step {step.id}"
         for job in step.gate.glue_jobs:
             name = naming.gate_job(self.prefix, self.p, job)
-            self.need("Glue runner", role, "glue:GetJobRuns", self.arn("glue", f"job/{name}"), where, f"wait until job {name} is idle")
+            self.need(principal, role, "glue:GetJobRuns", self.arn("glue", f"job/{name}"), where, f"wait until job {name} is idle")
         for other in step.gate.pipelines:
             machine = naming.state_machine_arn(self.prefix, other, partition=self.e.partition, region=self.e.region, account=self.e.account)
-            self.need("Glue runner", role, "states:ListExecutions", machine, where, f"wait until pipeline {other} is idle")
+            self.need(principal, role, "states:ListExecutions", machine, where, f"wait until pipeline {other} is idle")
 
     def _glue_job(self, step: Step) -> None:
         assert step.glue is not None

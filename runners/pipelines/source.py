@@ -66,7 +66,7 @@ def _convert(node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], file
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            # A key is its text: YAML 1.1 would read `on:` (notify.on) as True.
+            # Keys are names: YAML 1.1 would read `on:` or `yes:` as booleans.
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(_scalar(key_node))
             if key in result:
                 raise PipelineFileError([f"{file.name}:{key_node.start_mark.line + 1}: {field_name(path + (key,))}: defined twice"])

@@ -20,6 +20,7 @@ needs at run time.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Callable, Iterable
 
 import yaml
@@ -62,8 +63,20 @@ def render_pipeline_stack(pipeline: Pipeline, placeholders: Iterable[str], *, pr
 
 
 def standard_placeholders(pipeline: Pipeline) -> frozenset[str]:
-    """Every placeholder a pipeline stack can fill: the shared names and one job name per Glue step."""
-    return frozenset(STANDARD_PLACEHOLDERS) | {pipeline.job_placeholder(step) for step in pipeline.glue_steps}
+    """Every placeholder a pipeline stack can fill: the shared names, one job name per Glue
+    step, one state machine ARN per pipeline a dependency gate names."""
+    return (frozenset(STANDARD_PLACEHOLDERS) | {pipeline.job_placeholder(step) for step in pipeline.glue_steps}
+            | {gate_placeholder(name) for name in gated_pipelines(pipeline)})
+
+
+def gated_pipelines(pipeline: Pipeline) -> list[str]:
+    return sorted({name for step in pipeline.steps.values() if step.gate for name in step.gate.pipelines})
+
+
+def gate_placeholder(pipeline_name: str) -> str:
+    """The definition's placeholder of a gated pipeline's state machine ARN
+    (as runners.pipelines.asl.state_machine_placeholder names it)."""
+    return f"{camel_case(pipeline_name.replace('-', '_'))}StateMachineArn"
 
 
 STANDARD_PLACEHOLDERS = (
@@ -305,6 +318,9 @@ class _Renderer:
         }
         for step in p.glue_steps:
             known[p.job_placeholder(step)] = ref(f"{camel_case(step.id)}Job")
+        for name in gated_pipelines(p):
+            # an ARN built from the name, not a Ref: the pipeline may gate on itself
+            known[gate_placeholder(name)] = arn("states", f"stateMachine:{naming.state_machine(self.prefix, name)}")
         unknown = sorted(self.placeholders - set(known))
         if unknown:
             raise ValueError(f"the definition of pipeline {p.name} has placeholder(s) no stack value fills: {', '.join(unknown)}")
@@ -410,7 +426,7 @@ class _Renderer:
         bucket = {"${data_bucket}": "${DataBucket}", "${artifacts_bucket}": "${ArtifactBucket}"}.get(p.trigger.on_arrival_bucket, p.trigger.on_arrival_bucket)
         variables = {"DataBucket": cfn.data_bucket(), "ArtifactBucket": cfn.artifact_bucket()}
         for spec in rules_of(p, machine, bucket, upstream):
-            logical = f"Trigger{camel_case(spec.suffix.replace('-', '_'))}Rule"
+            logical = f"{camel_case(spec.suffix.replace('-', '_'))}Rule"
             transformer: dict[str, Any] = {"InputTemplate": _subbed(spec.input_template, variables)}
             if spec.input_paths_map:
                 transformer["InputPathsMap"] = _subbed(dict(spec.input_paths_map), variables)
@@ -443,26 +459,35 @@ class _Renderer:
             },
         }
 
+    def _gate_statements(self, kind: str) -> list[dict[str, Any]]:
+        """The dependency gate: the runner of a gated step (Glue or Athena) starts it only
+        when the named jobs have no active run and the named pipelines no running execution."""
+        p = self.pipeline
+        gated = [s for s in p.steps.values() if s.gate is not None and s.kind == kind]
+        jobs = sorted({naming.gate_job(self.prefix, p, j) for s in gated for j in s.gate.glue_jobs})  # type: ignore[union-attr]
+        pipelines = sorted({name for s in gated for name in s.gate.pipelines})  # type: ignore[union-attr]
+        statements = []
+        if jobs:
+            statements.append(_allow("GateJobs", "glue:GetJobRuns", [arn("glue", f"job/{name}") for name in jobs]))
+        if pipelines:
+            statements.append(_allow("GatePipelines", "states:ListExecutions",
+                                     [arn("states", f"stateMachine:{naming.state_machine(self.prefix, name)}") for name in pipelines]))
+        return statements
+
     def _glue_runner_policy(self) -> None:
         p = self.pipeline
         statements = []
         if p.glue_steps:
             statements.append(_allow("JobRuns", JOB_RUN_ACTIONS, [arn("glue", "job/${Job}", Job=ref(f"{camel_case(s.id)}Job")) for s in p.glue_steps]))
-        gate_jobs = sorted({naming.gate_job(self.prefix, p, j) for s in p.steps.values() if s.gate for j in s.gate.glue_jobs})
-        gate_pipelines = sorted({name for s in p.steps.values() if s.gate for name in s.gate.pipelines})
-        if gate_jobs:
-            # The dependency gate: a step starts only when these jobs have no active run.
-            statements.append(_allow("GateJobs", "glue:GetJobRuns", [arn("glue", f"job/{name}") for name in gate_jobs]))
-        if gate_pipelines:
-            statements.append(_allow("GatePipelines", "states:ListExecutions",
-                                     [arn("states", f"stateMachine:{naming.state_machine(self.prefix, name)}") for name in gate_pipelines]))
+        statements += self._gate_statements("glue")
         if statements:
             self._runner_policy("GlueRunnerPolicy", "glue-runner", ["GlueRunnerRoleName"], statements)
 
     def _athena_runner_policy(self) -> None:
         p = self.pipeline
         statements = athena_statements(p)
-        if not statements:
+        gates = self._gate_statements("athena")
+        if not statements and not gates:
             return
         database = p.database
         own = {(database, t) for t in p.tables}
@@ -502,6 +527,7 @@ class _Renderer:
             # INSERT INTO / CTAS / UNLOAD write these (the tables' files, UNLOAD's target).
             grants.append(_allow("WriteTables", OBJECT_WRITE_ACTIONS, writes))
         grants.append(_allow("QueryResults", ["s3:GetObject", *OBJECT_WRITE_ACTIONS], self._objects(results)))
+        grants += gates
         self._runner_policy("AthenaRunnerPolicy", "athena-runner", ["AthenaRunnerRoleName"], grants)
 
     def _wait_policy(self) -> None:
@@ -583,14 +609,24 @@ def _access_or_none(statement: AthenaStatement) -> SqlAccess | None:
 
 
 def _subbed(value: Any, variables: dict[str, Any]) -> Any:
-    """Strings holding ``${Var}`` (a pseudo parameter or one of ``variables``) as ``Fn::Sub``."""
+    """Strings holding ``${Var}`` (a pseudo parameter or one of ``variables``) as ``Fn::Sub``;
+    any other ``${name}`` (e.g. a key template's ``${run_date}``) stays literal (``${!name}``)."""
     if isinstance(value, str):
         if "${" not in value:
             return value
         used = {name: v for name, v in variables.items() if "${" + name + "}" in value}
         if len(used) == 1 and value == "${" + next(iter(used)) + "}":
             return next(iter(used.values()))  # the value itself, e.g. an import
-        return sub(value, **used)
+
+        names = re.findall(r"\$\{([^}]*)\}", value)
+        if not any(name in used or name.startswith("AWS::") for name in names):
+            return value  # nothing for CloudFormation to substitute
+
+        def keep(match: re.Match[str]) -> str:
+            name = match.group(1)
+            return match.group(0) if name in used or name.startswith("AWS::") else "${!" + name + "}"
+
+        return sub(re.sub(r"\$\{([^}]*)\}", keep, value), **used)
     if isinstance(value, dict):
         return {k: _subbed(v, variables) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

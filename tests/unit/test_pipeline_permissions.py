@@ -181,3 +181,14 @@ def test_the_runner_roles_inline_policies_stay_within_iams_limit(sales):
 ])
 def test_glue_arguments_are_written_when_their_name_says_so(name, written):
     assert written_argument(name) is written
+
+
+def test_a_gated_athena_step_needs_its_gate_on_the_athena_runner(orders):
+    pipeline, _ = orders
+    export = pipeline.steps["export_totals"]
+    gated = dataclasses.replace(pipeline, steps={**pipeline.steps, export.id: dataclasses.replace(export, gate=pipeline.steps["clean_orders"].gate)})
+    template = render_pipeline_stack(gated, standard_placeholders(gated), trigger_rules=stand_in_trigger_rules)
+    assert check_permissions(gated, template=template) == []
+    problems = check_permissions(gated, template=without(template, "AthenaRunnerPolicy", "GateJobs"))
+    assert problems == ["step export_totals: the Athena runner role lacks glue:GetJobRuns on arn:aws:glue:us-east-1:123456789012:job/etl-runner-sales-marketing-JoinMarketingAndSalesData "
+                        "(wait until job etl-runner-sales-marketing-JoinMarketingAndSalesData is idle)"]

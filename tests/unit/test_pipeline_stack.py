@@ -162,14 +162,17 @@ def test_gates_refreshes_work_groups_and_unload_widen_the_grants_exactly(orders)
 
 def test_trigger_rules_send_to_the_shared_queue_under_the_prefix_and_may_start_the_machine(orders):
     _, template = orders
-    rule = template["Resources"]["TriggerArrivalRule"]["Properties"]
-    assert rule["Name"] == "etl-runner-daily-orders-arrival"  # admitted by the queue policy's rule/<prefix>-*
+    rule = template["Resources"]["TriggerOnArrivalRule"]["Properties"]
+    assert rule["Name"] == "etl-runner-daily-orders-trigger-on-arrival"  # admitted by the queue policy's rule/<prefix>-*
     assert rule["EventPattern"]["detail"]["bucket"]["name"] == [DATA]
+    assert rule["EventPattern"]["detail"]["object"]["key"] == [{"wildcard": "landing/orders/*/_SUCCESS.done"}]
     (target,) = rule["Targets"]
     assert target["Arn"] == imported("RunnerStackName", "PipelineTriggersQueueArn")
-    assert target["InputTransformer"]["InputPathsMap"] == {"source": "$.source", "detail": "$.detail"}
-    assert target["InputTransformer"]["InputTemplate"]["Fn::Sub"].startswith(
-        '{"stateMachineArn": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:etl-runner-daily-orders"')
+    assert target["InputTransformer"]["InputPathsMap"] == {"bucket": "$.detail.bucket.name", "key": "$.detail.object.key"}
+    text = target["InputTransformer"]["InputTemplate"]["Fn::Sub"]
+    assert '"stateMachineArn": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:etl-runner-daily-orders"' in text
+    # the key template's run date is the trigger function's to fill, not CloudFormation's
+    assert '"keyTemplate": "landing/orders/${!run_date}/_SUCCESS.done"' in text and "<key>" in text
     trigger = statements(template, "TriggerPolicy")["StartPipeline"]
     assert (trigger["Action"], trigger["Resource"]) == ("states:StartExecution", {"Ref": "StateMachine"})
     assert template["Resources"]["TriggerPolicy"]["Properties"]["Roles"] == [imported("RunnerStackName", "PipelineTriggerRoleName")]
@@ -189,8 +192,20 @@ def test_after_pipeline_triggers_name_the_upstream_state_machine(orders):
     (_, machine, bucket, upstream), = calls
     assert machine.endswith(":stateMachine:acme-daily-orders") and upstream.endswith(":stateMachine:acme-sales-marketing")
     assert bucket == "${DataBucket}"
-    pattern = template["Resources"]["TriggerAfterUpstreamRule"]["Properties"]["EventPattern"]
+    pattern = template["Resources"]["TriggerAfterPipelineRule"]["Properties"]["EventPattern"]
     assert pattern["detail"]["stateMachineArn"] == [{"Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:acme-sales-marketing"}]
+
+
+def test_gated_pipelines_state_machines_are_substituted_by_name_and_athena_gates_go_to_the_athena_runner(orders):
+    pipeline, template = orders
+    substitutions = template["Resources"]["StateMachine"]["Properties"]["DefinitionSubstitutions"]
+    assert substitutions["SalesMarketingStateMachineArn"] == regional("states", "stateMachine:etl-runner-sales-marketing")
+    # gating on itself ("the previous run has finished") names its own machine, not a Ref to it (no cycle)
+    assert substitutions["DailyOrdersStateMachineArn"] == regional("states", "stateMachine:etl-runner-daily-orders")
+    export = pipeline.steps["export_totals"]
+    gated = dataclasses.replace(pipeline, steps={**pipeline.steps, export.id: dataclasses.replace(export, gate=pipeline.steps["clean_orders"].gate)})
+    athena = statements(render_pipeline_stack(gated, standard_placeholders(gated), trigger_rules=stand_in_trigger_rules), "AthenaRunnerPolicy")
+    assert athena["GatePipelines"]["Action"] == "states:ListExecutions" and athena["GateJobs"]["Action"] == "glue:GetJobRuns"
 
 
 def test_schedule_and_notifications(sales, orders):
