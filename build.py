@@ -3,11 +3,12 @@
 
   ETL_STACK_PREFIX           stack name prefix: stack X is "<prefix>-X" (default etl-runner)
   ETL_ARTIFACT_BUCKET        bucket for the Glue scripts, Lambda package and state machine
-                             definition (default: ArtifactBucketName from a params file, else
+                             definitions (default: ArtifactBucketName from a params file, else
                              <prefix>-artifacts-<account id>-<region>); the stack declaring
                              ArtifactBucketName (glue-resources) creates it
-  ETL_BUILD_DIR              where packagelambda writes (default build/)
+  ETL_BUILD_DIR              where packagelambda and renderpipelines write (default build/)
   ETL_TEMPLATES_DIR          stack templates X.yaml and X-params.json (default cloudformation/)
+  ETL_PIPELINES_DIR          pipeline files, one stack pipeline-<name> each (default pipelines/)
   ETL_STACK_POLL_SECONDS     seconds between stack progress checks (default 5)
   ETL_STACK_TIMEOUT_SECONDS  give up waiting for a stack operation after this (default 3600)
   AWS_REGION / AWS_DEFAULT_REGION, AWS_PROFILE, credentials: as for the AWS CLI
@@ -16,19 +17,23 @@
 Parameters the build sets when a template declares them (a params file may
 leave them out or say "<NO-DEFAULT>"; another value there is an error):
   ArtifactBucketName             the artifact bucket (above)
-  GlueRunnerCodeS3Key, AthenaRunnerCodeS3Key, WaitRunnerCodeS3Key, ObjectCreatedCodeS3Key
-                                 the Lambda package's content-addressed key (deploylambda first)
-  StateMachineDefinitionS3Key    the definition's content-addressed key (uploaddefinition first)
+  GlueRunnerCodeS3Key, AthenaRunnerCodeS3Key, WaitRunnerCodeS3Key, ObjectCreatedCodeS3Key,
+  PipelineTriggerCodeS3Key       the Lambda package's content-addressed key (deploylambda first)
+  StateMachineDefinitionS3Key    a pipeline stack's rendered definition (uploaddefinition first)
   GlueStackName, StepFunctionsStackName, RunnerStackName
-                                 the stacks' CloudFormation names, for their exports
+                                 the shared stacks' CloudFormation names, for their exports
+  StackPrefix                    ETL_STACK_PREFIX (names the pipelines' trigger rules)
 Every other "<NO-DEFAULT>" in a params file must be replaced before
 createstack/updatestack run.
 
-Deploying, in order:
-  python build.py createstack[glue-resources]             (artifact and data buckets, Glue jobs)
-  python build.py deploygluescripts uploaddefinition deploylambda
+Deploying everything (shared stacks, then every pipeline; creates or updates):
+  python build.py deploy
+or step by step:
+  python build.py createstack[glue-resources]             (artifact and data buckets)
+  python build.py packagelambda deploylambda
   python build.py createstack[step-functions-resources] createstack[runner-resources]
-  python build.py startexecution[2026-11-16]              or wait for the weekly schedule
+  python build.py deploypipelines                         (every pipeline; or deploypipelines[NAME])
+  python build.py startexecution[2026-11-16,pipeline=NAME]  or wait for its schedule or trigger
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from __future__ import annotations
 import sys
 
 from runners.build import artifacts, operations, package
+from runners.build import pipelines as pipeline_ops
 from runners.build import stacks as stack_ops
 from runners.build.runner import TaskError, main, task
 from runners.build.settings import REPO_ROOT, current_context
@@ -97,19 +103,83 @@ def updatelambda(*functions):
 
 
 @task()
-def deploygluescripts():
-    """Upload glue-scripts/*.py to s3://<artifact bucket>/glue-scripts/."""
-    artifacts.deploy_glue_scripts(current_context(), say)
+def renderpipelines(*pipelines):
+    """Render pipelines and check their permissions, without AWS.
+
+    pipelines: names (the files' "pipeline" field; default: every file in
+    ETL_PIPELINES_DIR). Writes <build dir>/pipelines/<name>/definition.asl.json
+    and template.yaml, then runs the permission check: every request a step
+    makes at run time must be allowed by the roles the templates generate.
+    """
+    ctx = current_context()
+    rendered = [pipeline_ops.render(ctx, name) for name in pipeline_ops.names(ctx.settings, pipelines)]
+    for item in rendered:
+        for path in pipeline_ops.write(item, ctx.settings.build_dir / "pipelines"):
+            say(f"wrote {path}")
+    pipeline_ops.check(ctx, rendered, offline=True)
+    say(f"permission check passed: {', '.join(item.pipeline.name for item in rendered)}")
 
 
 @task()
-def uploaddefinition():
-    """Upload state_machine/sales_marketing_pipeline.asl.json to the artifact bucket.
+def deploygluescripts(*pipelines):
+    """Upload the pipelines' Glue scripts to s3://<artifact bucket>/glue-scripts/<pipeline>/.
 
-    The key carries the file's hash (state-machine/...-<sha256 prefix>.asl.json);
-    the stacks get it as StateMachineDefinitionS3Key for DefinitionS3Location.
+    pipelines: names (default: all).
     """
-    artifacts.upload_definition(current_context(), say)
+    ctx = current_context()
+    bucket = artifacts.require_artifact_bucket(ctx)
+    for name in pipeline_ops.names(ctx.settings, pipelines):
+        for key, path in pipeline_ops.render(ctx, name).scripts():
+            item = artifacts.upload(ctx.client("s3"), bucket, key, path.read_bytes(), content_type="text/x-python")
+            say(f"uploaded {item.uri} ({item.size:,} bytes)")
+
+
+@task()
+def uploaddefinition(*pipelines):
+    """Render the pipelines' state machines and upload them and their Glue scripts.
+
+    pipelines: names (default: all). A definition's key carries its hash
+    (state-machine/<pipeline>-<sha256 prefix>.asl.json); the pipeline's stack
+    gets it as StateMachineDefinitionS3Key.
+    """
+    ctx = current_context()
+    for name in pipeline_ops.names(ctx.settings, pipelines):
+        pipeline_ops.upload(ctx, pipeline_ops.render(ctx, name), say)
+
+
+@task()
+def deploypipelines(*pipelines):
+    """Deploy pipelines: permission check, uploads, then create or update each pipeline-<name> stack.
+
+    pipelines: names (default: every file in ETL_PIPELINES_DIR). The shared
+    stacks must exist (deploy creates them). Refuses, listing each missing
+    permission, when a step would be denied on AWS.
+    """
+    ctx = current_context()
+    chosen = pipeline_ops.names(ctx.settings, pipelines)
+    rendered = [pipeline_ops.render(ctx, name) for name in chosen]
+    # The runner roles carry every pipeline's grants, so their size is checked over all pipelines.
+    everything = [pipeline_ops.render(ctx, name) for name in pipeline_ops.names(ctx.settings)]
+    pipeline_ops.check(ctx, everything)
+    for item in rendered:
+        pipeline_ops.upload(ctx, item, say)
+        stack_ops.deploy(ctx, f"pipeline-{item.pipeline.name}", say)
+
+
+@task(packagelambda)
+def deploy():
+    """Deploy everything: the shared stacks in order (create or update), the Lambda package, then every pipeline.
+
+    The same as createstack/updatestack[glue-resources], deploylambda,
+    createstack/updatestack[step-functions-resources] and [runner-resources],
+    then deploypipelines.
+    """
+    ctx = current_context()
+    stack_ops.deploy(ctx, "glue-resources", say)
+    artifacts.deploy_lambda(ctx, say)
+    for stack in ("step-functions-resources", "runner-resources"):
+        stack_ops.deploy(ctx, stack, say)
+    deploypipelines()
 
 
 def _stacks_or_error(names, action):
@@ -123,9 +193,10 @@ def _stacks_or_error(names, action):
 def createstack(*stacks):
     """Create stacks and wait, printing events as they come.
 
-    stacks: names of cloudformation/<stack>.yaml. Refuses while the stack's
-    params file still has "<NO-DEFAULT>" values (naming them). On failure
-    prints the failing resources' status reasons.
+    stacks: names of cloudformation/<stack>.yaml, or pipeline-<name> for a
+    pipeline's rendered stack (uploaddefinition first). Refuses while the
+    stack's params file still has "<NO-DEFAULT>" values (naming them). On
+    failure prints the failing resources' status reasons.
     """
     for stack in _stacks_or_error(stacks, "create"):
         stack_ops.create(current_context(), stack, say)
@@ -157,30 +228,32 @@ def stackstatus(*stacks):
 
 @task()
 def enableschedule(name=None):
-    """Enable the weekly schedule that starts the pipeline.
+    """Enable a pipeline's schedule.
 
-    name: the schedule's name (default: the AWS::Scheduler::Schedule of the
-    project's stacks). Switched through the EventBridge Scheduler API
-    (UpdateSchedule, all other settings kept), effective at once; an
-    updatestack that changes the schedule resource applies the template's State.
+    name: the pipeline's name or the schedule's (default: the one
+    AWS::Scheduler::Schedule of the project's stacks). Switched through the
+    EventBridge Scheduler API (UpdateSchedule, all other settings kept),
+    effective at once; an updatestack that changes the schedule resource
+    applies the template's State.
     """
     operations.set_schedule_state(current_context(), name, "ENABLED", say)
 
 
 @task()
 def disableschedule(name=None):
-    """Disable the weekly schedule (see enableschedule); executions already running go on."""
+    """Disable a pipeline's schedule (see enableschedule); executions already running go on."""
     operations.set_schedule_state(current_context(), name, "DISABLED", say)
 
 
 @task()
-def startexecution(run_date=None):
-    """Start the pipeline by hand with input {"runDate": run_date}.
+def startexecution(run_date=None, pipeline=None):
+    """Start a pipeline by hand with input {"runDate": run_date}.
 
-    run_date: YYYY-MM-DD (default: this week's Monday). The state machine is
-    found in the project's stacks.
+    run_date: YYYY-MM-DD (default: this week's Monday). pipeline: its name
+    (needed when more than one pipeline is deployed):
+    startexecution[2026-11-16,pipeline=sales-marketing].
     """
-    operations.start_execution(current_context(), run_date, say)
+    operations.start_execution(current_context(), run_date, say, pipeline)
 
 
 @task()

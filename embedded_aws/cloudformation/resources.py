@@ -48,6 +48,7 @@ from moto.stepfunctions import models as _sfn_models  # noqa: F401  (moto's Stat
 from moto.stepfunctions import responses as sfn_responses
 from moto.utilities.utils import get_partition
 
+from embedded_aws.cloudformation import bucket_notifications as cfn_bucket_notifications
 from embedded_aws.cloudformation import policy_conditions as cfn_policy_conditions
 from embedded_aws.cloudformation import stack_fixes as cfn_stack_fixes
 from embedded_aws.glue import engine as glue_engine
@@ -807,6 +808,7 @@ def install() -> None:
 
     cfn_policy_conditions.install()
     cfn_stack_fixes.install()
+    cfn_bucket_notifications.install()
 
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()

@@ -1,5 +1,6 @@
-"""The artifact bucket: Lambda package, Glue scripts and the state machine
-definition the stacks read, and emptying and deleting buckets.
+"""The artifact bucket: the Lambda package the stacks read (the pipelines'
+scripts and definitions: ``runners.build.pipelines``), and emptying and
+deleting buckets.
 
 The artifact bucket must exist before the stacks (they read from it), so the
 upload tasks create it when missing: public access blocked, default
@@ -8,10 +9,7 @@ encryption (SSE-S3) and a bucket policy that refuses requests without TLS.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 
 from botocore.exceptions import ClientError
@@ -22,8 +20,6 @@ from runners.build.settings import ARTIFACT_BUCKET_PARAMETER, BuildContext
 
 Say = Callable[[str], None]
 
-GLUE_SCRIPTS_PREFIX = "glue-scripts/"
-DEFINITION_PREFIX = "state-machine/"
 
 
 @dataclass(frozen=True)
@@ -60,7 +56,7 @@ def require_artifact_bucket(ctx: BuildContext) -> str:
     bucket = ctx.artifact_bucket
     if bucket_exists(ctx.client("s3"), bucket):
         return bucket
-    owners = [stack for stack in ctx.settings.project_stacks() if f"\n  {ARTIFACT_BUCKET_PARAMETER}:" in ctx.settings.template_path(stack).read_text(encoding="utf-8")]
+    owners = [stack for stack in ctx.settings.template_stacks() if f"\n  {ARTIFACT_BUCKET_PARAMETER}:" in ctx.settings.template_path(stack).read_text(encoding="utf-8")]
     how = f"createstack[{owners[0]}] creates it" if owners else f"no project stack declares {ARTIFACT_BUCKET_PARAMETER} to create it"
     raise TaskError(f"artifact bucket {bucket} (from {ctx.artifact_bucket_source}) does not exist: {how}")
 
@@ -82,20 +78,6 @@ def upload(s3: Any, bucket: str, key: str, body: bytes, *, content_type: str, im
         return Uploaded(bucket, key, len(body), skipped=True)
     s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
     return Uploaded(bucket, key, len(body), skipped=False)
-
-
-def definition_key(path: Path) -> str:
-    """Content-addressed key of the state machine definition, so a changed
-    definition changes the stack's parameter and CloudFormation updates it."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    return f"{DEFINITION_PREFIX}{path.name.removesuffix('.asl.json')}-{digest}.asl.json"
-
-
-def glue_script_files(directory: Path) -> list[Path]:
-    scripts = sorted(directory.glob("*.py"))
-    if not scripts:
-        raise TaskError(f"no Glue scripts (*.py) in {directory}")
-    return scripts
 
 
 def empty_and_delete_bucket(s3: Any, bucket: str, say: Say) -> int:
@@ -133,29 +115,4 @@ def deploy_lambda(ctx: BuildContext, say: Say) -> Uploaded:
     done = upload(ctx.client("s3"), bucket, built.s3_key, built.path.read_bytes(), content_type="application/zip", immutable=True)
     state = "already uploaded" if done.skipped else "uploaded"
     say(f"{state} {done.uri} ({done.size:,} bytes, {done.size / 1024:.0f} KiB)")
-    return done
-
-
-def deploy_glue_scripts(ctx: BuildContext, say: Say) -> list[Uploaded]:
-    scripts = glue_script_files(ctx.settings.glue_scripts_dir)
-    bucket = require_artifact_bucket(ctx)
-    done = []
-    for script in scripts:
-        item = upload(ctx.client("s3"), bucket, GLUE_SCRIPTS_PREFIX + script.name, script.read_bytes(), content_type="text/x-python")
-        say(f"uploaded {item.uri} ({item.size:,} bytes)")
-        done.append(item)
-    return done
-
-
-def upload_definition(ctx: BuildContext, say: Say) -> Uploaded:
-    path = ctx.settings.definition_file
-    body = path.read_bytes()
-    try:
-        json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise TaskError(f"{path} is not valid JSON: {exc}") from None
-    bucket = require_artifact_bucket(ctx)
-    done = upload(ctx.client("s3"), bucket, definition_key(path), body, content_type="application/json", immutable=True)
-    state = "already uploaded" if done.skipped else "uploaded"
-    say(f"{state} {done.uri} ({done.size:,} bytes); stacks get its key as StateMachineDefinitionS3Key")
     return done

@@ -1,10 +1,11 @@
-"""Operating the deployed pipeline: Lambda code, the weekly schedule, manual runs.
+"""Operating the deployed pipelines: Lambda code, schedules, manual runs.
 
 Resources are found in the project's stacks (``ListStackResources``), not by
-hard-coded names: a Lambda function by its handler, the state machine and the
-schedule by their resource types.
+hard-coded names: a Lambda function by its handler, a state machine and a
+schedule by their resource types (in the named pipeline's stack when a
+pipeline is named).
 
-The weekly schedule (``AWS::Scheduler::Schedule``) is switched with the
+A pipeline's schedule (``AWS::Scheduler::Schedule``) is switched with the
 EventBridge Scheduler API (``UpdateSchedule`` with every other field as it
 is), not with a stack update: it takes effect at once and needs no
 parameter file change. The template's ``State`` is the state a
@@ -26,7 +27,7 @@ from botocore.exceptions import ClientError
 
 from runners.build import package, stacks
 from runners.build.runner import TaskError
-from runners.build.settings import BuildContext
+from runners.build.settings import PIPELINE_STACK_PREFIX, BuildContext
 
 Say = Callable[[str], None]
 
@@ -90,18 +91,24 @@ def _wait_function_updated(lam: Any, function_name: str, timeout: float = 120.0)
         time.sleep(1.0)
 
 
-# -- the weekly schedule -------------------------------------------------------------------
+# -- schedules -------------------------------------------------------------------
 
 
 def _find_schedule(ctx: BuildContext, name: str | None) -> tuple[str, str]:
-    """(name, group) of the schedule: the named one, or the one in the project's stacks."""
+    """(name, group) of the schedule: the named one (a schedule's or a pipeline's name),
+    or the one in the project's stacks."""
     scheduler = ctx.client("scheduler")
+    if name and name in ctx.settings.pipeline_files():
+        found = stacks.resources_of(ctx, PIPELINE_STACK_PREFIX + name, "AWS::Scheduler::Schedule")
+        if not found:
+            raise TaskError(f"pipeline {name} has no schedule in its stack {ctx.settings.stack_name(PIPELINE_STACK_PREFIX + name)} (not deployed, or no schedule in its file)")
+        name = found[0][2]
     if not name:
         found = stacks.project_resources(ctx, "AWS::Scheduler::Schedule")
         if not found:
             raise TaskError("no AWS::Scheduler::Schedule in the project's stacks (not created yet?); name it: enableschedule[NAME]")
         if len(found) > 1:
-            raise TaskError(f"several schedules in the project's stacks ({', '.join(f[2] for f in found)}); name one: enableschedule[NAME]")
+            raise TaskError(f"several schedules in the project's stacks ({', '.join(f[2] for f in found)}); name one (or its pipeline): enableschedule[NAME]")
         name = found[0][2]
     groups = [s.get("GroupName", "default") for page in scheduler.get_paginator("list_schedules").paginate(NamePrefix=name) for s in page.get("Schedules", []) if s["Name"] == name]
     if not groups:
@@ -112,7 +119,7 @@ def _find_schedule(ctx: BuildContext, name: str | None) -> tuple[str, str]:
 
 
 def set_schedule_state(ctx: BuildContext, name: str | None, state: str, say: Say) -> dict[str, Any]:
-    """Enable or disable the weekly schedule; returns the schedule as it now is."""
+    """Enable or disable a schedule; returns the schedule as it now is."""
     assert state in {"ENABLED", "DISABLED"}
     scheduler = ctx.client("scheduler")
     name, group = _find_schedule(ctx, name)
@@ -146,19 +153,27 @@ def parse_run_date(text: str | None) -> str:
         raise TaskError(f"run date {text!r}: {exc}") from None
 
 
-def find_state_machine(ctx: BuildContext) -> str:
+def find_state_machine(ctx: BuildContext, pipeline: str | None = None) -> str:
+    """The named pipeline's state machine, or the one state machine in the project's stacks."""
+    if pipeline:
+        if pipeline not in ctx.settings.pipeline_files():
+            raise TaskError(f"unknown pipeline {pipeline!r}; pipelines: {', '.join(ctx.settings.pipeline_files()) or '(none)'}")
+        found = stacks.resources_of(ctx, PIPELINE_STACK_PREFIX + pipeline, "AWS::StepFunctions::StateMachine")
+        if not found:
+            raise TaskError(f"pipeline {pipeline} is not deployed: no state machine in {ctx.settings.stack_name(PIPELINE_STACK_PREFIX + pipeline)} (deploypipelines[{pipeline}])")
+        return found[0][2]
     found = stacks.project_resources(ctx, "AWS::StepFunctions::StateMachine")
     if not found:
-        raise TaskError("no state machine in the project's stacks: create the Step Functions stack first")
+        raise TaskError("no state machine in the project's stacks: deploy a pipeline first (deploypipelines)")
     if len(found) > 1:
-        raise TaskError(f"several state machines in the project's stacks: {', '.join(f[2] for f in found)}")
+        raise TaskError(f"several state machines in the project's stacks ({', '.join(f[2] for f in found)}): name the pipeline, startexecution[RUN_DATE,pipeline=NAME]")
     return found[0][2]
 
 
-def start_execution(ctx: BuildContext, run_date: str | None, say: Say) -> str:
-    """Start the pipeline for ``run_date`` (default: this week's Monday)."""
+def start_execution(ctx: BuildContext, run_date: str | None, say: Say, pipeline: str | None = None) -> str:
+    """Start a pipeline for ``run_date`` (default: this week's Monday)."""
     day = parse_run_date(run_date)
-    arn = find_state_machine(ctx)
+    arn = find_state_machine(ctx, pipeline)
     sfn = ctx.client("stepfunctions")
     # Execution names are unique per state machine; keep the date in it for the console.
     name = f"manual-{day}-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:6]}"

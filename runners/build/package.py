@@ -36,6 +36,7 @@ HANDLERS: dict[str, str] = {
     "athena_runner": "runners.handlers.athena_runner",
     "wait_runner": "runners.handlers.wait_runner",
     "object_created": "runners.handlers.object_created",
+    "pipeline_trigger": "runners.handlers.pipeline_trigger",
 }
 
 # Distributions the Lambda Python runtime already provides.

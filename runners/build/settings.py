@@ -15,11 +15,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
 
+import yaml
+
 from runners.aws import AwsClients
 from runners.build.runner import TaskError
 from runners.config import (
     ENV_ARTIFACT_BUCKET,
     ENV_BUILD_DIR,
+    ENV_PIPELINES_DIR,
     ENV_STACK_POLL_SECONDS,
     ENV_STACK_PREFIX,
     ENV_STACK_TIMEOUT_SECONDS,
@@ -31,6 +34,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 DEFAULT_STACK_PREFIX = "etl-runner"
+PIPELINE_STACK_PREFIX = "pipeline-"  # runners.pipelines.naming.PIPELINE_STACK_PREFIX
 NO_DEFAULT = "<NO-DEFAULT>"
 # The template parameter naming the artifact bucket; the stack declaring it
 # creates the bucket, the build uploads to it.
@@ -42,6 +46,7 @@ CONTEXT_VARIABLES = (
     ENV_STACK_PREFIX,
     ENV_BUILD_DIR,
     ENV_TEMPLATES_DIR,
+    ENV_PIPELINES_DIR,
     ENV_STACK_POLL_SECONDS,
     ENV_STACK_TIMEOUT_SECONDS,
     "AWS_REGION",
@@ -59,8 +64,7 @@ class BuildSettings:
     artifact_bucket: str | None = None  # None: <prefix>-artifacts-<account>-<region>
     build_dir: Path = REPO_ROOT / "build"
     templates_dir: Path = REPO_ROOT / "cloudformation"
-    glue_scripts_dir: Path = REPO_ROOT / "glue-scripts"
-    definition_file: Path = REPO_ROOT / "state_machine" / "sales_marketing_pipeline.asl.json"
+    pipelines_dir: Path = REPO_ROOT / "pipelines"
     stack_poll_seconds: float = 5.0
     stack_timeout_seconds: float = 3600.0
 
@@ -76,6 +80,8 @@ class BuildSettings:
             values["build_dir"] = Path(env[ENV_BUILD_DIR]).resolve()
         if env.get(ENV_TEMPLATES_DIR):
             values["templates_dir"] = Path(env[ENV_TEMPLATES_DIR]).resolve()
+        if env.get(ENV_PIPELINES_DIR):
+            values["pipelines_dir"] = Path(env[ENV_PIPELINES_DIR]).resolve()
         for name, var in (("stack_poll_seconds", ENV_STACK_POLL_SECONDS), ("stack_timeout_seconds", ENV_STACK_TIMEOUT_SECONDS)):
             if env.get(var):
                 try:
@@ -95,11 +101,33 @@ class BuildSettings:
     def params_path(self, stack: str) -> Path:
         return self.templates_dir / f"{stack}-params.json"
 
-    def project_stacks(self) -> list[str]:
-        """The stacks this project defines: one per ``<templates_dir>/<stack>.yaml``."""
+    def template_stacks(self) -> list[str]:
+        """The stacks with a template file: one per ``<templates_dir>/<stack>.yaml``."""
         if not self.templates_dir.is_dir():
             return []
         return sorted(path.stem for path in self.templates_dir.glob("*.yaml"))
+
+    def pipeline_files(self) -> dict[str, Path]:
+        """``{pipeline name: file}`` for every ``<pipelines_dir>/*.yaml`` (the name is the
+        file's ``pipeline`` field; a file too broken to say is listed by its stem, and
+        loading it names its problems)."""
+        found: dict[str, Path] = {}
+        if not self.pipelines_dir.is_dir():
+            return found
+        for path in sorted(self.pipelines_dir.glob("*.yaml")):
+            found.setdefault(pipeline_name(path), path)
+        return found
+
+    def project_stacks(self) -> list[str]:
+        """Every stack of the project: the template stacks, then one ``pipeline-<name>`` per pipeline file."""
+        return self.template_stacks() + [PIPELINE_STACK_PREFIX + name for name in self.pipeline_files()]
+
+    def pipeline_of(self, stack: str) -> str | None:
+        """The pipeline a ``pipeline-<name>`` stack deploys (None for a template stack)."""
+        if stack in self.template_stacks() or not stack.startswith(PIPELINE_STACK_PREFIX):
+            return None
+        name = stack.removeprefix(PIPELINE_STACK_PREFIX)
+        return name if name in self.pipeline_files() else None
 
     @property
     def lambda_dir(self) -> Path:
@@ -165,6 +193,15 @@ def artifact_bucket_in_params_files(settings: BuildSettings) -> tuple[str, str] 
     if len(found) > 1:
         raise TaskError(f"the params files name different artifact buckets: {', '.join(f'{name} ({file})' for name, file in found.items())}")
     return next(iter(found.items()), None)
+
+
+def pipeline_name(path: Path) -> str:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return path.stem
+    name = data.get("pipeline") if isinstance(data, dict) else None
+    return name if isinstance(name, str) and name else path.stem
 
 
 _current: tuple[tuple[str | None, ...], BuildContext] | None = None

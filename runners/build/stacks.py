@@ -3,7 +3,9 @@ progress, and status.
 
 Stack ``X`` is ``<templates>/X.yaml`` with ``<templates>/X-params.json`` (the
 original sample's ``[{"ParameterKey": ..., "ParameterValue": ...}]``
-format) and is named ``<prefix>-X`` in CloudFormation.
+format) and is named ``<prefix>-X`` in CloudFormation. A pipeline's stack
+``pipeline-<name>`` is rendered from its pipeline file instead
+(``runners.build.pipelines``); its params file is optional.
 
 Parameter values come from two places:
 
@@ -34,7 +36,7 @@ from botocore.exceptions import ClientError
 
 from runners.build import artifacts, package
 from runners.build.runner import TaskError
-from runners.build.settings import ARTIFACT_BUCKET_PARAMETER, NO_DEFAULT, BuildContext
+from runners.build.settings import ARTIFACT_BUCKET_PARAMETER, NO_DEFAULT, PIPELINE_STACK_PREFIX, BuildContext
 from runners.retry import call_with_retry
 
 Say = Callable[[str], None]
@@ -44,8 +46,9 @@ MAX_TEMPLATE_BODY_BYTES = 51_200  # larger templates go through the artifact buc
 STACK_TAG = "etl-runner:stack"
 
 # Lambda code keys (the four functions share one package).
-PACKAGE_KEY_PARAMETERS = ("GlueRunnerCodeS3Key", "AthenaRunnerCodeS3Key", "WaitRunnerCodeS3Key", "ObjectCreatedCodeS3Key")
+PACKAGE_KEY_PARAMETERS = ("GlueRunnerCodeS3Key", "AthenaRunnerCodeS3Key", "WaitRunnerCodeS3Key", "ObjectCreatedCodeS3Key", "PipelineTriggerCodeS3Key")
 DEFINITION_KEY_PARAMETER = "StateMachineDefinitionS3Key"
+STACK_PREFIX_PARAMETER = "StackPrefix"
 # Stack-name parameters, for the other stacks' exports: parameter -> project stack.
 STACK_NAME_PARAMETERS = {
     "GlueStackName": "glue-resources",
@@ -57,7 +60,8 @@ STACK_NAME_PARAMETERS = {
 BUILD_PARAMETERS: dict[str, str] = {
     ARTIFACT_BUCKET_PARAMETER: "the artifact bucket (ETL_ARTIFACT_BUCKET, else a params file's value, else <prefix>-artifacts-<account>-<region>)",
     **{name: "S3 key of the Lambda package (packagelambda + deploylambda first)" for name in PACKAGE_KEY_PARAMETERS},
-    DEFINITION_KEY_PARAMETER: "S3 key of the state machine definition (uploaddefinition first)",
+    DEFINITION_KEY_PARAMETER: "S3 key of the pipeline's rendered definition (pipeline stacks only; uploaddefinition first)",
+    STACK_PREFIX_PARAMETER: "the stack prefix (ETL_STACK_PREFIX, default etl-runner)",
     **{name: f"CloudFormation name of the {stack} stack (<ETL_STACK_PREFIX>-{stack})" for name, stack in STACK_NAME_PARAMETERS.items()},
 }
 
@@ -89,10 +93,11 @@ def read_params_file(path: Path) -> dict[str, str]:
 
 
 class BuildValues:
-    """The values of :data:`BUILD_PARAMETERS`, each computed (and checked) on demand."""
+    """The values of :data:`BUILD_PARAMETERS` for one stack, each computed (and checked) on demand."""
 
-    def __init__(self, ctx: BuildContext) -> None:
+    def __init__(self, ctx: BuildContext, stack: str) -> None:
         self._ctx = ctx
+        self._stack = stack
 
     def value(self, name: str) -> str:
         if name == ARTIFACT_BUCKET_PARAMETER:
@@ -100,9 +105,16 @@ class BuildValues:
         if name in PACKAGE_KEY_PARAMETERS:
             return self._uploaded(package.built_package(self._ctx.settings.lambda_dir).s3_key, "python build.py deploylambda")
         if name == DEFINITION_KEY_PARAMETER:
-            return self._uploaded(artifacts.definition_key(self._ctx.settings.definition_file), "python build.py uploaddefinition")
+            pipeline = self._ctx.settings.pipeline_of(self._stack)
+            if pipeline is None:
+                raise TaskError(f"stack {self._stack} declares {DEFINITION_KEY_PARAMETER}, which the build fills only for pipeline stacks (pipeline-<name>)")
+            from runners.build import pipelines
+
+            return self._uploaded(pipelines.render(self._ctx, pipeline).definition_key, f"python build.py uploaddefinition[{pipeline}]")
         if name in STACK_NAME_PARAMETERS:
             return self._ctx.settings.stack_name(STACK_NAME_PARAMETERS[name])
+        if name == STACK_PREFIX_PARAMETER:
+            return self._ctx.settings.stack_prefix
         raise KeyError(name)
 
     def _uploaded(self, key: str, fix: str) -> str:
@@ -122,41 +134,60 @@ class StackRequest:
     from_build: dict[str, str] = field(default_factory=dict)
 
 
+def source_name(ctx: BuildContext, stack: str) -> str:
+    """Where a stack's template comes from, for messages."""
+    pipeline = ctx.settings.pipeline_of(stack)
+    if pipeline is not None:
+        return f"pipeline file {ctx.settings.pipeline_files()[pipeline].name} (rendered)"
+    return ctx.settings.template_path(stack).name
+
+
 def prepare(ctx: BuildContext, stack: str, say: Say) -> StackRequest:
     """Read and check a stack's template and parameters (no changes made)."""
     settings = ctx.settings
     known = settings.project_stacks()
     if stack not in known:
-        raise TaskError(f"unknown stack {stack!r}: no {settings.template_path(stack)}; project stacks: {', '.join(known) or '(none)'}")
-    file_values = read_params_file(settings.params_path(stack))
+        raise TaskError(f"unknown stack {stack!r}: no {settings.template_path(stack)} and no pipeline file for it; project stacks: {', '.join(known) or '(none)'}")
+    pipeline = settings.pipeline_of(stack)
+    params_path = settings.params_path(stack)
+    file_values = {} if pipeline is not None and not params_path.is_file() else read_params_file(params_path)
     template = _template_argument(ctx, stack, say)
     cfn = ctx.client("cloudformation")
     declared = {p["ParameterKey"]: p for p in cfn.get_template_summary(**template).get("Parameters", [])}
+    source = source_name(ctx, stack)
 
     undeclared = sorted(set(file_values) - set(declared))
     if undeclared:
-        raise TaskError(f"{settings.params_path(stack)} sets {', '.join(undeclared)}, which {settings.template_path(stack).name} does not declare")
+        raise TaskError(f"{params_path} sets {', '.join(undeclared)}, which {source} does not declare")
     from_build_names = sorted(set(declared) & set(BUILD_PARAMETERS))
     unset = sorted(name for name, value in file_values.items() if value == NO_DEFAULT and name not in from_build_names)
     unset += sorted(name for name, p in declared.items() if "DefaultValue" not in p and name not in file_values and name not in from_build_names)
     if unset:
         raise TaskError(
-            f"stack {stack}: set {', '.join(unset)} in {settings.params_path(stack)} first "
-            f"(replace {NO_DEFAULT}; see the parameter descriptions in {settings.template_path(stack).name})"
+            f"stack {stack}: set {', '.join(unset)} in {params_path} first "
+            f"(replace {NO_DEFAULT}; see the parameter descriptions in {source})"
         )
-    values = BuildValues(ctx)
+    values = BuildValues(ctx, stack)
     from_build = {name: values.value(name) for name in from_build_names}
     clashes = [f"{name}={file_values[name]!r} (the build uses {value!r})" for name, value in from_build.items() if file_values.get(name, NO_DEFAULT) not in (NO_DEFAULT, value)]
     if clashes:
-        raise TaskError(f"{settings.params_path(stack)} sets {', '.join(clashes)}: the build sets these; remove them from the file (or leave {NO_DEFAULT})")
+        raise TaskError(f"{params_path} sets {', '.join(clashes)}: the build sets these; remove them from the file (or leave {NO_DEFAULT})")
     merged = {**file_values, **from_build}
     parameters = [{"ParameterKey": k, "ParameterValue": merged[k]} for k in sorted(merged)]
     return StackRequest(stack, settings.stack_name(stack), template, parameters, from_build)
 
 
+def template_body(ctx: BuildContext, stack: str) -> bytes:
+    pipeline = ctx.settings.pipeline_of(stack)
+    if pipeline is not None:
+        from runners.build import pipelines
+
+        return pipelines.render(ctx, pipeline).template_yaml.encode("utf-8")
+    return ctx.settings.template_path(stack).read_bytes()
+
+
 def _template_argument(ctx: BuildContext, stack: str, say: Say) -> dict[str, str]:
-    path = ctx.settings.template_path(stack)
-    body = path.read_bytes()
+    body = template_body(ctx, stack)
     if len(body) <= MAX_TEMPLATE_BODY_BYTES:
         return {"TemplateBody": body.decode("utf-8")}
     # CloudFormation takes larger templates only from S3.
@@ -294,7 +325,7 @@ def create(ctx: BuildContext, stack: str, say: Say) -> dict[str, Any]:
         hint = "deletestack first" if existing["StackStatus"] == "ROLLBACK_COMPLETE" else f"use updatestack[{stack}]"
         raise TaskError(f"stack {request.stack_name} already exists ({existing['StackStatus']}): {hint}")
     _announce(request, say)
-    say(f"creating stack {request.stack_name} from {ctx.settings.template_path(stack).name}")
+    say(f"creating stack {request.stack_name} from {source_name(ctx, stack)}")
     started = time.monotonic()
     stack_id = cfn.create_stack(
         StackName=request.stack_name,
@@ -319,7 +350,7 @@ def update(ctx: BuildContext, stack: str, say: Say) -> dict[str, Any] | None:
     _announce(request, say)
     stack_id = existing["StackId"]
     seen = {event_id} if (event_id := newest_event_id(cfn, stack_id)) else set()
-    say(f"updating stack {request.stack_name} from {ctx.settings.template_path(stack).name}")
+    say(f"updating stack {request.stack_name} from {source_name(ctx, stack)}")
     started = time.monotonic()
     try:
         cfn.update_stack(StackName=stack_id, Parameters=request.parameters, Capabilities=CAPABILITIES, Tags=[{"Key": STACK_TAG, "Value": stack}], **request.template)
@@ -334,10 +365,19 @@ def update(ctx: BuildContext, stack: str, say: Say) -> dict[str, Any] | None:
     return result
 
 
+def deploy(ctx: BuildContext, stack: str, say: Say) -> dict[str, Any] | None:
+    """Create the stack, or update it when it exists."""
+    existing = describe(ctx.client("cloudformation"), ctx.settings.stack_name(stack))
+    if existing is None:
+        return create(ctx, stack, say)
+    return update(ctx, stack, say)
+
+
 def delete(ctx: BuildContext, stack: str, say: Say) -> bool:
-    """Delete the stack; False when it did not exist."""
+    """Delete the stack; False when it did not exist. A ``pipeline-<name>`` stack can be
+    deleted after its pipeline file is gone."""
     known = ctx.settings.project_stacks()
-    if stack not in known:
+    if stack not in known and not stack.startswith(PIPELINE_STACK_PREFIX):
         raise TaskError(f"unknown stack {stack!r}; project stacks: {', '.join(known) or '(none)'}")
     cfn = ctx.client("cloudformation")
     name = ctx.settings.stack_name(stack)
@@ -380,14 +420,21 @@ def status(ctx: BuildContext, stacks: list[str], say: Say) -> dict[str, str]:
 def project_resources(ctx: BuildContext, resource_type: str) -> list[tuple[str, str, str]]:
     """(stack name, logical id, physical id) of every resource of ``resource_type``
     in the project's existing stacks."""
-    cfn = ctx.client("cloudformation")
     found: list[tuple[str, str, str]] = []
     for stack in ctx.settings.project_stacks():
-        name = ctx.settings.stack_name(stack)
-        if describe(cfn, name) is None:
-            continue
-        for page in cfn.get_paginator("list_stack_resources").paginate(StackName=name):
-            for summary in page.get("StackResourceSummaries", []):
-                if summary.get("ResourceType") == resource_type and summary.get("PhysicalResourceId"):
-                    found.append((name, summary["LogicalResourceId"], summary["PhysicalResourceId"]))
+        found.extend(resources_of(ctx, stack, resource_type))
+    return found
+
+
+def resources_of(ctx: BuildContext, stack: str, resource_type: str) -> list[tuple[str, str, str]]:
+    """(stack name, logical id, physical id) of the stack's resources of ``resource_type`` (none when it does not exist)."""
+    cfn = ctx.client("cloudformation")
+    name = ctx.settings.stack_name(stack)
+    if describe(cfn, name) is None:
+        return []
+    found: list[tuple[str, str, str]] = []
+    for page in cfn.get_paginator("list_stack_resources").paginate(StackName=name):
+        for summary in page.get("StackResourceSummaries", []):
+            if summary.get("ResourceType") == resource_type and summary.get("PhysicalResourceId"):
+                found.append((name, summary["LogicalResourceId"], summary["PhysicalResourceId"]))
     return found

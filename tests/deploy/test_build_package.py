@@ -102,7 +102,7 @@ except RuntimeError as exc:
 
 
 def test_function_names_are_checked():
-    assert package.functions_from([]) == ["glue_runner", "athena_runner", "wait_runner", "object_created"]
+    assert package.functions_from([]) == ["glue_runner", "athena_runner", "wait_runner", "object_created", "pipeline_trigger"]
     with pytest.raises(TaskError, match="unknown Lambda function"):
         package.functions_from(["gluerunner"])
 

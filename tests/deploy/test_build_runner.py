@@ -161,9 +161,10 @@ def test_build_py_lists_every_task_and_its_configuration_as_a_process():
     assert listed.stdout == bare.stdout
     expected = [
         "clean", "packagelambda[functions...]", "deploylambda[functions...]", "updatelambda[functions...]",
-        "deploygluescripts", "uploaddefinition", "createstack[stacks...]", "updatestack[stacks...]",
+        "renderpipelines[pipelines...]", "deploygluescripts[pipelines...]", "uploaddefinition[pipelines...]",
+        "deploypipelines[pipelines...]", "deploy", "createstack[stacks...]", "updatestack[stacks...]",
         "deletestack[stacks...]", "stackstatus[stacks...]", "enableschedule[name?]", "disableschedule[name?]",
-        "startexecution[run_date?]", "deletes3bucket[bucket,confirm?]",
+        "startexecution[run_date?,pipeline?]", "deletes3bucket[bucket,confirm?]",
     ]  # fmt: skip
     task_lines = [line.split()[0] for line in listed.stdout.splitlines() if line.startswith("  ") and line.split() and not line.strip().startswith("(")]
     assert task_lines[: len(expected)] == expected

@@ -1,12 +1,10 @@
 """Every build task against the embedded AWS, checked by its effect.
 
 Stacks come from the fixture templates in tests/deploy/fixtures (copied per
-test, so a test can edit its params file): moto's CloudFormation creates IAM,
-Lambda, DynamoDB, SQS and SSM resources for real. It skips Glue jobs, Step
-Functions activities, Scheduler schedules and S3 bucket policies, and it
-registers a state machine without serving it through the Step Functions API
-(see pipeline.yaml), so the schedule and the state machine the tasks operate
-on are created through their APIs, as CloudFormation would on AWS.
+test, so a test can edit its params file), and no pipeline files unless a
+test points ETL_PIPELINES_DIR at them (the sample's, or a copy); the
+pipeline stacks themselves, which import the real shared stacks, are
+deployed in test_deploy_sequence.py.
 
 Most tasks run in-process through the same entry point as ``python
 build.py``; a few run as real ``python build.py ...`` processes to prove the
@@ -20,6 +18,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,9 +28,12 @@ from types import ModuleType
 
 import boto3
 import pytest
+import yaml
 from botocore.exceptions import ClientError
 
+from rendered_definitions import render_state_machine
 from runners.build import artifacts, operations
+from runners.build import pipelines as pipeline_ops
 from runners.build import stacks as stack_ops
 from runners.build.package import PACKAGE_NAME
 from runners.build.runner import main
@@ -62,11 +64,14 @@ class Build:
         self.build_dir = tmp_path / "build"
         self.templates = tmp_path / "templates"
         shutil.copytree(FIXTURES, self.templates)
+        self.pipelines = tmp_path / "no-pipelines"
+        self.pipelines.mkdir()
         self.env = {
             "ETL_STACK_PREFIX": self.prefix,
             "ETL_ARTIFACT_BUCKET": self.bucket,
             "ETL_BUILD_DIR": str(self.build_dir),
             "ETL_TEMPLATES_DIR": str(self.templates),
+            "ETL_PIPELINES_DIR": str(self.pipelines),
             "ETL_STACK_POLL_SECONDS": "0.05",
             "AWS_ENDPOINT_URL": endpoint,
         }
@@ -111,7 +116,16 @@ def build(embedded_aws, tmp_path, monkeypatch, capsys) -> Build:
     b = Build(tmp_path, embedded_aws.endpoint_url, capsys)
     for key, value in b.env.items():
         monkeypatch.setenv(key, value)
+    # runners.pipelines.asl when merged, else the tests' stand-in (tests/rendered_definitions.py)
+    monkeypatch.setattr(pipeline_ops, "render_definition", render_state_machine)
     return b
+
+
+@pytest.fixture
+def with_sample(build, monkeypatch) -> Build:
+    """The build pointed at the repository's pipeline files."""
+    monkeypatch.setenv("ETL_PIPELINES_DIR", str(ROOT / "pipelines"))
+    return build
 
 
 def c(service: str):
@@ -150,25 +164,67 @@ def test_packagelambda_and_deploylambda_as_processes_upload_the_package(build):
     assert f"already uploaded s3://{build.bucket}/{key}" in again
 
 
-def test_deploygluescripts_uploads_every_script(build):
+def test_deploygluescripts_uploads_each_pipelines_scripts_under_its_name(with_sample):
+    build = with_sample
     build.artifact_bucket()
     out = build.ok("deploygluescripts")
-    scripts = sorted((ROOT / "glue-scripts").glob("*.py"))
-    listed = c("s3").list_objects_v2(Bucket=build.bucket, Prefix="glue-scripts/")["Contents"]
-    assert sorted(o["Key"] for o in listed) == [f"glue-scripts/{s.name}" for s in scripts]
+    sample = pipeline_ops.render(current_context(), "sales-marketing").pipeline
+    scripts = sorted({sample.script_path(step) for step in sample.glue_steps})
+    listed = c("s3").list_objects_v2(Bucket=build.bucket, Prefix="glue-scripts/sales-marketing/")["Contents"]
+    assert sorted(o["Key"] for o in listed) == sorted(f"glue-scripts/sales-marketing/{s.name}" for s in scripts)
     for script in scripts:
-        assert c("s3").get_object(Bucket=build.bucket, Key=f"glue-scripts/{script.name}")["Body"].read() == script.read_bytes()
-        assert f"s3://{build.bucket}/glue-scripts/{script.name}" in out
+        assert c("s3").get_object(Bucket=build.bucket, Key=f"glue-scripts/sales-marketing/{script.name}")["Body"].read() == script.read_bytes()
+        assert f"s3://{build.bucket}/glue-scripts/sales-marketing/{script.name}" in out
 
 
-def test_uploaddefinition_uploads_the_state_machine_under_its_content_key(build):
-    definition = ROOT / "state_machine" / "sales_marketing_pipeline.asl.json"
+def test_uploaddefinition_uploads_the_rendered_state_machine_under_its_content_key(with_sample):
+    build = with_sample
     build.artifact_bucket()
-    out = build.ok("uploaddefinition")
-    key = artifacts.definition_key(definition)
-    assert key.startswith("state-machine/sales_marketing_pipeline-") and key.endswith(".asl.json")
-    assert c("s3").get_object(Bucket=build.bucket, Key=key)["Body"].read() == definition.read_bytes()
-    assert key in out
+    out = build.ok("uploaddefinition[sales-marketing]")
+    rendered = pipeline_ops.render(current_context(), "sales-marketing")
+    key = rendered.definition_key
+    assert re.fullmatch(r"state-machine/sales-marketing-[0-9a-f]{16}\.asl\.json", key)
+    assert c("s3").get_object(Bucket=build.bucket, Key=key)["Body"].read().decode() == rendered.definition
+    assert key in out and "glue-scripts/sales-marketing/process_sales_data.py" in out
+    assert "already uploaded" in build.ok("uploaddefinition")  # same content, same key
+
+
+def test_renderpipelines_writes_the_definition_and_template_and_checks_permissions(with_sample, monkeypatch):
+    build = with_sample
+    status, _, err = build.run("renderpipelines")  # the fixture templates are not the shared stacks
+    assert status == 1 and "no template of the shared stack(s) glue-resources, step-functions-resources, runner-resources" in err
+    monkeypatch.setenv("ETL_TEMPLATES_DIR", str(ROOT / "cloudformation"))
+    out = build.ok("renderpipelines")
+    folder = build.build_dir / "pipelines" / "sales-marketing"
+    assert json.loads((folder / "definition.asl.json").read_text())["States"]
+    template = yaml.safe_load((folder / "template.yaml").read_text())
+    assert template["Resources"]["StateMachine"]["Properties"]["StateMachineName"] == f"{build.prefix}-sales-marketing"
+    assert re.search(r"^permission check passed: .*\bsales-marketing\b", out, re.M)
+
+
+def test_renderpipelines_fails_naming_the_step_action_and_resource(build, monkeypatch, tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "pipelines", project / "pipelines")
+    shutil.copytree(ROOT / "glue-scripts", project / "glue-scripts")
+    path = project / "pipelines" / "sales_marketing.yaml"
+    path.write_text(path.read_text().replace("    reads: [raw/sales/]", "    reads: [raw/sales/2025/]"))
+    monkeypatch.setenv("ETL_PIPELINES_DIR", str(project / "pipelines"))
+    monkeypatch.setenv("ETL_TEMPLATES_DIR", str(ROOT / "cloudformation"))
+    status, _, err = build.run("renderpipelines")
+    assert status == 1 and "the permission check failed (a step would be denied on AWS)" in err
+    assert f"sales-marketing: step process_sales_data: the Glue job role lacks s3:GetObject on arn:aws:s3:::{build.prefix}-data/raw/sales/run_date=2026-11-16/part-00000" in err
+
+
+def test_unknown_and_invalid_pipelines_are_named(with_sample, monkeypatch, tmp_path):
+    build = with_sample
+    status, _, err = build.run("deploypipelines[nosuch]")
+    assert status == 1 and "unknown pipeline(s) nosuch" in err and "sales-marketing" in err
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "bad.yaml").write_text("pipeline: bad\nsteps: {}\n")
+    monkeypatch.setenv("ETL_PIPELINES_DIR", str(broken))
+    status, _, err = build.run("renderpipelines")
+    assert status == 1 and "pipeline bad (" in err and "steps" in err
 
 
 # -- stacks --------------------------------------------------------------------------------
@@ -201,7 +257,7 @@ def test_stack_lifecycle_create_update_status_delete(build):
     created = build.process("createstack[runners]")
     assert created.returncode == 0, created.stderr
     assert stack_status(name) == "CREATE_COMPLETE"
-    for key in ("GlueRunnerCodeS3Key", "AthenaRunnerCodeS3Key", "WaitRunnerCodeS3Key", "ObjectCreatedCodeS3Key"):
+    for key in stack_ops.PACKAGE_KEY_PARAMETERS:
         assert f"parameter {key} = {build.package_key()} (set by the build)" in created.stdout
     assert "CREATE_COMPLETE" in created.stdout and "output TasksTableName" in created.stdout
     ids = physical_ids(name)
@@ -276,8 +332,8 @@ def test_updatelambda_points_every_function_at_the_package(build):
     assert "matches the package" in out and ids["AthenaRunnerFunction"] in out
     assert out.count("now runs") == 1  # only the function asked for
 
-    out = build.ok("updatelambda")  # all four
-    assert out.count("now runs") == 4
+    out = build.ok("updatelambda")  # all five
+    assert out.count("now runs") == 5
 
 
 def test_updatelambda_without_a_stack_says_what_to_do(build):
@@ -297,7 +353,6 @@ def test_large_template_goes_through_the_artifact_bucket(build):
     template = build.templates / "pipeline.yaml"
     template.write_text(template.read_text() + "# padding\n" * 6000)
     build.artifact_bucket()
-    build.ok("uploaddefinition")
     out = build.ok("createstack[pipeline]")
     assert "using s3://" in out
     assert stack_status(build.stack_name("pipeline")) == "CREATE_COMPLETE"
@@ -356,7 +411,7 @@ def test_schedule_not_found_is_a_clear_error(build):
 
 def test_startexecution_starts_the_stacks_state_machine_with_the_run_date(build):
     build.artifact_bucket()
-    build.ok("uploaddefinition", "createstack[pipeline]")
+    build.ok("createstack[pipeline]")
     arn = physical_ids(build.stack_name("pipeline"))["Pipeline"]
     sfn = c("stepfunctions")
 
@@ -429,33 +484,39 @@ def test_params_file_must_match_the_template(build):
 
 def test_build_values_and_the_params_file_must_agree(build):
     build.artifact_bucket()
-    build.ok("uploaddefinition")
-    build.set_param("pipeline", "StateMachineDefinitionS3Key", "state-machine/by-hand.json")
+    build.set_param("pipeline", "ArtifactBucketName", "someone-elses-bucket")
     status, _, err = build.run("createstack[pipeline]")
-    assert status == 1 and "sets StateMachineDefinitionS3Key='state-machine/by-hand.json'" in err and "the build sets these" in err
-    build.set_param("pipeline", "StateMachineDefinitionS3Key", "<NO-DEFAULT>")  # fine: the build fills it
-    build.set_param("pipeline", "ArtifactBucketName", build.bucket)  # fine: the same value
+    assert status == 1 and "sets ArtifactBucketName='someone-elses-bucket'" in err and "the build sets these" in err
+    build.set_param("pipeline", "ArtifactBucketName", "<NO-DEFAULT>")  # fine: the build fills it
     out = build.ok("createstack[pipeline]")
     parameters = {p["ParameterKey"]: p["ParameterValue"] for p in c("cloudformation").describe_stacks(StackName=build.stack_name("pipeline"))["Stacks"][0]["Parameters"]}
-    key = artifacts.definition_key(ROOT / "state_machine" / "sales_marketing_pipeline.asl.json")
-    assert parameters["ArtifactBucketName"] == build.bucket and parameters["StateMachineDefinitionS3Key"] == key
-    assert f"parameter StateMachineDefinitionS3Key = {key} (set by the build)" in out
+    assert parameters["ArtifactBucketName"] == build.bucket
+    assert f"parameter ArtifactBucketName = {build.bucket} (set by the build)" in out
 
 
-def test_uploads_need_the_artifact_bucket_and_say_which_stack_creates_it(build):
+def test_only_pipeline_stacks_get_a_definition_key(build):
+    template = build.templates / "pipeline.yaml"
+    template.write_text(template.read_text().replace("Parameters:\n", "Parameters:\n  StateMachineDefinitionS3Key:\n    Type: String\n", 1))
+    status, _, err = build.run("createstack[pipeline]")
+    assert status == 1 and "declares StateMachineDefinitionS3Key, which the build fills only for pipeline stacks" in err
+
+
+def test_uploads_need_the_artifact_bucket_and_say_which_stack_creates_it(with_sample):
+    build = with_sample
     for task in ("deploygluescripts", "uploaddefinition", "deploylambda"):
         status, _, err = build.run(task)
         assert status == 1
         assert f"artifact bucket {build.bucket} (from ETL_ARTIFACT_BUCKET) does not exist: createstack[artifacts] creates it" in err
 
 
-def test_artifact_bucket_name_from_a_params_file_or_the_default(build, monkeypatch):
+def test_artifact_bucket_name_from_a_params_file_or_the_default(with_sample, monkeypatch):
+    build = with_sample
     monkeypatch.delenv("ETL_ARTIFACT_BUCKET")
     name = unique("from-params")
     build.set_param("artifacts", "ArtifactBucketName", name)
     build.ok("createstack[artifacts]")
     assert artifacts.bucket_exists(c("s3"), name)
-    assert f"s3://{name}/glue-scripts/" in build.ok("deploygluescripts")
+    assert f"s3://{name}/glue-scripts/sales-marketing/" in build.ok("deploygluescripts")
     # Neither the variable nor a params file: <prefix>-artifacts-<account>-<region>
     build.set_param("artifacts", "ArtifactBucketName", "<NO-DEFAULT>")
     assert current_context().artifact_bucket == f"{build.prefix}-artifacts-123456789012-us-east-1"
@@ -470,21 +531,22 @@ def test_artifact_bucket_name_from_a_params_file_or_the_default(build, monkeypat
 
 
 @pytest.fixture
-def real(build) -> Build:
-    """The build pointed at a copy of cloudformation/ (so its params file can be filled)."""
+def real(with_sample) -> Build:
+    """The build pointed at a copy of cloudformation/ (so its params file can be filled) and the sample pipeline."""
+    build = with_sample
     shutil.rmtree(build.templates)
     shutil.copytree(ROOT / "cloudformation", build.templates, ignore=shutil.ignore_patterns("*.md"))
     return build
 
 
-@pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning")  # moto names each resource type it skips
 def test_real_templates_get_every_parameter_from_their_file_or_the_build(real):
-    """glue-resources is created on the embedded AWS (moto skips its Glue jobs,
-    Glue security configuration, bucket and queue policies); the other two
-    import the Glue jobs' exports, which moto then lacks, so for them the
-    build's parameters are resolved and checked without creating the stacks."""
+    """glue-resources is created on the embedded AWS; for the other shared stacks
+    and the sample's pipeline stack the build's parameters are resolved and
+    checked without creating them (test_deploy_sequence.py creates them all)."""
     stacks_ = sorted(p.stem for p in (ROOT / "cloudformation").glob("*.yaml"))
     assert stacks_ == ["glue-resources", "runner-resources", "step-functions-resources"]
+    project = current_context().settings.project_stacks()
+    assert project[:3] == stacks_ and "pipeline-sales-marketing" in project[3:]  # then one stack per pipeline file
 
     status, _, err = real.run("createstack[glue-resources]")
     assert status == 1 and "set DataBucketName in" in err  # the one value a user must choose
@@ -495,13 +557,18 @@ def test_real_templates_get_every_parameter_from_their_file_or_the_build(real):
     assert f"parameter ArtifactBucketName = {real.bucket} (set by the build)" in out
     assert artifacts.bucket_exists(c("s3"), real.bucket) and artifacts.bucket_exists(c("s3"), data_bucket)
 
-    real.ok("deploygluescripts", "uploaddefinition", "deploylambda")
+    real.ok("uploaddefinition", "deploylambda")
 
     key = real.package_key()
-    for stack in ("step-functions-resources", "runner-resources"):
+    values = {}
+    for stack in ("step-functions-resources", "runner-resources", "pipeline-sales-marketing"):
         request = stack_ops.prepare(current_context(), stack, print)
-        values = {p["ParameterKey"]: p["ParameterValue"] for p in request.parameters}
-        assert "<NO-DEFAULT>" not in values.values()
-        assert values["GlueStackName"] == real.stack_name("glue-resources")
-    assert values["StepFunctionsStackName"] == real.stack_name("step-functions-resources")
-    assert {values[k] for k in stack_ops.PACKAGE_KEY_PARAMETERS} == {key}
+        values[stack] = {p["ParameterKey"]: p["ParameterValue"] for p in request.parameters}
+        assert "<NO-DEFAULT>" not in values[stack].values()
+    runner, pipeline = values["runner-resources"], values["pipeline-sales-marketing"]
+    assert runner["GlueStackName"] == real.stack_name("glue-resources")
+    assert runner["StepFunctionsStackName"] == real.stack_name("step-functions-resources")
+    assert runner["StackPrefix"] == real.prefix
+    assert {runner[k] for k in stack_ops.PACKAGE_KEY_PARAMETERS} == {key}
+    assert pipeline["RunnerStackName"] == real.stack_name("runner-resources")
+    assert pipeline["StateMachineDefinitionS3Key"] == pipeline_ops.render(current_context(), "sales-marketing").definition_key

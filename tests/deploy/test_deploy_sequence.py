@@ -1,27 +1,48 @@
-"""The README's "Deploy to AWS" commands, in order, with the real templates,
-against the embedded AWS: every stack is created, the deployed state machine is
-the one the local pipeline runs, the schedule switches, and teardown works."""
+"""The README's "Deploy to AWS" commands with the real templates and the
+sample pipeline, against the embedded AWS: `deploy` creates the shared stacks
+and the pipeline's stack, the deployed state machine is the rendered one with
+every placeholder filled, the pipeline's grants sit on the runner roles,
+schedules switch and runs start by pipeline name, a second `deploy` updates
+in place, and teardown works.
+
+The tasks run in-process through build.py's entry point (as `python build.py`
+would), so the state machine renderer can be the tests' stand-in until
+runners.pipelines.asl lands (tests/rendered_definitions.py).
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import boto3
 import pytest
 
+from rendered_definitions import render_state_machine
+from runners.build import pipelines as pipeline_ops
+from runners.build.runner import main
+from runners.build.settings import current_context
 from support import unique
-from runners.definition import pipeline_definition
 
 ROOT = Path(__file__).resolve().parents[2]
-STACKS = ("glue-resources", "step-functions-resources", "runner-resources")
+SHARED = ("glue-resources", "step-functions-resources", "runner-resources")
+
+
+def _load_build_module():
+    spec = importlib.util.spec_from_file_location("build_tasks_for_deploy", ROOT / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+BUILD = _load_build_module()
 
 
 @pytest.fixture
-def deployer(embedded_aws, tmp_path):
+def deployer(embedded_aws, tmp_path, monkeypatch, capsys):
     templates = tmp_path / "cloudformation"
     shutil.copytree(ROOT / "cloudformation", templates)
     data_bucket = unique("data")
@@ -37,16 +58,22 @@ def deployer(embedded_aws, tmp_path):
         "ETL_ARTIFACT_BUCKET": unique("artifacts"),
         "ETL_BUILD_DIR": str(tmp_path / "build"),
         "ETL_TEMPLATES_DIR": str(templates),
+        "ETL_PIPELINES_DIR": str(ROOT / "pipelines"),
         "ETL_STACK_POLL_SECONDS": "0.05",
         "AWS_ENDPOINT_URL": embedded_aws.endpoint_url,
     }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(pipeline_ops, "render_definition", render_state_machine)
 
     def build(*argv: str) -> str:
-        done = subprocess.run([sys.executable, "build.py", *argv], cwd=ROOT, env={**__import__("os").environ, **env}, capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, f"{argv}:\n{done.stdout}\n{done.stderr}"
-        return done.stdout
+        capsys.readouterr()
+        status = main(BUILD, list(argv))
+        out, err = capsys.readouterr()
+        assert status == 0, f"{argv}:\n{out}\n{err}"
+        return out
 
-    return build, prefix, data_bucket
+    return build, prefix, data_bucket, env["ETL_ARTIFACT_BUCKET"]
 
 
 def outputs(stack_name: str) -> dict[str, str]:
@@ -55,48 +82,72 @@ def outputs(stack_name: str) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
-def test_readme_deploy_sequence_creates_runs_and_tears_down(deployer):
-    build, prefix, data_bucket = deployer
-    build("createstack[glue-resources]")
-    build("deploygluescripts", "uploaddefinition", "packagelambda", "deploylambda")
-    build("createstack[step-functions-resources]")
-    build("createstack[runner-resources]")
+@pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning")
+def test_readme_deploy_sequence_creates_runs_updates_and_tears_down(deployer):
+    build, prefix, data_bucket, artifact_bucket = deployer
+    build("deploy")
     status = build("stackstatus")
-    for stack in STACKS:
-        assert f"{prefix}-{stack}" in status
+    for stack in current_context().settings.project_stacks():
+        assert re.search(rf"^{stack}\s+{prefix}-{stack}\s+CREATE_COMPLETE", status, re.M), status
 
-    glue_out, sfn_out = outputs(f"{prefix}-glue-resources"), outputs(f"{prefix}-step-functions-resources")
+    glue_out, sfn_out, runner_out = (outputs(f"{prefix}-{s}") for s in SHARED)
+    pipeline_out = outputs(f"{prefix}-pipeline-sales-marketing")
+    rendered = pipeline_ops.render(current_context(), "sales-marketing")
+    values = {
+        "WaitForDataActivityArn": sfn_out["WaitForDataActivityArn"],
+        "GlueRunnerActivityArn": sfn_out["GlueRunnerActivityArn"],
+        "AthenaRunnerActivityArn": sfn_out["AthenaRunnerActivityArn"],
+        "DataBucket": data_bucket,
+        "ArtifactBucket": artifact_bucket,
+        "AthenaDatabase": "sales_marketing",
+        "AthenaResultsLocation": f"s3://{artifact_bucket}/athena-results/sales-marketing/",
+        "PipelineName": "sales-marketing",
+        "NotificationTopicArn": pipeline_out["NotificationTopicArn"],
+        "ProcessSalesDataJobName": pipeline_out["ProcessSalesDataJobName"],
+        "ProcessMarketingDataJobName": pipeline_out["ProcessMarketingDataJobName"],
+        "JoinMarketingAndSalesDataJobName": pipeline_out["JoinMarketingAndSalesDataJobName"],
+    }
+    expected = re.sub(r"\$\{([A-Za-z0-9_]+)\}", lambda m: values[m.group(1)], rendered.definition)
     sfn = boto3.client("stepfunctions")
-    deployed = sfn.describe_state_machine(stateMachineArn=sfn_out["StateMachineArn"])["definition"]
-    expected = pipeline_definition(
-        {
-            "WaitForDataActivityArn": sfn_out["WaitForDataActivityArn"],
-            "GlueRunnerActivityArn": sfn_out["GlueRunnerActivityArn"],
-            "AthenaRunnerActivityArn": sfn_out["AthenaRunnerActivityArn"],
-            "DataBucket": data_bucket,
-            "AthenaDatabase": sfn_out["AthenaDatabase"],
-            "AthenaResultsLocation": glue_out["AthenaResultsLocation"],
-            "NotificationTopicArn": sfn_out["NotificationTopicArn"],
-            "ProcessSalesJobName": glue_out["ProcessSalesJobName"],
-            "ProcessMarketingJobName": glue_out["ProcessMarketingJobName"],
-            "JoinJobName": glue_out["JoinJobName"],
-        }
-    )
-    assert json.loads(deployed) == json.loads(expected), "the stack runs the same definition file the local pipeline runs"
-    assert boto3.client("glue").get_job(JobName=glue_out["ProcessSalesJobName"])["Job"]["Command"]["ScriptLocation"].endswith("glue-scripts/process_sales_data.py")
+    deployed = sfn.describe_state_machine(stateMachineArn=pipeline_out["StateMachineArn"])
+    assert deployed["name"] == f"{prefix}-sales-marketing"
+    assert json.loads(deployed["definition"]) == json.loads(expected), "the stack runs the rendered definition, every placeholder filled"
+
+    glue = boto3.client("glue")
+    job = glue.get_job(JobName=pipeline_out["ProcessSalesDataJobName"])["Job"]
+    assert pipeline_out["ProcessSalesDataJobName"] == f"{prefix}-sales-marketing-ProcessSalesData"
+    assert job["Command"]["ScriptLocation"] == f"s3://{artifact_bucket}/glue-scripts/sales-marketing/process_sales_data.py"
+    script = boto3.client("s3").get_object(Bucket=artifact_bucket, Key="glue-scripts/sales-marketing/process_sales_data.py")["Body"].read()
+    assert script == (ROOT / "glue-scripts" / "process_sales_data.py").read_bytes()
+    assert job["DefaultArguments"]["--custom-logGroup-prefix"] == glue_out["GlueLogGroupNames"].split(",")[0].rsplit("/", 1)[0]
+
+    iam = boto3.client("iam")
+    for role_output, policy in (("GlueRunnerRoleName", "glue-runner"), ("AthenaRunnerRoleName", "athena-runner"), ("WaitRunnerRoleName", "wait-runner"),
+                                ("ObjectCreatedRoleName", "wait-runner")):
+        names = iam.list_role_policies(RoleName=runner_out[role_output])["PolicyNames"]
+        assert f"pipeline-sales-marketing-{policy}" in names, (role_output, names)
+    granted = iam.get_role_policy(RoleName=runner_out["GlueRunnerRoleName"], PolicyName="pipeline-sales-marketing-glue-runner")["PolicyDocument"]
+    granted = granted if isinstance(granted, dict) else json.loads(granted)
+    assert f"arn:aws:glue:us-east-1:123456789012:job/{prefix}-sales-marketing-JoinMarketingAndSalesData" in granted["Statement"][0]["Resource"]
 
     scheduler = boto3.client("scheduler")
-    schedule_name = outputs(f"{prefix}-step-functions-resources")["WeeklyScheduleName"]
-    build("disableschedule")
-    assert scheduler.get_schedule(Name=schedule_name)["State"] == "DISABLED"
-    build("enableschedule")
-    assert scheduler.get_schedule(Name=schedule_name)["State"] == "ENABLED"
+    build("disableschedule[sales-marketing]")
+    assert scheduler.get_schedule(Name=pipeline_out["ScheduleName"])["State"] == "DISABLED"
+    build("enableschedule[sales-marketing]")
+    assert scheduler.get_schedule(Name=pipeline_out["ScheduleName"])["State"] == "ENABLED"
 
-    out = build("startexecution[2026-11-16]")
-    executions = sfn.list_executions(stateMachineArn=sfn_out["StateMachineArn"])["executions"]
+    out = build("startexecution[2026-11-16,pipeline=sales-marketing]")
+    executions = sfn.list_executions(stateMachineArn=pipeline_out["StateMachineArn"])["executions"]
     assert len(executions) == 1 and executions[0]["executionArn"] in out
+    sfn.stop_execution(executionArn=executions[0]["executionArn"])
 
-    for stack in reversed(STACKS):
+    again = build("deploy")  # everything exists: updated in place, the pipeline re-checked
+    assert f"updating stack {prefix}-pipeline-sales-marketing" in again
+    assert outputs(f"{prefix}-pipeline-sales-marketing")["StateMachineArn"] == pipeline_out["StateMachineArn"]
+
+    pipeline_stacks = [s for s in current_context().settings.project_stacks() if s.startswith("pipeline-")]
+    assert "pipeline-sales-marketing" in pipeline_stacks  # deploy deployed every pipeline file
+    for stack in (*pipeline_stacks, *reversed(SHARED)):
         build(f"deletestack[{stack}]")
     names = {s["StackName"]: s["StackStatus"] for s in boto3.client("cloudformation").list_stacks()["StackSummaries"] if s["StackName"].startswith(prefix)}
     assert set(names.values()) == {"DELETE_COMPLETE"}

@@ -1,10 +1,13 @@
-"""The three real stacks through CloudFormation on the embedded AWS: create in
-order, effects visible through the ordinary APIs, update, delete in reverse."""
+"""The three shared stacks and the sample pipeline's stack through
+CloudFormation on the embedded AWS: create in order, effects visible through
+the ordinary APIs, update, delete in reverse."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
+import time
 import uuid
 import zipfile
 from pathlib import Path
@@ -14,50 +17,57 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from runners.definition import PIPELINE_DEFINITION, pipeline_definition
+from pipeline_examples import sample
+from rendered_definitions import render_state_machine
+from runners.build.stacks import PACKAGE_KEY_PARAMETERS
+from runners.pipelines.stack import render_pipeline_stack, stack_yaml
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "cloudformation"
-CODE_KEYS = ("GlueRunnerCodeS3Key", "AthenaRunnerCodeS3Key", "WaitRunnerCodeS3Key", "ObjectCreatedCodeS3Key")
+PIPELINE = "pipeline-sales-marketing"
+SHARED = ("glue-resources", "step-functions-resources", "runner-resources")
 
 
 class Deployment:
-    """The three stacks under one unique prefix, with the parameters build.py fills."""
+    """The shared stacks and the sample's pipeline stack under one unique prefix, with the parameters build.py fills."""
 
     def __init__(self) -> None:
         suffix = uuid.uuid4().hex[:8]
         self.prefix = f"cfn{suffix}"
         self.artifact_bucket = f"{self.prefix}-artifacts"
         self.data_bucket = f"{self.prefix}-data"
-        self.definition_key = f"state_machine/{suffix}.asl.json"
+        self.definition_key = f"state-machine/{suffix}.asl.json"
         self.code_key = f"lambda/{suffix}.zip"
         self.cfn = boto3.client("cloudformation")
+        self.pipeline = sample()
+        self.machine = render_state_machine(self.pipeline)
 
     def stack_name(self, stack: str) -> str:
         return f"{self.prefix}-{stack}"
 
+    def template(self, stack: str, pipeline: Any = None) -> str:
+        if stack == PIPELINE:
+            return stack_yaml(render_pipeline_stack(pipeline or self.pipeline, self.machine.placeholders, prefix=self.prefix))
+        return (TEMPLATES / f"{stack}.yaml").read_text()
+
     def parameters(self, stack: str, **overrides: str) -> list[dict[str, str]]:
-        values = {p["ParameterKey"]: p["ParameterValue"] for p in json.loads((TEMPLATES / f"{stack}-params.json").read_text())}
+        values = {} if stack == PIPELINE else {p["ParameterKey"]: p["ParameterValue"] for p in json.loads((TEMPLATES / f"{stack}-params.json").read_text())}
+        names = {f"{key}StackName": self.stack_name(s) for key, s in (("Glue", "glue-resources"), ("StepFunctions", "step-functions-resources"), ("Runner", "runner-resources"))}
         values.update(
             {
                 "glue-resources": {"DataBucketName": self.data_bucket, "ArtifactBucketName": self.artifact_bucket},
-                "step-functions-resources": {
-                    "GlueStackName": self.stack_name("glue-resources"),
-                    "StateMachineDefinitionS3Key": self.definition_key,
-                },
-                "runner-resources": {
-                    "GlueStackName": self.stack_name("glue-resources"),
-                    "StepFunctionsStackName": self.stack_name("step-functions-resources"),
-                    **{key: self.code_key for key in CODE_KEYS},
-                },
+                "step-functions-resources": {},
+                "runner-resources": {"GlueStackName": names["GlueStackName"], "StepFunctionsStackName": names["StepFunctionsStackName"],
+                                     "StackPrefix": self.prefix, **{key: self.code_key for key in PACKAGE_KEY_PARAMETERS}},
+                PIPELINE: {**names, "StateMachineDefinitionS3Key": self.definition_key},
             }[stack]
         )
         values.update(overrides)
         return [{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()]
 
-    def _call(self, action: str, stack: str, **overrides: str) -> dict[str, Any]:
+    def _call(self, action: str, stack: str, pipeline: Any = None, **overrides: str) -> dict[str, Any]:
         getattr(self.cfn, action)(
             StackName=self.stack_name(stack),
-            TemplateBody=(TEMPLATES / f"{stack}.yaml").read_text(),
+            TemplateBody=self.template(stack, pipeline),
             Parameters=self.parameters(stack, **overrides),
             Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
         )
@@ -66,8 +76,8 @@ class Deployment:
     def create(self, stack: str, **overrides: str) -> dict[str, Any]:
         return self._call("create_stack", stack, **overrides)
 
-    def update(self, stack: str, **overrides: str) -> dict[str, Any]:
-        return self._call("update_stack", stack, **overrides)
+    def update(self, stack: str, pipeline: Any = None, **overrides: str) -> dict[str, Any]:
+        return self._call("update_stack", stack, pipeline, **overrides)
 
     def describe(self, stack: str) -> dict[str, Any]:
         return self.cfn.describe_stacks(StackName=self.stack_name(stack))["Stacks"][0]
@@ -93,117 +103,156 @@ def deployment(embedded_aws) -> Iterator[Deployment]:
     d = Deployment()
     created = [d.create("glue-resources")]
     s3 = boto3.client("s3")
-    # What build.py uploads between the stacks (uploaddefinition, deploylambda).
-    s3.put_object(Bucket=d.artifact_bucket, Key=d.definition_key, Body=PIPELINE_DEFINITION.read_bytes())
+    # What build.py uploads between the stacks (deploylambda, uploaddefinition).
     s3.put_object(Bucket=d.artifact_bucket, Key=d.code_key, Body=_lambda_package())
     created.append(d.create("step-functions-resources"))
     created.append(d.create("runner-resources"))
+    s3.put_object(Bucket=d.artifact_bucket, Key=d.definition_key, Body=d.machine.text.encode())
+    created.append(d.create(PIPELINE))
     d.created = created  # type: ignore[attr-defined]
     yield d
-    for stack in ("runner-resources", "step-functions-resources", "glue-resources"):
+    for stack in (PIPELINE, *reversed(SHARED)):
         try:
             d.cfn.delete_stack(StackName=d.stack_name(stack))
         except ClientError:
             pass
 
 
+def _keys_received(sqs: Any, queue_url: str, keys_of: Any, seconds: float = 10.0) -> list[str]:
+    """Object keys in the queue's messages (S3 notifications or EventBridge events), waiting up to ``seconds`` for the first."""
+    found: list[str] = []
+    deadline = time.monotonic() + seconds
+    while not found and time.monotonic() < deadline:
+        for message in sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1, MaxNumberOfMessages=10).get("Messages", []):
+            found += keys_of(json.loads(message["Body"]))
+    return found
+
+
 def _substitutions(d: Deployment) -> dict[str, str]:
-    glue = d.outputs("glue-resources")
     sfn = d.outputs("step-functions-resources")
-    return {
+    pipeline = d.outputs(PIPELINE)
+    values = {
         "WaitForDataActivityArn": sfn["WaitForDataActivityArn"],
         "GlueRunnerActivityArn": sfn["GlueRunnerActivityArn"],
         "AthenaRunnerActivityArn": sfn["AthenaRunnerActivityArn"],
-        "DataBucket": glue["DataBucketName"],
-        "ProcessSalesJobName": glue["ProcessSalesJobName"],
-        "ProcessMarketingJobName": glue["ProcessMarketingJobName"],
-        "JoinJobName": glue["JoinJobName"],
-        "AthenaDatabase": sfn["AthenaDatabase"],
-        "AthenaResultsLocation": glue["AthenaResultsLocation"],
-        "NotificationTopicArn": sfn["NotificationTopicArn"],
+        "DataBucket": d.data_bucket,
+        "ArtifactBucket": d.artifact_bucket,
+        "AthenaDatabase": "sales_marketing",
+        "AthenaResultsLocation": f"s3://{d.artifact_bucket}/athena-results/sales-marketing/",
+        "PipelineName": "sales-marketing",
+        "NotificationTopicArn": pipeline["NotificationTopicArn"],
+        **{f"{job}JobName": pipeline[f"{job}JobName"] for job in ("ProcessSalesData", "ProcessMarketingData", "JoinMarketingAndSalesData")},
     }
+    return {name: values[name] for name in d.machine.placeholders}
 
 
-def test_all_three_stacks_create_complete_with_every_output(deployment):
+def test_the_shared_stacks_and_the_pipeline_stack_create_complete_with_every_output(deployment):
     for stack in deployment.created:  # type: ignore[attr-defined]
         assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
-        assert all(o.get("OutputValue") for o in stack["Outputs"]), stack["Outputs"]
+        assert all(o.get("OutputValue") for o in stack.get("Outputs", [])), stack.get("Outputs")
     exports = {e["Name"]: e["Value"] for e in boto3.client("cloudformation").list_exports()["Exports"]}
-    glue_stack = deployment.stack_name("glue-resources")
-    assert exports[f"{glue_stack}-JoinJobName"] == f"{glue_stack}-JoinMarketingAndSalesData"
-    assert exports[f"{deployment.stack_name('step-functions-resources')}-GlueRunnerActivityArn"].endswith(
-        f":activity:{deployment.stack_name('step-functions-resources')}-GlueRunnerActivity"
-    )
+    glue_stack, runner_stack = deployment.stack_name("glue-resources"), deployment.stack_name("runner-resources")
+    assert exports[f"{glue_stack}-GlueSecurityConfigurationName"] == f"{glue_stack}-glue-jobs"
+    assert exports[f"{glue_stack}-GlueLogGroupPrefix"] == f"/aws-glue/jobs/{glue_stack}"
+    assert exports[f"{runner_stack}-PipelineTriggersQueueArn"].startswith("arn:aws:sqs:us-east-1:123456789012:")
+    for role in ("GlueRunner", "AthenaRunner", "WaitRunner", "ObjectCreated", "PipelineTrigger"):
+        boto3.client("iam").get_role(RoleName=exports[f"{runner_stack}-{role}RoleName"])
+    assert not [name for name in exports if name.startswith(deployment.stack_name(PIPELINE))]  # pipeline stacks export nothing
 
 
-def test_glue_jobs_and_security_configuration(deployment):
+def test_the_pipelines_glue_jobs_use_the_shared_security_configuration_and_logs(deployment):
     glue = boto3.client("glue")
-    outputs = deployment.outputs("glue-resources")
-    stack = deployment.stack_name("glue-resources")
-    job = glue.get_job(JobName=outputs["ProcessSalesJobName"])["Job"]
+    outputs = deployment.outputs(PIPELINE)
+    glue_stack = deployment.stack_name("glue-resources")
+    job = glue.get_job(JobName=outputs["ProcessSalesDataJobName"])["Job"]
+    assert job["Name"] == f"{deployment.prefix}-sales-marketing-ProcessSalesData"
     assert job["Command"]["Name"] == "glueetl"
-    assert job["Command"]["ScriptLocation"] == f"s3://{deployment.artifact_bucket}/glue-scripts/process_sales_data.py"
-    assert job["DefaultArguments"] == {"--job-language": "python", "--custom-logGroup-prefix": f"/aws-glue/jobs/{stack}"}
+    assert job["Command"]["ScriptLocation"] == f"s3://{deployment.artifact_bucket}/glue-scripts/sales-marketing/process_sales_data.py"
+    assert job["DefaultArguments"] == {"--job-language": "python", "--custom-logGroup-prefix": f"/aws-glue/jobs/{glue_stack}"}
     assert (job["GlueVersion"], job["WorkerType"], job["NumberOfWorkers"]) == ("5.0", "G.1X", 2)
     assert (job["Timeout"], job["MaxRetries"], job["ExecutionProperty"]) == (60, 0, {"MaxConcurrentRuns": 1})
-    assert job["Role"] == outputs["GlueJobRoleArn"]
-    assert job["SecurityConfiguration"] == f"{stack}-glue-jobs"
-    config = glue.get_security_configuration(Name=f"{stack}-glue-jobs")["SecurityConfiguration"]
+    assert job["Role"].split("/")[-1].startswith(f"{deployment.stack_name(PIPELINE)}-ProcessSalesDataJobRole")
+    assert job["SecurityConfiguration"] == f"{glue_stack}-glue-jobs"
+    config = glue.get_security_configuration(Name=f"{glue_stack}-glue-jobs")["SecurityConfiguration"]
     assert config["EncryptionConfiguration"]["S3Encryption"] == [{"S3EncryptionMode": "SSE-S3"}]
 
 
-def test_policies_apply_and_tls_only_buckets_stay_usable(deployment):
+def test_the_runner_roles_carry_the_pipelines_grants(deployment):
+    iam = boto3.client("iam")
+    runner = deployment.outputs("runner-resources")
+    policies = {role: iam.list_role_policies(RoleName=runner[f"{role}RoleName"])["PolicyNames"] for role in ("GlueRunner", "AthenaRunner", "WaitRunner", "ObjectCreated", "PipelineTrigger")}
+    assert "pipeline-sales-marketing-glue-runner" in policies["GlueRunner"]
+    assert "pipeline-sales-marketing-athena-runner" in policies["AthenaRunner"]
+    assert "pipeline-sales-marketing-wait-runner" in policies["WaitRunner"] and "pipeline-sales-marketing-wait-runner" in policies["ObjectCreated"]
+    assert not [p for p in policies["PipelineTrigger"] if p.startswith("pipeline-sales-marketing")]  # the sample starts on a schedule
+    document = iam.get_role_policy(RoleName=runner["AthenaRunnerRoleName"], PolicyName="pipeline-sales-marketing-athena-runner")["PolicyDocument"]
+    document = document if isinstance(document, dict) else json.loads(document)
+    writes = next(s for s in document["Statement"] if s["Sid"] == "WriteTables")
+    assert writes["Resource"] == [f"arn:aws:s3:::{deployment.data_bucket}/aggregates/sales_marketing_monthly/*"]
+
+
+def test_policies_apply_buckets_notify_and_tls_only_buckets_stay_usable(deployment):
     s3 = boto3.client("s3")
     policy = json.loads(s3.get_bucket_policy(Bucket=deployment.data_bucket)["Policy"])
     assert policy["Statement"][0]["Sid"] == "DenyInsecureTransport"
+    notifications = s3.get_bucket_notification_configuration(Bucket=deployment.data_bucket)
+    (queue,) = notifications["QueueConfigurations"]
+    exports = {e["Name"]: e["Value"] for e in boto3.client("cloudformation").list_exports()["Exports"]}
+    assert queue["QueueArn"] == exports[f"{deployment.stack_name('glue-resources')}-ArrivalsQueueArn"] and queue["Events"] == ["s3:ObjectCreated:*"]
+    assert queue["Filter"]["Key"]["FilterRules"] == [{"Name": "prefix", "Value": "raw/"}]
+
+    sqs = boto3.client("sqs")
+    queue_url = sqs.get_queue_url(QueueName=deployment.outputs("glue-resources")["ArrivalsQueueUrl"].rsplit("/", 1)[-1])["QueueUrl"]
     s3.put_object(Bucket=deployment.data_bucket, Key="raw/probe.csv", Body=b"a\n")
     assert s3.get_object(Bucket=deployment.data_bucket, Key="raw/probe.csv")["Body"].read() == b"a\n"
-
-    queue_url = deployment.outputs("glue-resources")["ArrivalsQueueUrl"]
-    sqs = boto3.client("sqs")
-    queue_url = sqs.get_queue_url(QueueName=queue_url.rsplit("/", 1)[-1])["QueueUrl"]
+    # (the arrivals queue's messages go to the object_created function's event source mapping)
     queue_policy = json.loads(sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["Policy"])["Attributes"]["Policy"])
     assert [s["Sid"] for s in queue_policy["Statement"]] == ["DataBucketNotifications", "DenyInsecureTransport"]
 
-    topic = deployment.outputs("step-functions-resources")["NotificationTopicArn"]
+    triggers_url = sqs.get_queue_url(QueueName=deployment.outputs("runner-resources")["PipelineTriggersQueueUrl"].rsplit("/", 1)[-1])["QueueUrl"]
+    triggers_policy = json.loads(sqs.get_queue_attributes(QueueUrl=triggers_url, AttributeNames=["Policy"])["Attributes"]["Policy"])
+    assert triggers_policy["Statement"][0]["Condition"]["ArnLike"]["aws:SourceArn"] == f"arn:aws:events:us-east-1:123456789012:rule/{deployment.prefix}-*"
+
+    topic = deployment.outputs(PIPELINE)["NotificationTopicArn"]
     topic_policy = json.loads(boto3.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"])
     assert topic_policy["Statement"][0]["Sid"] == "ExecutionStatusEvents"
 
 
-def test_activities_and_state_machine_from_s3_with_substitutions(deployment):
+def test_state_machine_from_s3_with_every_placeholder_filled(deployment):
     sfn = boto3.client("stepfunctions")
-    outputs = deployment.outputs("step-functions-resources")
-    activity = sfn.describe_activity(activityArn=outputs["GlueRunnerActivityArn"])
+    outputs = deployment.outputs(PIPELINE)
+    activity = sfn.describe_activity(activityArn=deployment.outputs("step-functions-resources")["GlueRunnerActivityArn"])
     assert activity["name"] == f"{deployment.stack_name('step-functions-resources')}-GlueRunnerActivity"
     machine = sfn.describe_state_machine(stateMachineArn=outputs["StateMachineArn"])
-    assert machine["name"] == outputs["StateMachineName"]
-    assert machine["definition"] == pipeline_definition(_substitutions(deployment))
+    assert machine["name"] == outputs["StateMachineName"] == f"{deployment.prefix}-sales-marketing"
+    expected = deployment.machine.text
+    for name, value in _substitutions(deployment).items():
+        expected = expected.replace("${" + name + "}", value)
+    assert json.loads(machine["definition"]) == json.loads(expected)
     logging = machine["loggingConfiguration"]
     assert (logging["level"], logging["includeExecutionData"]) == ("ALL", True)
-    assert logging["destinations"][0]["cloudWatchLogsLogGroup"]["logGroupArn"].endswith(
-        f":log-group:{outputs['StateMachineLogGroupName']}"
-    )
+    assert logging["destinations"][0]["cloudWatchLogsLogGroup"]["logGroupArn"].endswith(f":log-group:{outputs['StateMachineLogGroupName']}")
 
 
 def test_the_stack_state_machine_executes_and_hands_out_activity_tasks(deployment):
     sfn = boto3.client("stepfunctions")
-    outputs = deployment.outputs("step-functions-resources")
-    execution = sfn.start_execution(stateMachineArn=outputs["StateMachineArn"], input='{"runDate": "2024-01-01"}')
+    wait_activity = deployment.outputs("step-functions-resources")["WaitForDataActivityArn"]
+    execution = sfn.start_execution(stateMachineArn=deployment.outputs(PIPELINE)["StateMachineArn"], input='{"runDate": "2024-01-01"}')
     try:
-        task = sfn.get_activity_task(activityArn=outputs["WaitForDataActivityArn"], workerName="test")
+        task = sfn.get_activity_task(activityArn=wait_activity, workerName="test")
         for _ in range(4):
             if task.get("taskToken"):
                 break
-            task = sfn.get_activity_task(activityArn=outputs["WaitForDataActivityArn"], workerName="test")
-        assert task.get("taskToken"), "no task from the stack's wait activity"
+            task = sfn.get_activity_task(activityArn=wait_activity, workerName="test")
+        assert task.get("taskToken"), "no task from the shared wait activity"
         assert json.loads(task["input"])["Bucket"] == deployment.data_bucket
     finally:
         sfn.stop_execution(executionArn=execution["executionArn"])
 
 
-def test_weekly_schedule_targets_the_state_machine(deployment):
-    outputs = deployment.outputs("step-functions-resources")
-    schedule = boto3.client("scheduler").get_schedule(Name=outputs["WeeklyScheduleName"], GroupName="default")
+def test_the_pipelines_schedule_targets_its_state_machine(deployment):
+    outputs = deployment.outputs(PIPELINE)
+    schedule = boto3.client("scheduler").get_schedule(Name=outputs["ScheduleName"], GroupName="default")
     assert (schedule["ScheduleExpression"], schedule["ScheduleExpressionTimezone"]) == ("cron(0 6 ? * MON *)", "UTC")
     assert schedule["State"] == "ENABLED"
     assert schedule["FlexibleTimeWindow"] == {"Mode": "OFF"}
@@ -222,38 +271,60 @@ def test_runner_tables_functions_and_invoke_configs(deployment):
     assert function["Environment"]["Variables"]["ETL_GLUE_ACTIVITY_ARN"] == activity_arn
     config = aws_lambda.get_function_event_invoke_config(FunctionName=outputs["GlueRunnerFunctionName"])
     assert (config["MaximumRetryAttempts"], config["MaximumEventAgeInSeconds"]) == (0, 60)
+    trigger = aws_lambda.get_function(FunctionName=outputs["PipelineTriggerFunctionName"])["Configuration"]
+    assert trigger["Handler"] == "runners.handlers.pipeline_trigger"
+    mappings = aws_lambda.list_event_source_mappings(FunctionName=outputs["PipelineTriggerFunctionName"])["EventSourceMappings"]
+    exports = {e["Name"]: e["Value"] for e in boto3.client("cloudformation").list_exports()["Exports"]}
+    assert [m["EventSourceArn"] for m in mappings] == [exports[f"{deployment.stack_name('runner-resources')}-PipelineTriggersQueueArn"]]
 
 
-def test_update_then_delete_in_reverse_order(deployment):
-    glue, scheduler, sfn = boto3.client("glue"), boto3.client("scheduler"), boto3.client("stepfunctions")
-    glue_outputs = deployment.outputs("glue-resources")
-    sfn_outputs = deployment.outputs("step-functions-resources")
-
-    updated = deployment.update("glue-resources", GlueNumberOfWorkers="3")
-    assert updated["StackStatus"] == "UPDATE_COMPLETE", updated.get("StackStatusReason")
-    assert glue.get_job(JobName=glue_outputs["JoinJobName"])["Job"]["NumberOfWorkers"] == 3
-
-    updated = deployment.update("step-functions-resources", ScheduleState="DISABLED")
-    assert updated["StackStatus"] == "UPDATE_COMPLETE", updated.get("StackStatusReason")
-    assert deployment.outputs("step-functions-resources")["WeeklyScheduleName"] == sfn_outputs["WeeklyScheduleName"]
-    assert scheduler.get_schedule(Name=sfn_outputs["WeeklyScheduleName"])["State"] == "DISABLED"
-
+def test_a_changed_pipeline_file_updates_its_stack_then_all_delete_in_reverse_order(deployment):
+    glue, scheduler, sfn, iam = boto3.client("glue"), boto3.client("scheduler"), boto3.client("stepfunctions"), boto3.client("iam")
+    outputs = deployment.outputs(PIPELINE)
     runner_outputs = deployment.outputs("runner-resources")
+
+    pipeline = deployment.pipeline
+    join = pipeline.steps["join_marketing_and_sales_data"]
+    wider = dataclasses.replace(pipeline, steps={**pipeline.steps, join.id: dataclasses.replace(join, glue=dataclasses.replace(join.glue, workers=3))})
+    updated = deployment.update(PIPELINE, wider, ScheduleState="DISABLED")
+    assert updated["StackStatus"] == "UPDATE_COMPLETE", updated.get("StackStatusReason")
+    assert glue.get_job(JobName=outputs["JoinMarketingAndSalesDataJobName"])["Job"]["NumberOfWorkers"] == 3
+    assert scheduler.get_schedule(Name=outputs["ScheduleName"])["State"] == "DISABLED"
+
+    assert deployment.delete(PIPELINE) == "DELETE_COMPLETE"
+    with pytest.raises(ClientError):
+        sfn.describe_state_machine(stateMachineArn=outputs["StateMachineArn"])
+    with pytest.raises(ClientError):
+        glue.get_job(JobName=outputs["JoinMarketingAndSalesDataJobName"])
+    with pytest.raises(ClientError):
+        scheduler.get_schedule(Name=outputs["ScheduleName"])
+    # the pipeline's grants leave the shared runner roles with it
+    assert "pipeline-sales-marketing-glue-runner" not in iam.list_role_policies(RoleName=runner_outputs["GlueRunnerRoleName"])["PolicyNames"]
+
     assert deployment.delete("runner-resources") == "DELETE_COMPLETE"
     with pytest.raises(ClientError):
         boto3.client("dynamodb").describe_table(TableName=runner_outputs["GlueTasksTableName"])
-
+    sfn_outputs = deployment.outputs("step-functions-resources")
     assert deployment.delete("step-functions-resources") == "DELETE_COMPLETE"
     with pytest.raises(ClientError):
-        sfn.describe_state_machine(stateMachineArn=sfn_outputs["StateMachineArn"])
-    with pytest.raises(ClientError):
         sfn.describe_activity(activityArn=sfn_outputs["GlueRunnerActivityArn"])
-    with pytest.raises(ClientError):
-        scheduler.get_schedule(Name=sfn_outputs["WeeklyScheduleName"])
 
+    # EventBridgeEnabled on the data bucket: an object-created event reaches a rule, as a
+    # pipeline's trigger rule needs. (Checked once the runner stack is gone: moto's fan-out
+    # of S3 events stops at the first matching rule whose target it cannot deliver, and the
+    # runners' schedule rule, which has no event pattern, matches every event there.)
+    sqs, events = boto3.client("sqs"), boto3.client("events")
+    listener = sqs.create_queue(QueueName=f"{deployment.prefix}-listener")["QueueUrl"]
+    listener_arn = sqs.get_queue_attributes(QueueUrl=listener, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name=f"{deployment.prefix}-probe", EventPattern=json.dumps({"source": ["aws.s3"], "detail": {"bucket": {"name": [deployment.data_bucket]}}}))
+    events.put_targets(Rule=f"{deployment.prefix}-probe", Targets=[{"Id": "q", "Arn": listener_arn}])
+    try:
+        boto3.client("s3").put_object(Bucket=deployment.data_bucket, Key="landing/x/_SUCCESS.done", Body=b"")
+        assert "landing/x/_SUCCESS.done" in _keys_received(sqs, listener, lambda body: [body["detail"]["object"]["key"]])
+    finally:
+        events.remove_targets(Rule=f"{deployment.prefix}-probe", Ids=["q"])
+        events.delete_rule(Name=f"{deployment.prefix}-probe")
     assert deployment.delete("glue-resources") == "DELETE_COMPLETE"
-    with pytest.raises(ClientError):
-        glue.get_job(JobName=glue_outputs["JoinJobName"])
     with pytest.raises(ClientError):
         glue.get_security_configuration(Name=f"{deployment.stack_name('glue-resources')}-glue-jobs")
     buckets = {b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]}

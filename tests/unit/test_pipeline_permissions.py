@@ -1,0 +1,194 @@
+"""The permission check: every request a step makes at run time must be
+allowed by the roles the templates generate, or the check names the step,
+the action and the resource ("works locally, AccessDenied on AWS" cannot
+happen for what we generate)."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import pytest
+
+from pipeline_examples import ROOT, daily_orders, sample, stand_in_trigger_rules, write_project
+from runners.pipelines.cfn_resolve import Environment
+from runners.pipelines.loader import load_pipeline
+from runners.pipelines.permissions import Deployed, Deployment, check_permissions, inline_policy_problems, required, written_argument
+from runners.pipelines.stack import render_pipeline_stack, standard_placeholders
+
+DATA = "etl-runner-data"
+
+
+@pytest.fixture(scope="module")
+def sales():
+    pipeline = sample()
+    return pipeline, render_pipeline_stack(pipeline, standard_placeholders(pipeline))
+
+
+@pytest.fixture(scope="module")
+def orders(tmp_path_factory):
+    pipeline = daily_orders(tmp_path_factory.mktemp("orders"))
+    return pipeline, render_pipeline_stack(pipeline, standard_placeholders(pipeline), trigger_rules=stand_in_trigger_rules)
+
+
+def statement(template: dict, logical: str, sid: str) -> dict:
+    props = template["Resources"][logical]["Properties"]
+    document = props["PolicyDocument"] if "PolicyDocument" in props else props["Policies"][0]["PolicyDocument"]
+    return next(s for s in document["Statement"] if s["Sid"] == sid)
+
+
+def without(template: dict, logical: str, sid: str, action: str | None = None) -> dict:
+    """The template with one statement (or one action of it) removed."""
+    changed = copy.deepcopy(template)
+    props = changed["Resources"][logical]["Properties"]
+    document = props["PolicyDocument"] if "PolicyDocument" in props else props["Policies"][0]["PolicyDocument"]
+    if action is None:
+        document["Statement"] = [s for s in document["Statement"] if s["Sid"] != sid]
+    else:
+        found = next(s for s in document["Statement"] if s["Sid"] == sid)
+        found["Action"] = [a for a in found["Action"] if a != action]
+    return changed
+
+
+def test_the_generated_stacks_allow_everything_both_example_pipelines_do(sales, orders):
+    for pipeline, template in (sales, orders):
+        assert check_permissions(pipeline, template=template) == []
+    needs, unknown = required(sales[0], Deployed(sales[0], sales[1], Deployment()))
+    assert unknown == []
+    principals = {n.principal for n in needs}
+    assert principals == {"Glue runner", "Glue job", "Athena runner", "wait runner", "object_created", "state machine", "scheduler"}
+
+
+def test_the_check_renders_the_stack_itself_when_none_is_given(sales):
+    assert check_permissions(sales[0]) == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "pipelines").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_pipeline_passes_the_check(path):
+    assert check_permissions(load_pipeline(path)) == []
+
+
+def test_an_action_removed_from_a_runner_grant_is_named_with_step_and_resource(sales):
+    pipeline, template = sales
+    problems = check_permissions(pipeline, template=without(template, "GlueRunnerPolicy", "JobRuns", "glue:BatchStopJobRun"))
+    assert problems == [
+        f"step {step}: the Glue runner role lacks glue:BatchStopJobRun on arn:aws:glue:us-east-1:123456789012:job/etl-runner-sales-marketing-{job} (start, watch and stop the step's job)"
+        for step, job in (("process_sales_data", "ProcessSalesData"), ("process_marketing_data", "ProcessMarketingData"),
+                          ("join_marketing_and_sales_data", "JoinMarketingAndSalesData"))
+    ]
+
+
+def test_a_removed_write_grant_names_the_statement_that_needs_it(sales):
+    pipeline, template = sales
+    problems = check_permissions(pipeline, template=without(template, "AthenaRunnerPolicy", "WriteTables"))
+    assert problems == [
+        "step store_monthly_aggregate: the Athena runner role lacks s3:PutObject on "
+        f"arn:aws:s3:::{DATA}/aggregates/sales_marketing_monthly/part-00000 "
+        "(pipelines/sql/sales_marketing/store_monthly_aggregate.sql: write sales_marketing.sales_marketing_monthly)"
+    ]
+    problems = check_permissions(pipeline, template=without(template, "AthenaRunnerPolicy", "CatalogPartitions"))
+    assert any(p.startswith("step join_marketing_and_sales_data: the Athena runner role lacks glue:BatchCreatePartition on arn:aws:glue:us-east-1:123456789012:table/sales_marketing/sales_marketing_joined (MSCK REPAIR TABLE sales_marketing_joined (after the step)")
+               for p in problems), problems
+
+
+def test_a_step_reading_a_prefix_not_in_its_reads_is_named(sales):
+    pipeline, _ = sales
+    step = pipeline.steps["process_sales_data"]
+    narrowed = dataclasses.replace(pipeline, steps={**pipeline.steps, step.id: dataclasses.replace(step, reads=("raw/marketing/",))})
+    assert check_permissions(narrowed) == [
+        "step process_sales_data: the Glue job role lacks s3:GetObject on "
+        f"arn:aws:s3:::{DATA}/raw/sales/run_date=2026-11-16/part-00000 (read --input_path s3://{DATA}/raw/sales/run_date=2026-11-16/)"
+    ]
+
+
+def test_a_step_writing_outside_its_writes_is_named(sales):
+    pipeline, _ = sales
+    step = pipeline.steps["join_marketing_and_sales_data"]
+    moved = dataclasses.replace(step, writes=("joined/other/",))
+    problems = check_permissions(dataclasses.replace(pipeline, steps={**pipeline.steps, step.id: moved}))
+    assert problems == [
+        "step join_marketing_and_sales_data: the Glue job role lacks s3:PutObject on "
+        f"arn:aws:s3:::{DATA}/joined/sales_marketing/run_date=2026-11-16/part-00000 (write --output_path s3://{DATA}/joined/sales_marketing/run_date=2026-11-16/)"
+    ]
+
+
+def test_sql_reading_a_table_outside_the_pipeline_cannot_pass(tmp_path):
+    foreign = "SELECT * FROM other_db.secrets WHERE day = ?"
+    pipeline = load_pipeline(write_project(tmp_path, {"sql/export_totals.sql": foreign}))
+    problems = check_permissions(pipeline, template=render_pipeline_stack(pipeline, standard_placeholders(pipeline), trigger_rules=stand_in_trigger_rules))
+    assert "step export_totals: sql/export_totals.sql uses table other_db.secrets, which is not among this pipeline's tables: its S3 location is unknown, so no generated grant covers it (add it to 'tables')" in problems
+    assert ("step export_totals: the Athena runner role lacks glue:GetTable on arn:aws:glue:us-east-1:123456789012:table/other_db/secrets "
+            "(sql/export_totals.sql: read other_db.secrets)") in problems
+
+
+def test_a_statement_whose_access_is_unknown_is_a_problem_not_a_pass(tmp_path):
+    pipeline = load_pipeline(write_project(tmp_path, {"sql/export_totals.sql": "DELETE FROM ${database}.orders_daily WHERE run_date = ?"}))
+    problems = check_permissions(pipeline, template=render_pipeline_stack(pipeline, standard_placeholders(pipeline), trigger_rules=stand_in_trigger_rules))
+    assert problems == ["step export_totals: sql/export_totals.sql: what the statement touches is unknown, so its permissions cannot be checked: "
+                        "cannot tell what a DELETE statement touches"]
+
+
+def test_gates_waits_triggers_and_refreshes_are_checked(orders):
+    pipeline, template = orders
+    assert check_permissions(pipeline, template=without(template, "GlueRunnerPolicy", "GatePipelines")) == [
+        f"step clean_orders: the Glue runner role lacks states:ListExecutions on arn:aws:states:us-east-1:123456789012:stateMachine:etl-runner-{name} (wait until pipeline {name} is idle)"
+        for name in ("sales-marketing", "daily-orders")
+    ]
+    narrowed = copy.deepcopy(template)
+    statement(narrowed, "WaitRunnerPolicy", "ListInputs1")["Condition"]["StringLike"]["s3:prefix"] = ["landing/other/*"]
+    problems = check_permissions(pipeline, template=narrowed)
+    assert ("input orders: the wait runner role lacks s3:ListBucket on arn:aws:s3:::etl-runner-data with s3:prefix='landing/orders/2026-11-16/' "
+            "(list the input's objects for step(s) clean_orders)") in problems
+    assert any(p.startswith("input orders: the object_created role lacks s3:ListBucket") and "_SUCCESS.done" in p for p in problems)
+    assert check_permissions(pipeline, template=without(template, "TriggerPolicy", "StartPipeline")) == [
+        "trigger: the pipeline trigger role lacks states:StartExecution on arn:aws:states:us-east-1:123456789012:stateMachine:etl-runner-daily-orders (start the pipeline when triggered)"
+    ]
+    problems = check_permissions(pipeline, template=without(template, "AthenaRunnerPolicy", "CatalogDrop"))
+    assert "step clean_orders: the Athena runner role lacks glue:DeleteTable on arn:aws:glue:us-east-1:123456789012:table/orders/orders_daily (DROP TABLE orders_daily (before the step): drop table orders.orders_daily)" in problems
+
+
+def test_a_missing_role_or_unresolvable_import_is_reported(sales):
+    pipeline, template = sales
+    changed = copy.deepcopy(template)
+    del changed["Resources"]["ProcessSalesDataJobRole"]
+    assert "step process_sales_data: the Glue job role (ProcessSalesDataJobRole in pipeline) is missing" in check_permissions(pipeline, template=changed)
+    changed = copy.deepcopy(template)
+    changed["Resources"]["GlueRunnerPolicy"]["Properties"]["Roles"] = [{"Fn::ImportValue": {"Fn::Sub": "${RunnerStackName}-NoSuchRole"}}]
+    assert check_permissions(pipeline, template=changed) == [
+        "the stacks cannot be resolved: stack etl-runner-pipeline-sales-marketing imports etl-runner-runner-resources-NoSuchRole, which no stack before it exports"]
+
+
+def test_the_names_deployed_with_are_the_ones_checked(sales):
+    pipeline, _ = sales
+    deployment = Deployment(prefix="acme", env=Environment(region="eu-west-1", account="210987654321"), data_bucket="acme-data")
+    assert check_permissions(pipeline, deployment=deployment) == []
+    # a stack rendered for another prefix grants other jobs: every job run is denied
+    problems = check_permissions(pipeline, deployment=deployment, template=sales[1])
+    assert "step process_sales_data: the Glue runner role lacks glue:StartJobRun on arn:aws:glue:eu-west-1:210987654321:job/acme-sales-marketing-ProcessSalesData (start, watch and stop the step's job)" in problems
+
+
+def test_the_runner_roles_inline_policies_stay_within_iams_limit(sales):
+    pipeline, _ = sales
+    assert inline_policy_problems([pipeline]) == []
+    copies = [dataclasses.replace(pipeline, name=f"copy-{i}") for i in range(5)]
+    (problem,) = inline_policy_problems(copies)
+    assert problem.startswith("the Athena runner role's inline policies would total ") and "over IAM's limit of 10,240" in problem
+
+
+@pytest.mark.parametrize(("name", "written"), [
+    ("--output_path", True), ("--targetPrefix", True), ("--TempDir", True), ("--out", True), ("--dest-bucket", True),
+    ("--input_path", False), ("--route_table", False), ("--sales_path", False), ("--outlier_rules", False),
+])
+def test_glue_arguments_are_written_when_their_name_says_so(name, written):
+    assert written_argument(name) is written
+
+
+def test_a_gated_athena_step_needs_its_gate_on_the_athena_runner(orders):
+    pipeline, _ = orders
+    export = pipeline.steps["export_totals"]
+    gated = dataclasses.replace(pipeline, steps={**pipeline.steps, export.id: dataclasses.replace(export, gate=pipeline.steps["clean_orders"].gate)})
+    template = render_pipeline_stack(gated, standard_placeholders(gated), trigger_rules=stand_in_trigger_rules)
+    assert check_permissions(gated, template=template) == []
+    problems = check_permissions(gated, template=without(template, "AthenaRunnerPolicy", "GateJobs"))
+    assert problems == ["step export_totals: the Athena runner role lacks glue:GetJobRuns on arn:aws:glue:us-east-1:123456789012:job/etl-runner-sales-marketing-JoinMarketingAndSalesData "
+                        "(wait until job etl-runner-sales-marketing-JoinMarketingAndSalesData is idle)"]
