@@ -87,7 +87,7 @@ def cmd_run_once(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from . import demo
 
-    from .local.follow import open_run_log
+    from .follow import open_run_log
 
     args.log_path = open_run_log("demo", args.log_level or "INFO")
     return demo.run(args)

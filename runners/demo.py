@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
-from runners.local.follow import TERMINAL, Follower, print_state_table, short_cause, state_statuses
+from runners.follow import TERMINAL, Follower, print_state_table, short_cause, state_statuses
 from runners.pipelines.states import parent_states, result_keys
 
 if TYPE_CHECKING:  # the emulator is imported only when the demo runs

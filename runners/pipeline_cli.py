@@ -17,7 +17,7 @@ from typing import TextIO
 from .pipelines import PIPELINES_DIR, PipelineFileError, find_pipeline_file, load_pipeline, pipeline_files
 from .pipelines.asl import render_state_machine
 from .pipelines.model import Pipeline
-from .local.follow import TERMINAL, print_state_table
+from .follow import TERMINAL, print_state_table
 from .pipelines.states import parent_states, result_keys
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +30,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     render.add_argument("name", help="pipeline name or file")
     render.add_argument("--out", help="directory (default: build/pipelines/<name>/)")
     render.set_defaults(func=cmd_render)
+
+    deploy = sub.add_parser("deploy", help="deploy a pipeline's stack to AWS (build.py deploypipelines)",
+                            description="Render, check permissions, upload the definition and scripts, and create or update the pipeline-<name> stack "
+                                        "through the build tasks (the shared stacks must exist: python build.py deploy). "
+                                        "Example: etl-runner pipeline deploy orders-daily")
+    deploy.add_argument("name", help="pipeline name")
+    deploy.set_defaults(func=cmd_deploy)
 
     run = sub.add_parser("run", help="run a pipeline on the embedded AWS", description="Start the embedded AWS, deploy the pipeline, start the workers, upload the given inputs and follow one execution, printing every state. Exit 0 when it succeeds.")
     run.add_argument("name", help="pipeline name or file")
@@ -60,6 +67,15 @@ def cmd_validate(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             failed += 1
             print(f"✗ {path.name}", file=out)
             for problem in exc.problems:
+                print(f"    {problem}", file=out)
+            continue
+        from .pipelines.permissions import check_permissions
+
+        denied = check_permissions(pipeline)
+        if denied:
+            failed += 1
+            print(f"✗ {path.name}: a step needs what the generated roles would deny on AWS:", file=out)
+            for problem in denied:
                 print(f"    {problem}", file=out)
             continue
         missing = sorted({n for s in pipeline.steps.values() if s.gate for n in s.gate.pipelines} - set(known) - {pipeline.name})
@@ -101,6 +117,18 @@ def cmd_render(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     return 0
 
 
+def cmd_deploy(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    """The build tasks do the deploying; this is their pipeline-sized door."""
+    import subprocess
+
+    from .pipelines import PROJECT_ROOT
+
+    pipeline = _load(args.name)
+    command = [sys.executable, str(PROJECT_ROOT / "build.py"), f"deploypipelines[{pipeline.name}]"]
+    print(f"$ python build.py deploypipelines[{pipeline.name}]", file=out, flush=True)
+    return subprocess.call(command, cwd=PROJECT_ROOT)
+
+
 def input_key(pipeline: Pipeline, input_id: str, run_date: str, filename: str) -> str:
     """Where a local file goes so that the input's wait releases: its pattern
     for the date, with the file's name where the pattern has a wildcard."""
@@ -117,7 +145,7 @@ def input_key(pipeline: Pipeline, input_id: str, run_date: str, filename: str) -
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
-    from .local.follow import Follower, open_run_log
+    from .follow import Follower, open_run_log
     from .local.pipeline import LocalPipeline
 
     log_path = open_run_log("pipeline-run", getattr(args, "log_level", None) or "INFO")

@@ -11,8 +11,6 @@ Written into a folder so the loader finds the scripts and SQL relative to it.
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
 from runners.pipelines.loader import load_pipeline
 from runners.pipelines.model import Pipeline
@@ -104,36 +102,3 @@ def daily_orders(root: Path) -> Pipeline:
     return load_pipeline(write_project(root))
 
 
-def stand_in_trigger_rules(pipeline: Pipeline, state_machine_arn: str, bucket: str, upstream_state_machine_arn: str | None) -> list[Any]:
-    """runners.pipelines.triggers.trigger_rules when it is there; until then a stand-in
-    giving RuleSpecs of the agreed shape (suffix, event pattern, input paths map and
-    template, description), the key template keeping its ${run_date}."""
-    try:
-        from runners.pipelines.triggers import trigger_rules
-    except ImportError:
-        pass
-    else:
-        return trigger_rules(pipeline, state_machine_arn, bucket, upstream_state_machine_arn)
-    trigger = pipeline.trigger
-    assert trigger is not None
-    if trigger.on_arrival_key:
-        key = trigger.on_arrival_key.replace("${data_bucket}", bucket)
-        template = ('{"kind": "arrival", "pipeline": "' + pipeline.name + '", "stateMachineArn": "' + state_machine_arn
-                    + '", "keyTemplate": "' + key + '", "bucket": <bucket>, "key": <key>}')
-        pattern = {
-            "source": ["aws.s3"],
-            "detail-type": ["Object Created"],
-            "detail": {"bucket": {"name": [bucket]}, "object": {"key": [{"wildcard": key.replace("${run_date}", "*")}]}},
-        }
-        return [SimpleNamespace(suffix="trigger-on-arrival", event_pattern=pattern, input_paths_map={"bucket": "$.detail.bucket.name", "key": "$.detail.object.key"},
-                                input_template=template, description=f"Starts pipeline {pipeline.name} for the run date in a new {key}")]
-    pattern = {
-        "source": ["aws.states"],
-        "detail-type": ["Step Functions Execution Status Change"],
-        "detail": {"status": ["SUCCEEDED"], "stateMachineArn": [upstream_state_machine_arn]},
-    }
-    template = ('{"kind": "upstream", "pipeline": "' + pipeline.name + '", "stateMachineArn": "' + state_machine_arn
-                + '", "upstream": {"pipeline": "' + str(trigger.after_pipeline) + '", "executionArn": <executionArn>, "output": <output>}}')
-    return [SimpleNamespace(suffix="trigger-after-pipeline", event_pattern=pattern,
-                            input_paths_map={"executionArn": "$.detail.executionArn", "output": "$.detail.output"},
-                            input_template=template, description=f"Starts pipeline {pipeline.name} when pipeline {trigger.after_pipeline} succeeds")]

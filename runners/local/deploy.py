@@ -16,6 +16,7 @@ from runners.config import Settings
 from runners.definition import render
 from runners.pipelines import SAMPLE_PIPELINE, Pipeline, load_pipeline
 from runners.pipelines.asl import render_state_machine, state_machine_placeholder
+from runners.pipelines import naming
 from runners.pipelines.jobs import job_definition
 from runners.pipelines.templates import resolve
 from runners.pipelines.triggers import trigger_rules
@@ -103,7 +104,7 @@ def local_database(prefix: str, pipeline: Pipeline) -> str:
 
 
 def state_machine_name(prefix: str, pipeline_name: str) -> str:
-    return f"{prefix}-{pipeline_name}"
+    return naming.state_machine(prefix, pipeline_name)
 
 
 def deploy_pipeline(
@@ -122,11 +123,12 @@ def deploy_pipeline(
     platform = platform or deploy_platform(clients, settings, prefix)
     s3, sfn, glue, sns = (clients.client(name) for name in ("s3", "stepfunctions", "glue", "sns"))
     database = local_database(prefix, pipeline)
+    results_location = f"s3://{platform.artifacts_bucket}/{naming.results_prefix(pipeline)}"
     variables = {
         "data_bucket": platform.data_bucket,
         "artifacts_bucket": platform.artifacts_bucket,
         "database": database,
-        "results_location": platform.results_location,
+        "results_location": results_location,
         "pipeline": pipeline.name,
     }
     topic_arn = sns.create_topic(Name=f"{prefix}-{pipeline.name}-notifications")["TopicArn"]
@@ -139,15 +141,15 @@ def deploy_pipeline(
         "DataBucket": platform.data_bucket,
         "ArtifactBucket": platform.artifacts_bucket,
         "AthenaDatabase": database,
-        "AthenaResultsLocation": platform.results_location,
+        "AthenaResultsLocation": results_location,
         "PipelineName": pipeline.name,
         "NotificationTopicArn": topic_arn,
     }
     for step in pipeline.glue_steps:
         assert step.glue is not None
-        key = f"glue-scripts/{pipeline.name}/{Path(step.glue.script).name}"
+        key = naming.script_key(pipeline, step)
         s3.put_object(Bucket=platform.artifacts_bucket, Key=key, Body=pipeline.script_path(step).read_bytes())
-        job = f"{prefix}-{step.glue.job_name}"
+        job = naming.glue_job(prefix, pipeline, step)
         _create_or_update_job(glue, job, job_definition(step, ROLE_ARN, f"s3://{platform.artifacts_bucket}/{key}", variables))
         job_names[step.id] = job
         substitutions[pipeline.job_placeholder(step)] = job
@@ -176,7 +178,7 @@ def deploy_pipeline(
         wait_activity_arn=platform.wait_activity_arn,
         data_bucket=platform.data_bucket,
         artifacts_bucket=platform.artifacts_bucket,
-        results_location=platform.results_location,
+        results_location=results_location,
         athena_database=database,
         notification_topic_arn=topic_arn,
         arrivals_queue_url=platform.arrivals_queue_url,
@@ -195,7 +197,7 @@ def _trigger_rules(clients: AwsClients, settings: Settings, pipeline: Pipeline, 
         upstream_arn = _other_pipeline(clients, settings, pipeline, pipeline.trigger.after_pipeline, prefix, platform)
     bucket = resolve(pipeline.trigger.on_arrival_bucket, variables)
     specs = trigger_rules(pipeline, state_machine_arn, bucket, upstream_arn, variables)
-    return put_trigger_rules(clients.client("events"), f"{prefix}-{pipeline.name}", specs, platform.triggers_queue_arn)
+    return put_trigger_rules(clients.client("events"), naming.state_machine(prefix, pipeline), specs, platform.triggers_queue_arn)
 
 
 def _other_pipeline(clients: AwsClients, settings: Settings, pipeline: Pipeline, gated: str, prefix: str, platform: Platform) -> str:

@@ -38,6 +38,7 @@ class LocalPipeline:
     check_interval_seconds: float | None = None  # the service default
     workers_kinds: tuple[str, ...] = KINDS
     pipeline: Pipeline | Path = SAMPLE_PIPELINE  # a pipeline file, or one already loaded
+    check_permissions: bool = True  # the pipeline's steps against the roles its stack generates
     definition_path: Path | None = None  # a hand-written definition instead of the rendered one (e.g. the JSONata twin)
     aws: EmbeddedAws | None = None
     deployment: Deployment | None = None
@@ -67,6 +68,11 @@ class LocalPipeline:
         clients = AwsClients(base)
         if not isinstance(self.pipeline, Pipeline):
             self.pipeline = load_pipeline(Path(self.pipeline))
+        if self.check_permissions:
+            # Nothing enforces IAM locally: refuse what the generated roles would deny on AWS.
+            from runners.pipelines.permissions import require_permissions
+
+            require_permissions(self.pipeline)
         self.platform = deploy_platform(clients, base, self.prefix)
         self.deployment = deploy_pipeline(clients, base, self.pipeline, prefix=self.prefix, definition_path=self.definition_path, platform=self.platform)
         self.settings = self.deployment.settings(base)

@@ -1,18 +1,35 @@
 """Pipelines as data: one file per pipeline under ``pipelines/``, rendered into
-everything AWS needs (state machine, Glue jobs, tables' DDL, stacks)."""
+everything AWS needs (state machine, Glue jobs, tables' DDL, stacks).
+
+The package's names load lazily: the trigger function (a Lambda handler)
+imports ``runners.pipelines.triggers`` without the file loader's YAML and
+JSON Schema dependencies.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .loader import load_pipeline
-from .model import Pipeline
-from .source import PipelineFileError
+if TYPE_CHECKING:
+    from .loader import load_pipeline
+    from .model import Pipeline
+    from .source import PipelineFileError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PIPELINES_DIR = PROJECT_ROOT / "pipelines"
 SAMPLE_PIPELINE = PIPELINES_DIR / "sales_marketing.yaml"
 SUFFIXES = (".yaml", ".yml")
+
+_LAZY = {"load_pipeline": ".loader", "Pipeline": ".model", "PipelineFileError": ".source"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def pipeline_files(folder: Path = PIPELINES_DIR) -> list[Path]:
@@ -22,6 +39,9 @@ def pipeline_files(folder: Path = PIPELINES_DIR) -> list[Path]:
 def find_pipeline_file(name_or_path: str, folder: Path = PIPELINES_DIR) -> Path:
     """A path to a file, or the name of a pipeline in ``folder`` (by its
     ``pipeline:`` name or its file name)."""
+    from .loader import load_pipeline
+    from .source import PipelineFileError
+
     candidate = Path(name_or_path)
     if candidate.suffix in SUFFIXES and candidate.is_file():
         return candidate

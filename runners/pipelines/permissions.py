@@ -42,6 +42,7 @@ from . import naming
 from .cfn_resolve import Environment, ResolvedStack, ResolveError, load_template
 from .iam import Request, allowed, statements_of
 from .locations import S3Location, parse
+from .triggers import trigger_rules
 from .model import Pipeline, Step, camel_case
 from .sql_access import SqlAccessError
 from .stack import RUN_DATE_EXAMPLE, location_of, render_pipeline_stack, standard_placeholders
@@ -182,6 +183,22 @@ class Deployed:
         return sum(len(re.sub(r"\s", "", json.dumps(d, separators=(",", ":")))) for d in documents)
 
 
+class PipelinePermissionError(ValueError):
+    """A step needs a permission the generated roles lack: it would work
+    locally (nothing enforces IAM there) and fail with AccessDenied on AWS."""
+
+    def __init__(self, pipeline: str, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"pipeline {pipeline}: the generated roles would deny these requests on AWS:\n  " + "\n  ".join(problems))
+
+
+def require_permissions(pipeline: Pipeline, **kwargs: Any) -> None:
+    """Raise PipelinePermissionError when ``check_permissions`` finds a problem."""
+    problems = check_permissions(pipeline, **kwargs)
+    if problems:
+        raise PipelinePermissionError(pipeline.name, problems)
+
+
 def check_permissions(pipeline: Pipeline, *, deployment: Deployment | None = None,
                       template: Mapping[str, Any] | None = None) -> list[str]:
     """Problems, one line each: a request some step makes that its role does not allow.
@@ -190,7 +207,7 @@ def check_permissions(pipeline: Pipeline, *, deployment: Deployment | None = Non
     deployment = deployment or Deployment()
     if template is None:
         template = render_pipeline_stack(pipeline, standard_placeholders(pipeline), prefix=deployment.prefix,
-                                         trigger_rules=_any_trigger_rules if pipeline.trigger else None)
+                                         trigger_rules=trigger_rules if pipeline.trigger else None)
     try:
         return _evaluate(pipeline, Deployed(pipeline, template, deployment))
     except ResolveError as exc:
@@ -211,15 +228,6 @@ def _evaluate(pipeline: Pipeline, deployed: Deployed) -> list[str]:
         if not allowed(statements, Request(need.action, need.resource, dict(need.context))):
             problems.append(need.describe())
     return list(dict.fromkeys(problems))
-
-
-def _any_trigger_rules(*_args: Any) -> list[Any]:
-    """Trigger rules grant nothing to a role; the check renders without them when triggers.py is absent."""
-    try:
-        from .triggers import trigger_rules
-    except ImportError:
-        return []
-    return trigger_rules(*_args)
 
 
 def required(pipeline: Pipeline, deployed: Deployed) -> tuple[list[Need], list[str]]:
@@ -453,7 +461,7 @@ def inline_policy_problems(pipelines: Iterable[Pipeline], deployment: Deployment
     totals: dict[str, int] = {}
     for pipeline in pipelines:
         template = render_pipeline_stack(pipeline, standard_placeholders(pipeline), prefix=deployment.prefix,
-                                         trigger_rules=_any_trigger_rules if pipeline.trigger else None)
+                                         trigger_rules=trigger_rules if pipeline.trigger else None)
         deployed = Deployed(pipeline, template, deployment)
         for principal, role in SHARED_ROLES.items():
             size = deployed.inline_policy_size(role)

@@ -31,7 +31,7 @@ import pytest
 import yaml
 from botocore.exceptions import ClientError
 
-from rendered_definitions import render_state_machine
+from runners.pipelines.asl import render_state_machine
 from runners.build import artifacts, operations
 from runners.build import pipelines as pipeline_ops
 from runners.build import stacks as stack_ops
@@ -116,7 +116,6 @@ def build(embedded_aws, tmp_path, monkeypatch, capsys) -> Build:
     b = Build(tmp_path, embedded_aws.endpoint_url, capsys)
     for key, value in b.env.items():
         monkeypatch.setenv(key, value)
-    # runners.pipelines.asl when merged, else the tests' stand-in (tests/rendered_definitions.py)
     monkeypatch.setattr(pipeline_ops, "render_definition", render_state_machine)
     return b
 

@@ -6,8 +6,7 @@ schedules switch and runs start by pipeline name, a second `deploy` updates
 in place, and teardown works.
 
 The tasks run in-process through build.py's entry point (as `python build.py`
-would), so the state machine renderer can be the tests' stand-in until
-runners.pipelines.asl lands (tests/rendered_definitions.py).
+would).
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from rendered_definitions import render_state_machine
+from runners.pipelines.asl import render_state_machine
 from runners.build import pipelines as pipeline_ops
 from runners.build.runner import main
 from runners.build.settings import current_context

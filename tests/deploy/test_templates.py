@@ -21,8 +21,9 @@ from typing import Any, Iterator
 import pytest
 import yaml
 
-from pipeline_examples import daily_orders, stand_in_trigger_rules
-from rendered_definitions import render_state_machine
+from runners.pipelines.triggers import trigger_rules
+from pipeline_examples import daily_orders
+from runners.pipelines.asl import render_state_machine
 from runners import config
 from runners.pipelines.loader import load_pipeline
 from runners.pipelines.stack import render_pipeline_stack, stack_yaml
@@ -79,7 +80,7 @@ def rendered_dir() -> Path:
     pipelines = [load_pipeline(path) for path in sorted((REPO / "pipelines").glob("*.yaml"))]
     for pipeline in [*pipelines, daily_orders(folder / "project")]:
         machine = render_state_machine(pipeline)
-        template = render_pipeline_stack(pipeline, machine.placeholders, trigger_rules=stand_in_trigger_rules if pipeline.trigger else None)
+        template = render_pipeline_stack(pipeline, machine.placeholders, trigger_rules=trigger_rules if pipeline.trigger else None)
         (folder / f"pipeline-{pipeline.name}.yaml").write_text(stack_yaml(template), encoding="utf-8")
         (folder / f"pipeline-{pipeline.name}.asl.json").write_text(machine.text, encoding="utf-8")
     return folder
@@ -454,10 +455,6 @@ def test_tables_match_the_runners_models() -> None:
         assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}, name
 
 
-# Handlers written on another branch of issue 14; the template may name them before they land.
-PENDING_HANDLERS = {"pipeline_trigger"}
-
-
 def test_functions_use_real_handlers_and_known_settings() -> None:
     import runners.handlers
 
@@ -467,7 +464,7 @@ def test_functions_use_real_handlers_and_known_settings() -> None:
         props = function["Properties"]
         module, _, attribute = props["Handler"].rpartition(".")
         assert module == "runners.handlers", f"{name}: {props['Handler']}"
-        assert callable(getattr(runners.handlers, attribute, None)) or attribute in PENDING_HANDLERS, f"{name}: {props['Handler']}"
+        assert callable(getattr(runners.handlers, attribute, None)), f"{name}: {props['Handler']}"
         handlers.add(attribute)
         assert props["Runtime"] == "python3.12"
         variables = set(props["Environment"]["Variables"])

@@ -18,7 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from pipeline_examples import sample
-from rendered_definitions import render_state_machine
+from runners.pipelines.asl import render_state_machine
 from runners.build.stacks import PACKAGE_KEY_PARAMETERS
 from runners.pipelines.stack import render_pipeline_stack, stack_yaml
 

@@ -10,7 +10,8 @@ import dataclasses
 
 import pytest
 
-from pipeline_examples import ROOT, daily_orders, sample, stand_in_trigger_rules, write_project
+from runners.pipelines.triggers import trigger_rules
+from pipeline_examples import ROOT, daily_orders, sample, write_project
 from runners.pipelines.cfn_resolve import Environment
 from runners.pipelines.loader import load_pipeline
 from runners.pipelines.permissions import Deployed, Deployment, check_permissions, inline_policy_problems, required, written_argument
@@ -28,7 +29,7 @@ def sales():
 @pytest.fixture(scope="module")
 def orders(tmp_path_factory):
     pipeline = daily_orders(tmp_path_factory.mktemp("orders"))
-    return pipeline, render_pipeline_stack(pipeline, standard_placeholders(pipeline), trigger_rules=stand_in_trigger_rules)
+    return pipeline, render_pipeline_stack(pipeline, standard_placeholders(pipeline), trigger_rules=trigger_rules)
 
 
 def statement(template: dict, logical: str, sid: str) -> dict:
@@ -115,7 +116,7 @@ def test_a_step_writing_outside_its_writes_is_named(sales):
 def test_sql_reading_a_table_outside_the_pipeline_cannot_pass(tmp_path):
     foreign = "SELECT * FROM other_db.secrets WHERE day = ?"
     pipeline = load_pipeline(write_project(tmp_path, {"sql/export_totals.sql": foreign}))
-    problems = check_permissions(pipeline, template=render_pipeline_stack(pipeline, standard_placeholders(pipeline), trigger_rules=stand_in_trigger_rules))
+    problems = check_permissions(pipeline, template=render_pipeline_stack(pipeline, standard_placeholders(pipeline), trigger_rules=trigger_rules))
     assert "step export_totals: sql/export_totals.sql uses table other_db.secrets, which is not among this pipeline's tables: its S3 location is unknown, so no generated grant covers it (add it to 'tables')" in problems
     assert ("step export_totals: the Athena runner role lacks glue:GetTable on arn:aws:glue:us-east-1:123456789012:table/other_db/secrets "
             "(sql/export_totals.sql: read other_db.secrets)") in problems
@@ -123,7 +124,7 @@ def test_sql_reading_a_table_outside_the_pipeline_cannot_pass(tmp_path):
 
 def test_a_statement_whose_access_is_unknown_is_a_problem_not_a_pass(tmp_path):
     pipeline = load_pipeline(write_project(tmp_path, {"sql/export_totals.sql": "DELETE FROM ${database}.orders_daily WHERE run_date = ?"}))
-    problems = check_permissions(pipeline, template=render_pipeline_stack(pipeline, standard_placeholders(pipeline), trigger_rules=stand_in_trigger_rules))
+    problems = check_permissions(pipeline, template=render_pipeline_stack(pipeline, standard_placeholders(pipeline), trigger_rules=trigger_rules))
     assert problems == ["step export_totals: sql/export_totals.sql: what the statement touches is unknown, so its permissions cannot be checked: "
                         "cannot tell what a DELETE statement touches"]
 
@@ -187,7 +188,7 @@ def test_a_gated_athena_step_needs_its_gate_on_the_athena_runner(orders):
     pipeline, _ = orders
     export = pipeline.steps["export_totals"]
     gated = dataclasses.replace(pipeline, steps={**pipeline.steps, export.id: dataclasses.replace(export, gate=pipeline.steps["clean_orders"].gate)})
-    template = render_pipeline_stack(gated, standard_placeholders(gated), trigger_rules=stand_in_trigger_rules)
+    template = render_pipeline_stack(gated, standard_placeholders(gated), trigger_rules=trigger_rules)
     assert check_permissions(gated, template=template) == []
     problems = check_permissions(gated, template=without(template, "AthenaRunnerPolicy", "GateJobs"))
     assert problems == ["step export_totals: the Athena runner role lacks glue:GetJobRuns on arn:aws:glue:us-east-1:123456789012:job/etl-runner-sales-marketing-JoinMarketingAndSalesData "

@@ -9,7 +9,8 @@ import json
 import pytest
 import yaml
 
-from pipeline_examples import daily_orders, sample, stand_in_trigger_rules
+from runners.pipelines.triggers import trigger_rules
+from pipeline_examples import daily_orders, sample
 from runners.pipelines import naming
 from runners.pipelines.stack import render_pipeline_stack, stack_json, stack_yaml, standard_placeholders
 
@@ -45,7 +46,7 @@ def sales():
 @pytest.fixture(scope="module")
 def orders(tmp_path_factory):
     pipeline = daily_orders(tmp_path_factory.mktemp("orders"))
-    return pipeline, render_pipeline_stack(pipeline, standard_placeholders(pipeline), trigger_rules=stand_in_trigger_rules)
+    return pipeline, render_pipeline_stack(pipeline, standard_placeholders(pipeline), trigger_rules=trigger_rules)
 
 
 def test_the_sample_stack_holds_its_jobs_state_machine_schedule_topic_and_runner_grants(sales):
@@ -186,7 +187,7 @@ def test_after_pipeline_triggers_name_the_upstream_state_machine(orders):
 
     def rules(*args):
         calls.append(args)
-        return stand_in_trigger_rules(*args)
+        return trigger_rules(*args)
 
     template = render_pipeline_stack(chained, standard_placeholders(chained), prefix="acme", trigger_rules=rules)
     (_, machine, bucket, upstream), = calls
@@ -204,7 +205,7 @@ def test_gated_pipelines_state_machines_are_substituted_by_name_and_athena_gates
     assert substitutions["DailyOrdersStateMachineArn"] == regional("states", "stateMachine:etl-runner-daily-orders")
     export = pipeline.steps["export_totals"]
     gated = dataclasses.replace(pipeline, steps={**pipeline.steps, export.id: dataclasses.replace(export, gate=pipeline.steps["clean_orders"].gate)})
-    athena = statements(render_pipeline_stack(gated, standard_placeholders(gated), trigger_rules=stand_in_trigger_rules), "AthenaRunnerPolicy")
+    athena = statements(render_pipeline_stack(gated, standard_placeholders(gated), trigger_rules=trigger_rules), "AthenaRunnerPolicy")
     assert athena["GatePipelines"]["Action"] == "states:ListExecutions" and athena["GateJobs"]["Action"] == "glue:GetJobRuns"
 
 
