@@ -26,9 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     validate.add_argument("names", nargs="*", help="pipeline names or files (default: every file in pipelines/)")
     validate.set_defaults(func=cmd_validate)
 
-    render = sub.add_parser("render", help="write the state machine, DDL and jobs of a pipeline", description="Render a pipeline file into what AWS needs, under --out.")
+    render = sub.add_parser("render", help="write a pipeline's state machine, stack and DDL", description="Render a pipeline file into what AWS needs, under --out. Example: etl-runner pipeline render orders-daily")
     render.add_argument("name", help="pipeline name or file")
-    render.add_argument("--out", help="directory (default: build/pipelines/<name>/)")
+    render.add_argument("--out", help="directory (default: build/pipelines/; the files go to <out>/<name>/)")
     render.set_defaults(func=cmd_render)
 
     deploy = sub.add_parser("deploy", help="deploy a pipeline's stack to AWS (build.py deploypipelines)",
@@ -96,23 +96,22 @@ def cmd_validate(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
 
 
 def cmd_render(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    """What the build deploys, written for review: the state machine, the
+    stack (jobs, roles and grants, schedule, triggers, notifications) and the
+    tables' DDL."""
+    from .build.pipelines import RenderedPipeline, write
+    from .pipelines import naming
     from .pipelines import tables as ddl
-    from .pipelines.jobs import job_definition
 
     pipeline = _load(args.name)
-    target = Path(args.out) if args.out else Path("build") / "pipelines" / pipeline.name
-    target.mkdir(parents=True, exist_ok=True)
+    target = Path(args.out) if args.out else Path("build") / "pipelines"
     rendered = render_state_machine(pipeline)
-    (target / "state_machine.asl.json").write_text(rendered.text + "\n", encoding="utf-8")
+    written = write(RenderedPipeline(pipeline, rendered.text, rendered.placeholders, naming.DEFAULT_PREFIX), target)
     statements = [ddl.create_database_sql(pipeline)] + [ddl.create_table_sql(pipeline, t) for t in pipeline.tables.values()]
-    (target / "tables.sql").write_text(";\n\n".join(statements) + ";\n", encoding="utf-8")
-    jobs = {step.glue.job_name: job_definition(step, "${GlueJobRoleArn}", f"s3://${{ArtifactBucket}}/glue-scripts/{pipeline.name}/{Path(step.glue.script).name}",
-                                               {"data_bucket": "${DataBucket}", "artifacts_bucket": "${ArtifactBucket}", "database": "${AthenaDatabase}",
-                                                "results_location": "${AthenaResultsLocation}", "pipeline": pipeline.name})
-            for step in pipeline.glue_steps if step.glue is not None}
-    (target / "glue_jobs.json").write_text(json.dumps(jobs, indent=2) + "\n", encoding="utf-8")
-    for name in ("state_machine.asl.json", "tables.sql", "glue_jobs.json"):
-        print(f"wrote {target / name}", file=out)
+    tables = target / pipeline.name / "tables.sql"
+    tables.write_text(";\n\n".join(statements) + ";\n", encoding="utf-8")
+    for path in [*written, tables]:
+        print(f"wrote {path}", file=out)
     print(f"placeholders (filled at deploy): {', '.join(sorted(rendered.placeholders))}", file=out)
     return 0
 
