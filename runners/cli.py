@@ -193,6 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_pipeline_arguments(pipeline)
 
+    from .observe.cli import add_commands as add_observe_commands
+
+    add_observe_commands(sub)  # status, history, logs, graph, console
+
     local = sub.add_parser("local", help="the embedded AWS for local runs and tests", description="Embedded AWS: moto server with Step Functions activities, Glue job runs and Athena queries that really run.")
     local_sub = local.add_subparsers(dest="local_command", required=True)
     up = local_sub.add_parser("up", help="start the embedded AWS and print its endpoint", description="Start the embedded AWS on 127.0.0.1 and block until interrupted. It prints AWS_ENDPOINT_URL=... and one export line (endpoint, region, dummy credentials) for the AWS CLI, SDKs and the runners.")

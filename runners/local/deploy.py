@@ -107,6 +107,16 @@ def state_machine_name(prefix: str, pipeline_name: str) -> str:
     return naming.state_machine(prefix, pipeline_name)
 
 
+def task_table_names(prefix: str) -> dict[str, str]:
+    """The runners' DynamoDB tables of one local prefix, as Settings fields."""
+    return {
+        "glue_table": f"{prefix}-glue-tasks",
+        "athena_table": f"{prefix}-athena-tasks",
+        "wait_table": f"{prefix}-data-waits",
+        "arrivals_table": f"{prefix}-object-arrivals",
+    }
+
+
 def deploy_pipeline(
     clients: AwsClients,
     settings: Settings,

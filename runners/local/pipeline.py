@@ -17,7 +17,7 @@ from typing import Any
 
 from runners.aws import AwsClients
 from runners.config import Settings
-from runners.local.deploy import Deployment, Platform, deploy_pipeline, deploy_platform
+from runners.local.deploy import Deployment, Platform, deploy_pipeline, deploy_platform, task_table_names
 from runners.pipelines import SAMPLE_PIPELINE, Pipeline, load_pipeline
 from runners.local.object_created import deploy_object_created_function
 from runners.local.triggers import deploy_trigger_function
@@ -60,10 +60,7 @@ class LocalPipeline:
         base = Settings.from_env(
             region=self.region,
             check_interval_seconds=self.check_interval_seconds,
-            glue_table=f"{self.prefix}-glue-tasks",
-            athena_table=f"{self.prefix}-athena-tasks",
-            wait_table=f"{self.prefix}-data-waits",
-            arrivals_table=f"{self.prefix}-object-arrivals",
+            **task_table_names(self.prefix),
         )
         clients = AwsClients(base)
         if not isinstance(self.pipeline, Pipeline):
