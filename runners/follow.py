@@ -37,8 +37,9 @@ class Follower:
     """Reads the execution history incrementally and prints state changes."""
 
     def __init__(self, sfn: Any, execution_arn: str, out: TextIO, started: float, result_keys: dict[str, str] | None = None,
-                 parents: dict[str, str] | None = None) -> None:
-        self.parents = parents or {}  # state -> the Parallel/Map holding it (runners.pipelines.states.parent_states)
+                 parents: dict[str, str] | None = None, spark_note: bool = True) -> None:
+        self.parents = parents or {}
+        self.spark_note = spark_note  # state -> the Parallel/Map holding it (runners.pipelines.states.parent_states)
         self.sfn, self.arn, self.out, self.started = sfn, execution_arn, out, started
         self.result_keys = result_keys or {}  # state -> its ResultPath key (runners.pipelines.states.result_keys)
         self.seen = 0
@@ -105,6 +106,10 @@ class Follower:
                 self.states[state].exited = self._stamp(event)
                 self._print(f"⊘ {state} cancelled")
         elif kind in ("ActivityScheduled", "TaskScheduled"):
+            details = event.get("activityScheduledEventDetails") or {}
+            if self.spark_note and "GlueJobName" in (details.get("input") or ""):
+                self.spark_note = False
+                self._print("  (the first Glue job starts local Spark: about 10 s, once per run)")
             state = self._entered_state_of(event)
             if state in self.states and self.states[state].status == "failed":
                 self.states[state].status = "running"  # retried
@@ -147,21 +152,24 @@ def short_cause(cause: str) -> str:
 
 
 def state_statuses(definition: dict[str, Any], follower: Any, execution_status: str) -> list[tuple[str, int, str, str]]:
-    """Every state of the definition: (name, depth, status, detail). A state
-    entered but never left is 'running', or 'cancelled' once the execution ended."""
+    """Every state of the definition: (name, depth, status, detail), replayed
+    from the execution's history by runners.observe.execution (the same
+    statuses `etl-runner history` and the console show); the detail adds what
+    the follower saw (a job's run id, a wait's objects) or the error."""
+    from runners.observe.execution import from_history
+
+    described = follower.sfn.describe_execution(executionArn=follower.arn)
+    events = [follower.events[i] for i in sorted(follower.events)]
+    view = from_history(described, definition, events)
     rows = []
     for name, _state, depth in all_states(definition["States"]):
+        run = view.states.get(name)
+        status = run.status if run is not None else "not reached"
+        seconds = run.seconds() if run is not None else None
         timing = follower.states.get(name)
-        if timing is not None and _state.get("Type") == "Fail":
-            status, detail = "failed", ""
-        elif timing is None:
-            status, detail = "not reached", ""
-        else:
-            status = timing.status
-            if status == "running" and execution_status in TERMINAL:
-                status = "cancelled"
-            seconds = f"{timing.seconds:.1f}s" if timing.seconds is not None else ""
-            detail = "  ".join(x for x in (seconds, timing.detail) if x)
+        note = (f"{run.error}: {short_cause(run.cause or '')}" if run is not None and run.error and status == "failed"
+                else timing.detail if timing is not None and status != "cancelled" else "")
+        detail = "  ".join(x for x in (f"{seconds:.1f}s" if seconds is not None else "", note) if x)
         rows.append((name, depth, status, detail))
     return rows
 
