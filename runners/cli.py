@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sys
+import threading
 from typing import Any, Sequence
 
 import structlog
@@ -135,6 +136,21 @@ def _start_sample_pipeline(aws: Any) -> Any:
     return pipeline.stop_workers
 
 
+def _stop_event() -> threading.Event:
+    """For commands that end early on Ctrl-C or SIGTERM (backfill): the first
+    sets the event; a second one acts as if no handler were installed."""
+    stop = threading.Event()
+
+    def handle(signum: int, _frame: Any) -> None:
+        log.info("stop_requested", signal=signal.Signals(signum).name)
+        stop.set()
+        signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL)
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    return stop
+
+
 def _add_worker_options(parser: argparse.ArgumentParser, *, service: bool) -> None:
     parser.add_argument("kind", choices=KINDS, help="which runner: glue (Glue job runs), athena (Athena queries) or wait (wait for S3 data)")
     parser.add_argument("--activity-arn", help="Step Functions activity to poll (default: ETL_<KIND>_ACTIVITY_ARN)")
@@ -192,6 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .pipeline_cli import add_arguments as add_pipeline_arguments
 
     add_pipeline_arguments(pipeline)
+
+    from .operate.cli import add_commands as add_operate_commands
+
+    add_operate_commands(sub, _stop_event)
 
     local = sub.add_parser("local", help="the embedded AWS for local runs and tests", description="Embedded AWS: moto server with Step Functions activities, Glue job runs and Athena queries that really run.")
     local_sub = local.add_subparsers(dest="local_command", required=True)
