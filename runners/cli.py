@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
 import sys
 import threading
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import structlog
 
@@ -136,19 +137,25 @@ def _start_sample_pipeline(aws: Any) -> Any:
     return pipeline.stop_workers
 
 
-def _stop_event() -> threading.Event:
+@contextlib.contextmanager
+def _stopping_on_signals() -> Iterator[threading.Event]:
     """For commands that end early on Ctrl-C or SIGTERM (backfill): the first
-    sets the event; a second one acts as if no handler were installed."""
+    sets the event; a second one acts as it did before (Ctrl-C: KeyboardInterrupt)."""
     stop = threading.Event()
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
 
     def handle(signum: int, _frame: Any) -> None:
         log.info("stop_requested", signal=signal.Signals(signum).name)
         stop.set()
-        signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL)
+        signal.signal(signum, previous[signum])
 
-    signal.signal(signal.SIGTERM, handle)
-    signal.signal(signal.SIGINT, handle)
-    return stop
+    for signum in previous:
+        signal.signal(signum, handle)
+    try:
+        yield stop
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _add_worker_options(parser: argparse.ArgumentParser, *, service: bool) -> None:
@@ -211,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .operate.cli import add_commands as add_operate_commands
 
-    add_operate_commands(sub, _stop_event)
+    add_operate_commands(sub, _stopping_on_signals)
 
     local = sub.add_parser("local", help="the embedded AWS for local runs and tests", description="Embedded AWS: moto server with Step Functions activities, Glue job runs and Athena queries that really run.")
     local_sub = local.add_subparsers(dest="local_command", required=True)

@@ -197,6 +197,8 @@ def parse_schedule_payload(payload: dict[str, Any]) -> ScheduleRequest:
         if not fields.get("cron") or not isinstance(c.get("horizonDays"), int) or not isinstance(c.get("maxConcurrent", 1), int):
             raise TriggerPayloadError("catchUp needs a cron schedule, an integer horizonDays and maxConcurrent")
         catch_up = CatchUp(c["horizonDays"], c.get("maxConcurrent", 1))
+    if kind == KIND_CATCH_UP and not _started_by_schedule(payload.get("ended")):
+        raise NotScheduled("the ended execution was not started by the schedule: nothing to continue")
     schedule = Schedule(cron=fields.get("cron"), rate=fields.get("rate"), timezone=str(fields.get("timezone") or "UTC"), catch_up=catch_up)
     try:
         if schedule.cron:
@@ -205,6 +207,21 @@ def parse_schedule_payload(payload: dict[str, Any]) -> ScheduleRequest:
     except (ScheduleError, ValueError, KeyError) as exc:
         raise TriggerPayloadError(f"schedule: {exc}") from None
     return ScheduleRequest(str(kind), pipeline, state_machine, schedule, instant)
+
+
+class NotScheduled(TriggerPayloadError):
+    """A catch-up event after an execution the schedule did not start (a backfill's, a manual one)."""
+
+
+def _started_by_schedule(ended: Any) -> bool:
+    if not isinstance(ended, dict):
+        return False
+    try:
+        execution_input = _json_field(ended.get("input"), "input")
+    except TriggerPayloadError:
+        return False
+    trigger = execution_input.get("trigger") if isinstance(execution_input, dict) else None
+    return isinstance(trigger, dict) and trigger.get("kind") == KIND_SCHEDULE
 
 
 def run_schedule(sfn: Any, request: ScheduleRequest, retry: RetryPolicy) -> CatchUpPlan:
@@ -257,6 +274,8 @@ def on_trigger_messages(event: dict[str, Any], sfn: Any, retry: RetryPolicy) -> 
         if scheduled is not None:
             try:
                 run_schedule(sfn, parse_schedule_payload(scheduled), retry)
+            except NotScheduled:
+                log.debug("catch_up_not_scheduled", message_id=message_id, pipeline=scheduled.get("pipeline"))
             except TriggerPayloadError as exc:
                 log.warning("trigger_dropped", message_id=message_id, pipeline=scheduled.get("pipeline"), reason=str(exc))
             except (ClientError, BotoCoreError) as exc:

@@ -7,12 +7,12 @@ import argparse
 import sys
 import threading
 from datetime import date
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, ContextManager, TextIO
 
 from runners.aws import AwsClients
 from runners.config import Settings
 
-StopEvent = Callable[[], threading.Event]
+StopOnSignals = Callable[[], ContextManager[threading.Event]]
 
 
 def _date(text: str) -> date:
@@ -38,9 +38,9 @@ def _add_target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--poll-seconds", type=float, default=5.0, help="seconds between status checks (default 5)")
 
 
-def add_commands(sub: Any, stop_event: StopEvent) -> None:
-    """Register ``backfill`` and ``redrive``; ``stop_event()`` installs the
-    signal handlers (Ctrl-C, SIGTERM) and gives the event they set."""
+def add_commands(sub: Any, stop_on_signals: StopOnSignals) -> None:
+    """Register ``backfill`` and ``redrive``; ``stop_on_signals()`` is a context
+    in which Ctrl-C and SIGTERM set the event it gives."""
     backfill = sub.add_parser(
         "backfill", help="run a pipeline for every period of a date range",
         description="Start one execution per period from --from to --to (the pipeline's schedule defines the periods; "
@@ -58,7 +58,7 @@ def add_commands(sub: Any, stop_event: StopEvent) -> None:
                                "declares it writes; refused when that cannot be scoped to one run date")
     backfill.add_argument("--dry-run", action="store_true", help="print the plan (and what --clean-up would delete); start nothing")
     _add_target_options(backfill)
-    backfill.set_defaults(func=lambda args: cmd_backfill(args, stop_event()))
+    backfill.set_defaults(func=lambda args: _with_stop(stop_on_signals, args))
 
     redrive = sub.add_parser(
         "redrive", help="continue a failed execution from its failed step",
@@ -70,6 +70,11 @@ def add_commands(sub: Any, stop_event: StopEvent) -> None:
     redrive.add_argument("--wait", action="store_true", help="follow the execution to its end; exit 0 only if it succeeds")
     _add_target_options(redrive)
     redrive.set_defaults(func=cmd_redrive)
+
+
+def _with_stop(stop_on_signals: StopOnSignals, args: argparse.Namespace) -> int:
+    with stop_on_signals() as stop:
+        return cmd_backfill(args, stop)
 
 
 def _clients(args: argparse.Namespace) -> AwsClients:

@@ -210,8 +210,8 @@ class _Builder:
             c = value["catch_up"]
             catch_up = CatchUp(c["horizon_days"], c.get("max_concurrent", 1))
             if not cron:
-                self.problem(("schedule", "catch_up"), "catch_up needs a cron schedule: a rate's periods depend on when the "
-                                                       "schedule was created (write 'rate(7 days)' as a cron, e.g. '0 6 ? * MON *')")
+                self.problem(("schedule", "catch_up"), f"catch_up needs a cron schedule: the periods of rate({value.get('rate')}) "
+                                                       "depend on when the schedule was created (write it as a cron, e.g. '0 6 ? * MON *')")
         return Schedule(cron, value.get("rate"), zone, value.get("enabled", True), catch_up)
 
     def _trigger(self, value: dict[str, Any] | None) -> Trigger | None:

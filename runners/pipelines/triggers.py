@@ -32,7 +32,7 @@ Payloads (JSON, the InputTemplate's output):
 * schedule: {"kind": "schedule", "pipeline", "stateMachineArn", "scheduledTime",
              "schedule": {"cron", "timezone", "catchUp": {"horizonDays", "maxConcurrent"}}}
 * catch-up: {"kind": "catch-up", "pipeline", "stateMachineArn", "time", "schedule": {...},
-             "ended": {"executionArn", "status"}}
+             "ended": {"executionArn", "status", "input"}}
 """
 
 from __future__ import annotations
@@ -285,7 +285,9 @@ def schedule_target_input(pipeline: Pipeline, state_machine_arn: str) -> str:
 
 def catch_up_rules(pipeline: Pipeline, state_machine_arn: str) -> list[RuleSpec]:
     """While catching up, an ended execution of the pipeline starts the next
-    period (none without catch-up)."""
+    period (none without catch-up). The trigger function continues only after
+    executions a schedule started (their input's ``trigger.kind``), so a
+    backfill's or a manual run's end starts nothing."""
     if pipeline.schedule is None or pipeline.schedule.catch_up is None:
         return []
     template = _template([
@@ -294,7 +296,7 @@ def catch_up_rules(pipeline: Pipeline, state_machine_arn: str) -> list[RuleSpec]
         ("stateMachineArn", _constant(state_machine_arn, "state machine")),
         ("time", "<time>"),
         ("schedule", _constant_object(schedule_fields(pipeline), "schedule")),
-        ("ended", _template([("executionArn", "<executionArn>"), ("status", "<status>")])),
+        ("ended", _template([("executionArn", "<executionArn>"), ("status", "<status>"), ("input", "<input>")])),
     ])
     return [RuleSpec(
         suffix=CATCH_UP_SUFFIX,
@@ -303,7 +305,8 @@ def catch_up_rules(pipeline: Pipeline, state_machine_arn: str) -> list[RuleSpec]
             "detail-type": ["Step Functions Execution Status Change"],
             "detail": {"status": list(ENDED_STATUSES), "stateMachineArn": [state_machine_arn]},
         },
-        input_paths_map={"time": "$.time", "executionArn": "$.detail.executionArn", "status": "$.detail.status"},
+        input_paths_map={"time": "$.time", "executionArn": "$.detail.executionArn", "status": "$.detail.status",
+                         "input": "$.detail.input"},
         input_template=template,
         description=f"Catch-up of pipeline {pipeline.name}: when one of its executions ends, start the next missed period",
     )]
