@@ -91,7 +91,7 @@ def _pipeline_name(name_or_file: str) -> str:
         return name_or_file
 
 
-def cmd_backfill(args: argparse.Namespace, stop: threading.Event, out: TextIO = sys.stdout) -> int:
+def cmd_backfill(args: argparse.Namespace, stop: threading.Event, out: TextIO | None = None) -> int:
     from runners.pipelines import find_pipeline_file, load_pipeline
 
     from .backfill import Backfill, BackfillOptions
@@ -102,16 +102,16 @@ def cmd_backfill(args: argparse.Namespace, stop: threading.Event, out: TextIO = 
     sfn = clients.client("stepfunctions")
     target = find_target(sfn, pipeline.name, args.prefix, args.state_machine_arn)
     options = BackfillOptions(args.max_concurrent, args.clean_up, args.dry_run, args.rerun, args.poll_seconds)
-    say = lambda line: print(line, file=out, flush=True)  # noqa: E731
+    say = lambda line: print(line, file=out or sys.stdout, flush=True)  # noqa: E731
     runner = Backfill(sfn, pipeline, target, options, s3=clients.client("s3"), glue=clients.client("glue"), say=say, stop=stop)
     return runner.run(args.first, args.last).exit_code
 
 
-def cmd_redrive(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def cmd_redrive(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from .redrive import REDRIVEN, NOTHING, redrive_date, redrive_execution, wait_for
     from .target import find_target
 
-    say = lambda line: print(line, file=out, flush=True)  # noqa: E731
+    say = lambda line: print(line, file=out or sys.stdout, flush=True)  # noqa: E731
     sfn = _clients(args).client("stepfunctions")
     if args.execution.startswith("arn:"):
         if args.date:
