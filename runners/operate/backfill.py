@@ -31,7 +31,7 @@ from runners.pipelines.triggers import execution_name
 from runners.retry import error_code
 
 from .cleanup import PeriodOutputs, delete_outputs, objects_in, period_outputs
-from .history import ACTIVE, SUCCEEDED, History
+from .history import ACTIVE, SUCCEEDED, History, failure_text
 from .periods import Periods
 from .target import Target
 
@@ -204,5 +204,4 @@ class Backfill:
             if described["status"] == SUCCEEDED:
                 self.say(f"  {run_date}: {name} SUCCEEDED ({seconds:.0f} s)")
             else:
-                self.say(f"  {run_date}: {name} {described['status']}: {described.get('error', '')} "
-                         f"{(described.get('cause') or '')[:300]}".rstrip())
+                self.say(f"  {run_date}: {name} {failure_text(described)}")

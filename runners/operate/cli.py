@@ -108,6 +108,7 @@ def cmd_backfill(args: argparse.Namespace, stop: threading.Event, out: TextIO | 
 
 
 def cmd_redrive(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from .history import failure_text
     from .redrive import REDRIVEN, NOTHING, redrive_date, redrive_execution, wait_for
     from .target import find_target
 
@@ -130,7 +131,5 @@ def cmd_redrive(args: argparse.Namespace, out: TextIO | None = None) -> int:
     if not args.wait or outcome.execution_arn is None:
         return 0
     described = wait_for(sfn, outcome.execution_arn, args.poll_seconds)
-    say(f"{described['name']} {described['status']}" + (f": {described.get('error', '')} {(described.get('cause') or '')[:300]}"
-                                                         if described["status"] != "SUCCEEDED" else "")
-        + (" (redriven)" if outcome.action == REDRIVEN else ""))
+    say(f"{described['name']} {failure_text(described)}" + (" (redriven)" if outcome.action == REDRIVEN else ""))
     return 0 if described["status"] == "SUCCEEDED" else 1

@@ -13,6 +13,7 @@ after they end; older periods look as if they never ran.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -104,3 +105,20 @@ class History:
     def running_count(self) -> int:
         """Executions of the state machine running now, whatever their name."""
         return len(self.active()) + self.running_others
+
+
+REASON_FIELDS = ("StateChangeReason", "ErrorMessage", "errorMessage", "Cause", "message")
+
+
+def failure_text(described: dict[str, Any], limit: int = 300) -> str:
+    """``STATUS: Error: reason`` of an ended execution (DescribeExecution), the
+    cause's reason field when the cause is a runner's JSON."""
+    cause = described.get("cause") or ""
+    try:
+        parsed = json.loads(cause)
+    except (json.JSONDecodeError, TypeError):
+        parsed = None
+    if isinstance(parsed, dict):
+        cause = next((str(parsed[f]) for f in REASON_FIELDS if parsed.get(f)), cause)
+    text = f"{described['status']}: {described.get('error') or ''}: {cause}".rstrip(": ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

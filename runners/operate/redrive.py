@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 from runners.pipelines.triggers import execution_name, is_run_date, run_date_of_execution
 from runners.retry import error_code
 
-from .history import ACTIVE, SUCCEEDED, UNSUCCESSFUL, History
+from .history import ACTIVE, SUCCEEDED, UNSUCCESSFUL, History, failure_text
 
 REDRIVEN = "redriven"
 RESTARTED = "restarted"
@@ -81,8 +81,7 @@ def redrive_execution(sfn: Any, execution_arn: str, say: Say = print) -> Outcome
         return Outcome(NOTHING, execution_arn, f"{name} SUCCEEDED: nothing to redrive (etl-runner backfill --rerun runs a date again)", status)
     if status not in UNSUCCESSFUL:
         return Outcome(NOTHING, execution_arn, f"{name} is {status}: nothing to redrive", status)
-    failure = f"{status}: {described.get('error', '')} {(described.get('cause') or '')[:300]}".rstrip()
-    say(f"{name} {failure}")
+    say(f"{name} {failure_text(described)}")
     point = stop_point(sfn, execution_arn)
     why_not = None
     if described.get("redriveStatus", "NOT_REDRIVABLE") != "REDRIVABLE":

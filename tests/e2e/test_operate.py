@@ -23,7 +23,6 @@ import pytest
 from support import unique
 from runners.aws import AwsClients
 from runners.cli import main
-from runners.handlers import pipeline_trigger
 from runners.local.deploy import deploy_pipeline
 from runners.local.pipeline import LocalPipeline
 from runners.operate.periods import Periods
@@ -215,9 +214,12 @@ def test_catch_up_after_three_missed_weeks_runs_them_in_order_then_the_current_w
     sfn.start_execution(stateMachineArn=catching_up.state_machine_arn, name=weeks[0], input=json.dumps({"runDate": weeks[0]}))
     wait_until_ended(local, catching_up.state_machine_arn, 1)
 
-    # The schedule fires for the current week: it invokes the trigger function like this.
+    # The schedule fires for the current week: it invokes the trigger function with its target's input.
     fired = datetime.combine(current, clock(6, 0), tzinfo=timezone.utc).isoformat().replace("+00:00", "Z")
-    answer = pipeline_trigger(json.loads(schedule_target_input(pipeline, catching_up.state_machine_arn).replace(SCHEDULED_TIME, fired)), None)
+    payload = schedule_target_input(pipeline, catching_up.state_machine_arn).replace(SCHEDULED_TIME, fired)
+    invoked = local.client("lambda").invoke(FunctionName=f"{local.prefix}-pipeline-trigger", Payload=payload.encode())
+    assert "FunctionError" not in invoked
+    answer = json.loads(invoked["Payload"].read())
     assert answer == {"current": weeks[4], "missed": weeks[1:4], "started": [weeks[1]]}
 
     # Each end starts the next (the catch-up rule -> triggers queue -> trigger function), one at a time.
