@@ -178,8 +178,15 @@ class ScheduleRequest:
     instant: datetime
 
 
+class NotScheduled(TriggerPayloadError):
+    """A catch-up event after an execution the schedule did not start (a backfill's, a manual one)."""
+
+
 def parse_schedule_payload(payload: dict[str, Any]) -> ScheduleRequest:
+    """The schedule's or continuation's request; TriggerPayloadError if it can never start anything."""
     kind = payload.get("kind")
+    if kind not in (KIND_SCHEDULE, KIND_CATCH_UP):
+        raise TriggerPayloadError(f"unknown schedule kind {kind!r}")
     pipeline, state_machine = _text(payload, "pipeline"), _text(payload, "stateMachineArn")
     when = _text(payload, "scheduledTime" if kind == KIND_SCHEDULE else "time")
     try:
@@ -207,10 +214,6 @@ def parse_schedule_payload(payload: dict[str, Any]) -> ScheduleRequest:
     except (ScheduleError, ValueError, KeyError) as exc:
         raise TriggerPayloadError(f"schedule: {exc}") from None
     return ScheduleRequest(str(kind), pipeline, state_machine, schedule, instant)
-
-
-class NotScheduled(TriggerPayloadError):
-    """A catch-up event after an execution the schedule did not start (a backfill's, a manual one)."""
 
 
 def _started_by_schedule(ended: Any) -> bool:

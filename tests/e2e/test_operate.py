@@ -15,8 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date, datetime, time as clock, timedelta, timezone
-from pathlib import Path
+from datetime import datetime, time as clock, timedelta, timezone
 
 import pytest
 
