@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
 import sys
-from typing import Any, Sequence
+import threading
+from typing import Any, Iterator, Sequence
 
 import structlog
 
@@ -135,6 +137,27 @@ def _start_sample_pipeline(aws: Any) -> Any:
     return pipeline.stop_workers
 
 
+@contextlib.contextmanager
+def _stopping_on_signals() -> Iterator[threading.Event]:
+    """For commands that end early on Ctrl-C or SIGTERM (backfill): the first
+    sets the event; a second one acts as it did before (Ctrl-C: KeyboardInterrupt)."""
+    stop = threading.Event()
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+
+    def handle(signum: int, _frame: Any) -> None:
+        log.info("stop_requested", signal=signal.Signals(signum).name)
+        stop.set()
+        signal.signal(signum, previous[signum])
+
+    for signum in previous:
+        signal.signal(signum, handle)
+    try:
+        yield stop
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def _add_worker_options(parser: argparse.ArgumentParser, *, service: bool) -> None:
     parser.add_argument("kind", choices=KINDS, help="which runner: glue (Glue job runs), athena (Athena queries) or wait (wait for S3 data)")
     parser.add_argument("--activity-arn", help="Step Functions activity to poll (default: ETL_<KIND>_ACTIVITY_ARN)")
@@ -196,6 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .observe.cli import add_commands as add_observe_commands
 
     add_observe_commands(sub)  # status, history, logs, graph, console
+
+    from .operate.cli import add_commands as add_operate_commands
+
+    add_operate_commands(sub, _stopping_on_signals)
 
     local = sub.add_parser("local", help="the embedded AWS for local runs and tests", description="Embedded AWS: moto server with Step Functions activities, Glue job runs and Athena queries that really run.")
     local_sub = local.add_subparsers(dest="local_command", required=True)

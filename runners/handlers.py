@@ -7,7 +7,7 @@ from typing import Any
 from . import log as logging_setup
 from .aws import AwsClients
 from .config import Settings
-from .pipeline_trigger import on_trigger_messages
+from .pipeline_trigger import on_schedule, on_trigger_messages
 from .service import build_lifecycle, on_objects_created
 from .worker import Worker
 
@@ -54,7 +54,11 @@ def object_created(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def pipeline_trigger(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Pipeline-trigger messages (SQS, from the pipelines' EventBridge rules):
     start each run date once; answer the messages SQS should deliver again
-    (the event source mapping reports batch item failures)."""
+    (the event source mapping reports batch item failures). Invoked directly
+    by a pipeline's schedule (a ``schedule`` payload, no ``Records``): start
+    the current period, after the missed ones when catching up."""
     settings = Settings.from_env()
     logging_setup.configure(settings.log_level, "json")
+    if "Records" not in event:
+        return on_schedule(event, AwsClients(settings).sfn, settings.cycle_retry())
     return on_trigger_messages(event, AwsClients(settings).sfn, settings.cycle_retry())

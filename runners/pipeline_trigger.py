@@ -18,17 +18,29 @@ What happens to a message:
   missing state machine or a denied call) -> a batch item failure: SQS
   delivers it again after its visibility timeout, and after the queue's
   maxReceiveCount it waits in the dead-letter queue for a fix and a redrive.
+
+Schedules (``schedule`` payloads, from EventBridge Scheduler, invoking the
+function directly or through the queue) and catch-up continuations
+(``catch-up`` payloads, when one of the pipeline's executions ends) read the
+pipeline's executions (ListExecutions) and start the periods
+``runners.operate.catch_up`` plans, oldest first, each by its run date's
+name. A direct invocation that fails raises, so Scheduler retries it.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
+from .operate.catch_up import CatchUpPlan, plan_catch_up
+from .operate.history import History
+from .operate.periods import Periods, ScheduleError, parse_cron
+from .pipelines.model import CatchUp, Schedule
 from .pipelines.triggers import execution_name, is_run_date, run_date_from_key
 from .retry import RetryPolicy, error_code, is_transient
 
@@ -36,6 +48,8 @@ log = structlog.get_logger(__name__)
 
 KIND_ARRIVAL = "arrival"
 KIND_UPSTREAM = "upstream"
+KIND_SCHEDULE = "schedule"
+KIND_CATCH_UP = "catch-up"
 ALREADY_STARTED = "ExecutionAlreadyExists"
 
 
@@ -153,12 +167,125 @@ def start(sfn: Any, request: StartRequest, retry: RetryPolicy) -> str:
     return str(answer["executionArn"])
 
 
+@dataclass(frozen=True)
+class ScheduleRequest:
+    """A schedule's fire time, or a catch-up continuation's event time."""
+
+    kind: str
+    pipeline: str
+    state_machine_arn: str
+    schedule: Schedule
+    instant: datetime
+
+
+class NotScheduled(TriggerPayloadError):
+    """A catch-up event after an execution the schedule did not start (a backfill's, a manual one)."""
+
+
+def parse_schedule_payload(payload: dict[str, Any]) -> ScheduleRequest:
+    """The schedule's or continuation's request; TriggerPayloadError if it can never start anything."""
+    kind = payload.get("kind")
+    if kind not in (KIND_SCHEDULE, KIND_CATCH_UP):
+        raise TriggerPayloadError(f"unknown schedule kind {kind!r}")
+    pipeline, state_machine = _text(payload, "pipeline"), _text(payload, "stateMachineArn")
+    when = _text(payload, "scheduledTime" if kind == KIND_SCHEDULE else "time")
+    try:
+        instant = datetime.fromisoformat(when)
+    except ValueError:
+        raise TriggerPayloadError(f"{when!r} is not an ISO 8601 time") from None
+    if instant.tzinfo is None:
+        raise TriggerPayloadError(f"{when!r} has no time zone")
+    fields = payload.get("schedule")
+    if not isinstance(fields, dict) or bool(fields.get("cron")) == bool(fields.get("rate")):
+        raise TriggerPayloadError("schedule must be an object with one of cron and rate")
+    catch_up = None
+    if isinstance(fields.get("catchUp"), dict):
+        c = fields["catchUp"]
+        if not fields.get("cron") or not isinstance(c.get("horizonDays"), int) or not isinstance(c.get("maxConcurrent", 1), int):
+            raise TriggerPayloadError("catchUp needs a cron schedule, an integer horizonDays and maxConcurrent")
+        catch_up = CatchUp(c["horizonDays"], c.get("maxConcurrent", 1))
+    if kind == KIND_CATCH_UP and not _started_by_schedule(payload.get("ended")):
+        raise NotScheduled("the ended execution was not started by the schedule: nothing to continue")
+    schedule = Schedule(cron=fields.get("cron"), rate=fields.get("rate"), timezone=str(fields.get("timezone") or "UTC"), catch_up=catch_up)
+    try:
+        if schedule.cron:
+            parse_cron(schedule.cron)
+        Periods(schedule).zone
+    except (ScheduleError, ValueError, KeyError) as exc:
+        raise TriggerPayloadError(f"schedule: {exc}") from None
+    return ScheduleRequest(str(kind), pipeline, state_machine, schedule, instant)
+
+
+def _started_by_schedule(ended: Any) -> bool:
+    if not isinstance(ended, dict):
+        return False
+    try:
+        execution_input = _json_field(ended.get("input"), "input")
+    except TriggerPayloadError:
+        return False
+    trigger = execution_input.get("trigger") if isinstance(execution_input, dict) else None
+    return isinstance(trigger, dict) and trigger.get("kind") == KIND_SCHEDULE
+
+
+def run_schedule(sfn: Any, request: ScheduleRequest, retry: RetryPolicy) -> CatchUpPlan:
+    """Start the periods the plan wants now, oldest first; return the plan."""
+    history = retry.call(History.read, sfn, request.state_machine_arn)
+    plan = plan_catch_up(Periods(request.schedule), request.schedule.catch_up, request.instant, history)
+    context = {"pipeline": request.pipeline, "kind": request.kind, "current": str(plan.current),
+               "missed": [str(d) for d in plan.missed], "running": plan.running}
+    if plan.note:
+        log.info("catch_up_note", **context, note=plan.note)
+    for run_date in plan.to_start:
+        caught_up = run_date != plan.current
+        execution_input = {"runDate": str(run_date), "trigger": {"kind": KIND_SCHEDULE, "catchUp": caught_up}}
+        arn = start(sfn, StartRequest(request.pipeline, request.state_machine_arn, str(run_date), execution_input), retry)
+        log.info("pipeline_started" if arn else "pipeline_already_started", **context, run_date=str(run_date),
+                 catch_up=caught_up, execution_arn=arn or None)
+    waiting = [str(d) for d in plan.wanted if d not in plan.to_start]
+    if waiting:
+        log.info("catch_up_waiting", **context, waiting=waiting)
+    return plan
+
+
+def on_schedule(payload: dict[str, Any], sfn: Any, retry: RetryPolicy) -> dict[str, Any]:
+    """A direct invocation (EventBridge Scheduler's target): a payload that can
+    never start anything is dropped (logged); a failure to start raises."""
+    try:
+        request = parse_schedule_payload(payload)
+    except TriggerPayloadError as exc:
+        log.error("trigger_dropped", pipeline=payload.get("pipeline"), reason=str(exc))
+        return {"started": [], "dropped": str(exc)}
+    plan = run_schedule(sfn, request, retry)
+    return {"current": str(plan.current), "missed": [str(d) for d in plan.missed], "started": [str(d) for d in plan.to_start]}
+
+
+def _schedule_kind(body: Any) -> dict[str, Any] | None:
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, TypeError):
+        return None
+    return payload if isinstance(payload, dict) and payload.get("kind") in (KIND_SCHEDULE, KIND_CATCH_UP) else None
+
+
 def on_trigger_messages(event: dict[str, Any], sfn: Any, retry: RetryPolicy) -> dict[str, list[dict[str, str]]]:
     """Handle an SQS batch; answer the messages to deliver again (Lambda's
     ``ReportBatchItemFailures`` response)."""
     failures: list[dict[str, str]] = []
     for record in event.get("Records", []):
         message_id = str(record.get("messageId", ""))
+        scheduled = _schedule_kind(record.get("body"))
+        if scheduled is not None:
+            try:
+                run_schedule(sfn, parse_schedule_payload(scheduled), retry)
+            except NotScheduled:
+                log.debug("catch_up_not_scheduled", message_id=message_id, pipeline=scheduled.get("pipeline"))
+            except TriggerPayloadError as exc:
+                log.warning("trigger_dropped", message_id=message_id, pipeline=scheduled.get("pipeline"), reason=str(exc))
+            except (ClientError, BotoCoreError) as exc:
+                log.warning("trigger_start_failed", message_id=message_id, pipeline=scheduled.get("pipeline"),
+                            error=error_code(exc) or type(exc).__name__, transient=is_transient(exc))
+                failures.append({"itemIdentifier": message_id})
+            continue
         try:
             request = parse_payload(record.get("body", ""))
         except TriggerPayloadError as exc:

@@ -42,7 +42,7 @@ HANDLERS: dict[str, str] = {
 # Distributions the Lambda Python runtime already provides.
 RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"})
 # Distributions the package carries (runners' install_requires minus the runtime's).
-BUNDLED = ("pynamodb", "structlog", "tenacity")
+BUNDLED = ("pynamodb", "structlog", "tenacity", "aws-croniter")
 PROJECT_DISTRIBUTION = "etl-runner"
 TARGET_PYTHON = "3.12"
 

@@ -19,7 +19,8 @@ from runners.pipelines.asl import render_state_machine, state_machine_placeholde
 from runners.pipelines import naming
 from runners.pipelines.jobs import job_definition
 from runners.pipelines.templates import resolve
-from runners.pipelines.triggers import trigger_rules
+from runners.pipelines.triggers import catch_up_rules, trigger_rules
+from runners.operate.target import deployment_tags
 from runners.local.triggers import create_trigger_queue, enable_eventbridge_notifications, put_trigger_rules
 from runners.service import KINDS, ensure_tables
 
@@ -173,11 +174,14 @@ def deploy_pipeline(
     definition = render(text, substitutions, allow_unused=True)
     name = state_machine_name(prefix, pipeline.name)
     existing = [m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"] == name]
+    # Backfill, catch-up and redrive find the deployment's buckets and database in its tags.
+    tags = deployment_tags(pipeline.name, platform.data_bucket, platform.artifacts_bucket, database)
     if existing:
         sfn.update_state_machine(stateMachineArn=existing[0], definition=definition)
+        sfn.tag_resource(resourceArn=existing[0], tags=tags)
         state_machine_arn = existing[0]
     else:
-        state_machine_arn = sfn.create_state_machine(name=name, definition=definition, roleArn=ROLE_ARN)["stateMachineArn"]
+        state_machine_arn = sfn.create_state_machine(name=name, definition=definition, roleArn=ROLE_ARN, tags=tags)["stateMachineArn"]
 
     rules = _trigger_rules(clients, settings, pipeline, state_machine_arn, prefix, platform, variables)
     return Deployment(
@@ -200,13 +204,15 @@ def deploy_pipeline(
 
 def _trigger_rules(clients: AwsClients, settings: Settings, pipeline: Pipeline, state_machine_arn: str, prefix: str,
                    platform: Platform, variables: dict[str, str]) -> list[str]:
-    if pipeline.trigger is None:
+    specs = catch_up_rules(pipeline, state_machine_arn)
+    if pipeline.trigger is not None:
+        upstream_arn = None
+        if pipeline.trigger.after_pipeline:
+            upstream_arn = _other_pipeline(clients, settings, pipeline, pipeline.trigger.after_pipeline, prefix, platform)
+        bucket = resolve(pipeline.trigger.on_arrival_bucket, variables)
+        specs += trigger_rules(pipeline, state_machine_arn, bucket, upstream_arn, variables)
+    if not specs:
         return []
-    upstream_arn = None
-    if pipeline.trigger.after_pipeline:
-        upstream_arn = _other_pipeline(clients, settings, pipeline, pipeline.trigger.after_pipeline, prefix, platform)
-    bucket = resolve(pipeline.trigger.on_arrival_bucket, variables)
-    specs = trigger_rules(pipeline, state_machine_arn, bucket, upstream_arn, variables)
     return put_trigger_rules(clients.client("events"), naming.state_machine(prefix, pipeline), specs, platform.triggers_queue_arn)
 
 

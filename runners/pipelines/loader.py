@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
 
-from .model import (AthenaQuery, Gate, GlueJob, Input, Notify, Pipeline, Refresh, Retry, Schedule, Step, Table, Trigger,
+from .model import (AthenaQuery, CatchUp, Gate, GlueJob, Input, Notify, Pipeline, Refresh, Retry, Schedule, Step, Table, Trigger,
                     camel_case, lower_camel_case, title_case)
 from .source import FieldPath, PipelineFileError, SourceFile, read_source
 from .templates import RUN_VARIABLES, unknown_variables, variables
@@ -198,7 +198,21 @@ class _Builder:
             fields = cron.split()
             if fields[2] != "?" and fields[4] != "?":
                 self.problem(("schedule", "cron"), "one of day-of-month (3rd field) and day-of-week (5th field) must be '?'")
-        return Schedule(cron, value.get("rate"), zone, value.get("enabled", True))
+            else:
+                from runners.operate.periods import ScheduleError, parse_cron
+
+                try:
+                    parse_cron(cron)
+                except ScheduleError as exc:
+                    self.problem(("schedule", "cron"), str(exc))
+        catch_up = None
+        if "catch_up" in value:
+            c = value["catch_up"]
+            catch_up = CatchUp(c["horizon_days"], c.get("max_concurrent", 1))
+            if not cron:
+                self.problem(("schedule", "catch_up"), f"catch_up needs a cron schedule: the periods of rate({value.get('rate')}) "
+                                                       "depend on when the schedule was created (write it as a cron, e.g. '0 6 ? * MON *')")
+        return Schedule(cron, value.get("rate"), zone, value.get("enabled", True), catch_up)
 
     def _trigger(self, value: dict[str, Any] | None) -> Trigger | None:
         if value is None:

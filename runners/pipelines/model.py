@@ -110,11 +110,20 @@ class Step:
 
 
 @dataclass(frozen=True)
+class CatchUp:
+    """A scheduled run first starts the periods missed since the last success."""
+
+    horizon_days: int  # look back no further (e.g. the source's retention; at most 90)
+    max_concurrent: int = 1  # executions of the pipeline running at once while catching up
+
+
+@dataclass(frozen=True)
 class Schedule:
     cron: str | None = None
     rate: str | None = None
     timezone: str = "UTC"
     enabled: bool = True
+    catch_up: CatchUp | None = None
 
     @property
     def expression(self) -> str:

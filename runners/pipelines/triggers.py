@@ -15,6 +15,13 @@ start one execution; the second StartExecution answers the first one or
 ``ExecutionAlreadyExists``. Backfill and restarts of a period reuse the same
 name, so a period is never started twice by two mechanisms either.
 
+Schedules: the schedule (EventBridge Scheduler) invokes the trigger function
+with ``schedule_target_input``; the function starts the current period by
+name, and with catch-up first the missed ones (``runners.operate.catch_up``).
+While catching up, the pipeline's own executions' status changes (its
+``catch_up_rules``) send a ``catch-up`` payload that starts the next period
+when one ends, so at most ``max_concurrent`` run at once.
+
 Payloads (JSON, the InputTemplate's output):
 
 * arrival:  {"kind": "arrival", "pipeline", "stateMachineArn", "keyTemplate", "bucket", "key"}
@@ -22,6 +29,10 @@ Payloads (JSON, the InputTemplate's output):
              "upstream": {"pipeline", "executionArn", "stateMachineArn", "input", "output"}}
   (``input`` and ``output`` are the upstream execution's JSON texts, as the
   Step Functions event holds them.)
+* schedule: {"kind": "schedule", "pipeline", "stateMachineArn", "scheduledTime",
+             "schedule": {"cron", "timezone", "catchUp": {"horizonDays", "maxConcurrent"}}}
+* catch-up: {"kind": "catch-up", "pipeline", "stateMachineArn", "time", "schedule": {...},
+             "ended": {"executionArn", "status", "input"}}
 """
 
 from __future__ import annotations
@@ -38,6 +49,9 @@ from .templates import TEMPLATE, resolve
 RUN_DATE = "${run_date}"
 ARRIVAL_SUFFIX = "trigger-on-arrival"
 UPSTREAM_SUFFIX = "trigger-after-pipeline"
+CATCH_UP_SUFFIX = "catch-up"
+SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"  # EventBridge Scheduler fills it in the target's input
+ENDED_STATUSES = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -47,6 +61,30 @@ def execution_name(run_date: str) -> str:
     Whatever starts a run date (a trigger, a backfill, a restart) uses this
     name, so Step Functions refuses a second execution of the same period."""
     return run_date
+
+
+RERUN = "-rerun-"
+_EXECUTION_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})(?:-rerun-([1-9]\d*))?")
+
+
+def rerun_execution_name(run_date: str, attempt: int) -> str:
+    """The name of the ``attempt``-th rerun of ``run_date`` (1, 2, ...):
+    ``<date>-rerun-<n>``. A period whose execution has ended keeps its name
+    for 90 days, so running it again (``backfill --rerun``, a failed period
+    retried, ``redrive`` when redrive is impossible) needs a new one; the
+    next number is one above the highest of the date's executions."""
+    if attempt < 1:
+        raise ValueError("rerun attempts count from 1")
+    return f"{run_date}{RERUN}{attempt}"
+
+
+def run_date_of_execution(name: str) -> tuple[str, int] | None:
+    """(run date, rerun number; 0 for the first run) of an execution named by
+    ``execution_name`` or ``rerun_execution_name``; None for any other name."""
+    match = _EXECUTION_NAME.fullmatch(name)
+    if match is None or not is_run_date(match.group(1)):
+        return None
+    return match.group(1), int(match.group(2) or 0)
 
 
 def is_run_date(text: object) -> bool:
@@ -219,3 +257,62 @@ def queue_policy(queue_arn: str, rule_arn_pattern: str) -> dict[str, Any]:
             "Condition": {"ArnLike": {"aws:SourceArn": rule_arn_pattern}},
         }],
     }
+
+
+def schedule_fields(pipeline: Pipeline) -> dict[str, Any]:
+    """The schedule as the trigger function reads it (payload field ``schedule``)."""
+    schedule = pipeline.schedule
+    if schedule is None:
+        raise ValueError(f"pipeline {pipeline.name!r} has no schedule")
+    fields: dict[str, Any] = {"cron": schedule.cron} if schedule.cron else {"rate": schedule.rate}
+    fields["timezone"] = schedule.timezone
+    if schedule.catch_up is not None:
+        fields["catchUp"] = {"horizonDays": schedule.catch_up.horizon_days, "maxConcurrent": schedule.catch_up.max_concurrent}
+    return fields
+
+
+def schedule_target_input(pipeline: Pipeline, state_machine_arn: str) -> str:
+    """The ``Input`` of the schedule's target, the trigger function (Scheduler
+    replaces ``<aws.scheduler.scheduled-time>``)."""
+    return json.dumps({
+        "kind": "schedule",
+        "pipeline": pipeline.name,
+        "stateMachineArn": state_machine_arn,
+        "scheduledTime": SCHEDULED_TIME,
+        "schedule": schedule_fields(pipeline),
+    })
+
+
+def catch_up_rules(pipeline: Pipeline, state_machine_arn: str) -> list[RuleSpec]:
+    """While catching up, an ended execution of the pipeline starts the next
+    period (none without catch-up). The trigger function continues only after
+    executions a schedule started (their input's ``trigger.kind``), so a
+    backfill's or a manual run's end starts nothing."""
+    if pipeline.schedule is None or pipeline.schedule.catch_up is None:
+        return []
+    template = _template([
+        ("kind", '"catch-up"'),
+        ("pipeline", _constant(pipeline.name, "pipeline name")),
+        ("stateMachineArn", _constant(state_machine_arn, "state machine")),
+        ("time", "<time>"),
+        ("schedule", _constant_object(schedule_fields(pipeline), "schedule")),
+        ("ended", _template([("executionArn", "<executionArn>"), ("status", "<status>"), ("input", "<input>")])),
+    ])
+    return [RuleSpec(
+        suffix=CATCH_UP_SUFFIX,
+        event_pattern={
+            "source": ["aws.states"],
+            "detail-type": ["Step Functions Execution Status Change"],
+            "detail": {"status": list(ENDED_STATUSES), "stateMachineArn": [state_machine_arn]},
+        },
+        input_paths_map={"time": "$.time", "executionArn": "$.detail.executionArn", "status": "$.detail.status",
+                         "input": "$.detail.input"},
+        input_template=template,
+        description=f"Catch-up of pipeline {pipeline.name}: when one of its executions ends, start the next missed period",
+    )]
+
+
+def _constant_object(value: dict[str, Any], what: str) -> str:
+    text = json.dumps(value)
+    _constant(text, what)  # the same refusal of '<' and '>'
+    return text

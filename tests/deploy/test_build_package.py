@@ -55,11 +55,11 @@ def test_contents_handlers_and_dependencies_but_not_the_local_aws(built):
     assert not [n for n in names if n.startswith(("runners/local/", "runners/build/"))]
     assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".pyo"))]
     assert not [n for n in names if n.startswith("tests/")]
-    for dependency in ("pynamodb/__init__.py", "structlog/__init__.py", "tenacity/__init__.py"):
+    for dependency in ("pynamodb/__init__.py", "structlog/__init__.py", "tenacity/__init__.py", "aws_croniter/__init__.py"):
         assert dependency in names
     assert not [n for n in names if n.split("/")[0] in {"boto3", "botocore"}]  # in the Lambda runtime
     assert not [n for n in names if n.endswith("/RECORD")]
-    assert set(built.bundled) == {"pynamodb", "structlog", "tenacity"}
+    assert set(built.bundled) == {"pynamodb", "structlog", "tenacity", "aws-croniter"}
     assert built.size == built.path.stat().st_size and built.size < 1_000_000
 
 
