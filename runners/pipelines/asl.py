@@ -2,9 +2,14 @@
 
 Every step is an activity task our workers run; inputs are wait-for-data
 tasks; tables are created (IF NOT EXISTS) from configuration before the first
-query; independent branches become Parallel states; any error goes to a
-failure path that notifies and ends FAILED. The same text is filled by the
-local deployer and by CloudFormation's DefinitionSubstitutions.
+query; independent branches become Parallel states. A step's error is not
+caught: it ends the execution FAILED with the step's own error and cause, so
+RedriveExecution resumes at that step (a Catch to a Fail state would make the
+Fail state the failed step, and a redrive fail again). Who hears about it:
+the pipeline's status rule (FAILED, TIMED_OUT, ABORTED, SUCCEEDED as the file
+says) hands the status change to the notifier, which also sees timeouts and
+aborts a Catch never does. The same text is filled by the local deployer and
+by CloudFormation's DefinitionSubstitutions.
 """
 
 from __future__ import annotations
@@ -18,8 +23,6 @@ from .dag import Block, Fork, Sequence, plan
 from .model import Pipeline, Step, camel_case, lower_camel_case
 from .templates import TEMPLATE, asl_field, deploy_time
 
-FAILURE_STATE = "Notify Failure"
-FAILED_STATE = "Pipeline Failed"
 SUCCEEDED_STATE = "Pipeline Succeeded"
 ATHENA_TIMEOUT_SECONDS = 1800  # DDL the pipeline generates
 CHECK_STATE = "Check Run Date"
@@ -225,27 +228,12 @@ class _Renderer:
             "Default": INVALID_STATE,
         }
         states[INVALID_STATE] = {
-            "Type": "Pass",
-            "Result": {"Error": "InvalidRunDate", "Cause": "runDate must be a calendar date YYYY-MM-DD (e.g. 2026-11-30)"},
-            "ResultPath": "$.error",
-            "Next": FAILURE_STATE,
+            "Type": "Fail",
+            "Error": "InvalidRunDate",
+            "Cause": "runDate must be a calendar date YYYY-MM-DD (e.g. 2026-11-30)",
         }
-        self._emit(the_plan.block, states, SUCCEEDED_STATE, top_level=True)
+        self._emit(the_plan.block, states, SUCCEEDED_STATE)
         states[SUCCEEDED_STATE] = {"Type": "Succeed"}
-        states[FAILURE_STATE] = {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::sns:publish",
-            "Parameters": {
-                "TopicArn": "${NotificationTopicArn}",
-                "Subject": "ETL pipeline ${PipelineName} failed",
-                "Message.$": "States.Format('Pipeline ${PipelineName} failed for run date {}: {}', $.runDate, States.JsonToString($.error))",
-            },
-            "ResultPath": None,
-            "TimeoutSeconds": 60,
-            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": FAILED_STATE}],
-            "Next": FAILED_STATE,
-        }
-        states[FAILED_STATE] = {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"}
         p = self.pipeline
         comment = p.description or f"Pipeline {p.name}"
         definition = {
@@ -282,28 +270,26 @@ class _Renderer:
             return self.fork_names[id(block)]
         return self.nodes[block].name
 
-    def _emit(self, block: Block, states: dict[str, Any], next_state: str | None, top_level: bool) -> None:
+    def _emit(self, block: Block, states: dict[str, Any], next_state: str | None) -> None:
         """Add ``block``'s states, in reading order, the last one going to ``next_state``."""
         if isinstance(block, Sequence):
             for index, part in enumerate(block.parts):
                 following = self._first(block.parts[index + 1]) if index + 1 < len(block.parts) else next_state
-                self._emit(part, states, following, top_level)
+                self._emit(part, states, following)
             return
         if isinstance(block, Fork):
             branches = []
             for branch in block.branches:
                 branch_states: dict[str, Any] = {}
-                self._emit(branch, branch_states, None, top_level=False)
+                self._emit(branch, branch_states, None)
                 branches.append({"StartAt": self._first(branch), "States": branch_states})
             state: dict[str, Any] = {"Type": "Parallel", "Branches": branches, "ResultPath": None}
-            self._place(self.fork_names[id(block)], state, states, next_state, top_level)
+            self._place(self.fork_names[id(block)], state, states, next_state)
             return
         node = self.nodes[block]
-        self._place(node.name, dict(node.state), states, next_state, top_level)
+        self._place(node.name, dict(node.state), states, next_state)
 
-    def _place(self, name: str, state: dict[str, Any], states: dict[str, Any], next_state: str | None, top_level: bool) -> str:
-        if top_level:
-            state["Catch"] = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE_STATE}]
+    def _place(self, name: str, state: dict[str, Any], states: dict[str, Any], next_state: str | None) -> str:
         if next_state is None:
             state["End"] = True
         else:

@@ -434,7 +434,11 @@ class _Needs:
     def _state_machine(self) -> None:
         machine = naming.state_machine_arn(self.prefix, self.p, partition=self.e.partition, region=self.e.region, account=self.e.account)
         stack = self.d.stacks[PIPELINE]
-        if "NotificationTopic" in stack.resources("AWS::SNS::Topic"):
+        substitutions = stack.properties("StateMachine").get("DefinitionSubstitutions") or {}
+        publishes = "NotificationTopicArn" in substitutions  # only a definition that publishes itself needs the grant
+        if not publishes:
+            pass
+        elif "NotificationTopic" in stack.resources("AWS::SNS::Topic"):
             topic = stack.ref("NotificationTopic")
             self.need("state machine", (PIPELINE, "StateMachineRole"), "sns:Publish", topic, "state machine", "notify a failure")
             if "NotificationKey" in stack.resources("AWS::KMS::Key"):

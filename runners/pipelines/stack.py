@@ -337,17 +337,16 @@ class _Renderer:
                 "RetentionInDays": ref("LogRetentionInDays"),
             },
         }
-        self.resources["StateMachineRole"] = {
-            "Type": "AWS::IAM::Role",
-            "Properties": {
-                "Description": f"State machine of pipeline {p.name}: publishes failures to its topic (activity tasks need no permissions).",
-                "AssumeRolePolicyDocument": _assume("states.amazonaws.com", source_account=True),
-                "Policies": [{"PolicyName": "notify", "PolicyDocument": _document([
-                    _allow("PublishNotifications", "sns:Publish", ref("NotificationTopic")),
-                    _allow("EncryptedTopic", ["kms:Decrypt", "kms:GenerateDataKey"], get_att("NotificationKey", "Arn")),
-                ])}],
-            },
+        role: dict[str, Any] = {
+            "Description": f"State machine of pipeline {p.name} (activity tasks need no permissions; it logs, and publishes only if its definition does).",
+            "AssumeRolePolicyDocument": _assume("states.amazonaws.com", source_account=True),
         }
+        if "NotificationTopicArn" in self.placeholders:  # a definition that publishes to the topic itself
+            role["Policies"] = [{"PolicyName": "notify", "PolicyDocument": _document([
+                _allow("PublishNotifications", "sns:Publish", ref("NotificationTopic")),
+                _allow("EncryptedTopic", ["kms:Decrypt", "kms:GenerateDataKey"], get_att("NotificationKey", "Arn")),
+            ])}]
+        self.resources["StateMachineRole"] = {"Type": "AWS::IAM::Role", "Properties": role}
         self.resources["StateMachineLogDeliveryPolicy"] = {
             "Type": "AWS::IAM::Policy",
             "Properties": {

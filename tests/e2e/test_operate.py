@@ -247,14 +247,9 @@ def fail_once(local, deployment, run_date):
 
 
 def test_a_failed_execution_is_redriven_from_its_failed_step_and_succeeds(local, project, tmp_path, capsys):
-    # The rendered state machine with its top-level states' Catch removed: a failed
-    # step stays the execution's unsuccessful state, which redrive continues from.
-    definition = render_state_machine(load_pipeline(project / "pipelines" / "daily-redrive.yaml")).definition
-    for state in definition["States"].values():
-        state.pop("Catch", None)
-    path = tmp_path / "daily-redrive.asl.json"
-    path.write_text(json.dumps(definition))
-    deployment = deploy(local, project, "daily-redrive", definition_path=path)
+    # Rendered state machines leave a step's error uncaught: the failed step
+    # stays the execution's unsuccessful state, which redrive continues from.
+    deployment = deploy(local, project, "daily-redrive")
     arn = fail_once(local, deployment, "2026-03-02")
     fix_the_missing_input(local, deployment)
 
@@ -268,8 +263,17 @@ def test_a_failed_execution_is_redriven_from_its_failed_step_and_succeeds(local,
     assert [e["name"] for e in executions(local, deployment.state_machine_arn)] == ["2026-03-02"]  # in place
 
 
-def test_redrive_starts_the_date_afresh_when_a_redrive_would_only_fail_again(local, project, capsys):
-    deployment = deploy(local, project, "daily-totals")  # rendered: a failure is caught and ends in a Fail state
+def test_redrive_starts_the_date_afresh_when_a_redrive_would_only_fail_again(local, project, tmp_path, capsys):
+    # A hand-written definition that catches the error and ends in a Fail state:
+    # a redrive would continue at the Fail state and fail again.
+    definition = render_state_machine(load_pipeline(project / "pipelines" / "daily-totals.yaml")).definition
+    definition["States"]["Pipeline Failed"] = {"Type": "Fail", "Error": "PipelineFailed"}
+    for name, state in definition["States"].items():
+        if state["Type"] in ("Task", "Parallel"):
+            state["Catch"] = [{"ErrorEquals": ["States.ALL"], "Next": "Pipeline Failed"}]
+    path = tmp_path / "daily-totals.asl.json"
+    path.write_text(json.dumps(definition))
+    deployment = deploy(local, project, "daily-totals", definition_path=path)
     fail_once(local, deployment, "2026-03-02")
     fix_the_missing_input(local, deployment)
 

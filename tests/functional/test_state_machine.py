@@ -24,7 +24,7 @@ def all_states(states):
 def test_every_task_has_timeouts_and_the_execution_cannot_hang():
     assert DEFINITION["TimeoutSeconds"] <= 3 * 24 * 3600
     tasks = [(n, s) for n, s in all_states(DEFINITION["States"]) if s["Type"] == "Task"]
-    assert len(tasks) == 12  # 2 waits, 3 jobs, database + 2 tables, partitions, query, INSERT INTO, notify
+    assert len(tasks) == 11  # 2 waits, 3 jobs, database + 2 tables, partitions, query, INSERT INTO
     for name, state in tasks:
         assert state.get("TimeoutSeconds"), name
         if "activity" in state["Resource"] or state["Resource"].startswith("${"):
@@ -32,19 +32,17 @@ def test_every_task_has_timeouts_and_the_execution_cannot_hang():
             assert any("States.Timeout" in r["ErrorEquals"] for r in state.get("Retry", [])), name
 
 
-def test_failures_are_notified_and_end_the_execution_failed():
-    states = DEFINITION["States"]
-    assert states["Notify Failure"]["Resource"] == "arn:aws:states:::sns:publish"
-    assert states["Notify Failure"]["Next"] == "Pipeline Failed" and states["Pipeline Failed"]["Type"] == "Fail"
-    catching = [n for n, s in states.items() if s["Type"] in ("Task", "Parallel") and n != "Notify Failure"]
-    for name in catching:
-        assert states[name]["Catch"][0]["Next"] == "Notify Failure", name
+def test_a_step_error_is_not_caught_so_a_redrive_resumes_at_that_step():
+    # A Catch to a Fail state would make the Fail state the execution's failed
+    # step; uncaught, the execution ends FAILED with the step's own error.
+    assert not [name for name, state in all_states(DEFINITION["States"]) if state.get("Catch")]
+    assert [name for name, state in all_states(DEFINITION["States"]) if state["Type"] == "Fail"] == ["Invalid Run Date"]
 
 
 def test_render_fills_every_placeholder_and_refuses_gaps():
     text = TEXT
     names = placeholders(text)
-    assert {"DataBucket", "GlueRunnerActivityArn", "AthenaRunnerActivityArn", "WaitForDataActivityArn", "NotificationTopicArn"} <= names
+    assert {"DataBucket", "GlueRunnerActivityArn", "AthenaRunnerActivityArn", "WaitForDataActivityArn"} <= names
     rendered = json.loads(render(text, {n: f"value-of-{n}" for n in names}))
     assert "${" not in json.dumps(rendered)
     with pytest.raises(ValueError, match="DataBucket"):
@@ -67,9 +65,8 @@ def _run_date_probe():
     return {
         "StartAt": "Resolve Run Date",
         "States": {
-            **{name: states[name] for name in ("Resolve Run Date", "Run Date From Schedule", "Check Run Date", "Invalid Run Date", "Pipeline Failed")},
+            **{name: states[name] for name in ("Resolve Run Date", "Run Date From Schedule", "Check Run Date", "Invalid Run Date")},
             "Parallel 1": {"Type": "Pass", "End": True},
-            "Notify Failure": {"Type": "Pass", "Next": "Pipeline Failed"},
         },
     }
 

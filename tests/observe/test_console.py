@@ -149,15 +149,14 @@ def test_the_page_of_a_successful_execution_shows_every_state_in_its_colour(obse
     parser = browse(observed, console, tmp_path, observed.ok)
     view = execution.load(observed.source.sfn, observed.ok)
     check_colours(parser, view, {"Say Hello": "succeeded", "Wait A Bit": "succeeded", "Count Things": "succeeded", "Summarise": "succeeded",
-                                 "Pipeline Succeeded": "succeeded", "Notify Failure": "not reached", "Pipeline Failed": "not reached"})
+                                 "Pipeline Succeeded": "succeeded"})
     assert parser.failure == ""
 
 
 def test_the_page_of_a_failed_execution_shows_the_failed_state_and_its_error(observed, console, tmp_path):
     parser = browse(observed, console, tmp_path, observed.failed)
     view = execution.load(observed.source.sfn, observed.failed)
-    check_colours(parser, view, {"Say Hello": "failed", "Wait A Bit": "cancelled", "Summarise": "not reached",
-                                 "Notify Failure": "succeeded", "Pipeline Failed": "failed"})
+    check_colours(parser, view, {"Say Hello": "failed", "Wait A Bit": "cancelled", "Summarise": "not reached"})
     failure = " ".join(parser.failure.split())
     assert failure.startswith("Say Hello failed: GlueJobFailedError") and f"no data for {FAIL_DATE}" in failure
 
@@ -176,7 +175,7 @@ def test_the_browser_paints_each_state_in_its_status_colour(observed, console, t
         r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
         return r == g == b and 0xCF <= r <= 0xEE
 
-    for name in ("Say Hello", "Wait A Bit", "Summarise", "Notify Failure", "Pipeline Failed"):
+    for name in ("Say Hello", "Wait A Bit", "Summarise"):
         box, status = boxes[name], view.states[name].status
         colour = pixel(image, box.x + 8, svg.TITLE_HEIGHT + box.y + box.h / 2)
         assert striped(colour) if status == "cancelled" else colour == svg.COLOURS[status][0], (name, status, colour)

@@ -96,7 +96,10 @@ def test_forward_edges_go_down_and_never_cut_through_a_state(name, data):
 
 
 def test_a_failure_path_is_drawn_below_what_it_catches_with_dashed_edges():
-    tree = definitions.parse(shipped_definitions()[0][1])
+    # A hand-written state machine with Catch edges (rendered ones leave errors uncaught).
+    from runners.definition import PIPELINE_DEFINITION_JSONATA
+
+    tree = definitions.parse(json.loads(PIPELINE_DEFINITION_JSONATA.read_text()))
     lane = layout(tree)
     boxes = {b.name: b for b in lane.all_boxes()}
     catches = [r for r in lane.all_routes() if r.kind == "catch"]

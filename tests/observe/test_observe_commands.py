@@ -142,15 +142,13 @@ def test_graph_of_a_successful_execution_colours_the_path_taken_green(observed, 
     code, text, _ = run(capsys, "graph", observed.ok, "--out", str(out))
     assert code == 0 and f"wrote {out}" in text
     expect(out.read_text(), {parallel_of(observed): "succeeded", "Say Hello": "succeeded", "Wait A Bit": "succeeded", "Count Things": "succeeded",
-                             "Summarise": "succeeded", "Pipeline Succeeded": "succeeded", "Run Date From Schedule": "not reached",
-                             "Notify Failure": "not reached", "Pipeline Failed": "not reached"})
+                             "Summarise": "succeeded", "Pipeline Succeeded": "succeeded", "Run Date From Schedule": "not reached"})
 
 
 def test_graph_of_a_failed_execution_shows_failed_cancelled_and_not_reached(observed, capsys):
     code, picture, _ = run(capsys, "graph", f"{observed.pipeline}/failed-{FAIL_DATE}", "--prefix", observed.prefix)
     assert code == 0
-    expect(picture, {parallel_of(observed): "failed", "Say Hello": "failed", "Wait A Bit": "cancelled", "Summarise": "not reached",
-                     "Notify Failure": "succeeded", "Pipeline Failed": "failed", "Pipeline Succeeded": "not reached"})
+    expect(picture, {parallel_of(observed): "failed", "Say Hello": "failed", "Wait A Bit": "cancelled", "Summarise": "not reached", "Pipeline Succeeded": "not reached"})
     assert "GlueJobFailedError" in picture
 
 
