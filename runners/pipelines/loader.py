@@ -183,7 +183,7 @@ class _Builder:
             self.problem(path + ("sql",), f"{value['sql']} uses unknown variable(s) {', '.join(sorted(unknown_variables(text)))}")
         for index, parameter in enumerate(value.get("parameters", ())):
             self._check_template(path + ("parameters", index), parameter)
-        return AthenaQuery(value["sql"], text.strip().rstrip(";").strip(), tuple(value.get("parameters", ())), value.get("work_group"))
+        return AthenaQuery(value["sql"], _statement(text), tuple(value.get("parameters", ())), value.get("work_group"))
 
     def _schedule(self, value: dict[str, Any] | None) -> Schedule | None:
         if value is None:
@@ -290,6 +290,15 @@ class _Builder:
                 jobs[step.glue.job_name] = step.id
             elif step.reads or step.writes:
                 self.problem(("steps", step.id, "reads" if step.reads else "writes"), "reads/writes apply to Glue steps (an Athena step's access follows its tables)")
+
+
+def _statement(text: str) -> str:
+    """The file's statement without its leading comment lines (the file's
+    documentation) and trailing semicolon: what the task sends to Athena."""
+    lines = text.strip().splitlines()
+    while lines and (lines[0].lstrip().startswith("--") or not lines[0].strip()):
+        lines.pop(0)
+    return "\n".join(lines).strip().rstrip(";").strip()
 
 
 def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
