@@ -447,9 +447,12 @@ class _Needs:
         else:
             self.problems.append("state machine: the pipeline stack has no NotificationTopic for the failure path to notify")
         if self.p.schedule is not None:
-            self.need("scheduler", (PIPELINE, "ScheduleRole"), "states:StartExecution", machine, "schedule", "start the pipeline on its schedule")
-        if self.p.trigger is not None:
-            self.need("pipeline trigger", SHARED_ROLES["pipeline trigger"], "states:StartExecution", machine, "trigger", "start the pipeline when triggered")
+            function = self.d.export("runner-resources", "PipelineTriggerFunctionArn")
+            self.need("scheduler", (PIPELINE, "ScheduleRole"), "lambda:InvokeFunction", function, "schedule", "hand the scheduled time to the trigger function")
+            self.need("pipeline trigger", SHARED_ROLES["pipeline trigger"], "states:ListExecutions", machine, "schedule",
+                      "find the periods a scheduled run must catch up, or the date it already started")
+        if self.p.trigger is not None or self.p.schedule is not None:
+            self.need("pipeline trigger", SHARED_ROLES["pipeline trigger"], "states:StartExecution", machine, "trigger", "start the pipeline when triggered or scheduled")
 
 
 def written_argument(name: str) -> bool:

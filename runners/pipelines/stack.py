@@ -28,6 +28,7 @@ import yaml
 from . import cfn, naming
 from .cfn import arn, get_att, imported, ref, sub
 from .locations import S3Location, parse, prefix_pattern
+from .triggers import catch_up_rules, schedule_target_input
 from .model import Pipeline, Step, camel_case
 from .sql_access import SqlAccess, SqlAccessError
 from .statements import AthenaStatement, athena_statements
@@ -117,7 +118,7 @@ class _Renderer:
         self._state_machine()
         if p.schedule is not None:
             self._schedule()
-        if p.trigger is not None:
+        if p.trigger is not None or p.schedule is not None:
             self._triggers()
         self._glue_runner_policy()
         self._athena_runner_policy()
@@ -366,6 +367,13 @@ class _Renderer:
                 "RoleArn": get_att("StateMachineRole", "Arn"),
                 "DefinitionS3Location": {"Bucket": cfn.artifact_bucket(), "Key": ref("StateMachineDefinitionS3Key")},
                 "DefinitionSubstitutions": self._substitutions(),
+                # What backfill, redrive and clean-up read back (runners.operate.target).
+                "Tags": [
+                    {"Key": "etl-runner:pipeline", "Value": p.name},
+                    {"Key": "etl-runner:data-bucket", "Value": cfn.data_bucket()},
+                    {"Key": "etl-runner:artifacts-bucket", "Value": cfn.artifact_bucket()},
+                    {"Key": "etl-runner:database", "Value": p.database},
+                ],
                 "LoggingConfiguration": {
                     "Level": ref("StateMachineLogLevel"),
                     "IncludeExecutionData": True,
@@ -386,13 +394,15 @@ class _Renderer:
             "Properties": {
                 "Description": f"EventBridge Scheduler starts pipeline {p.name}.",
                 "AssumeRolePolicyDocument": _assume("scheduler.amazonaws.com", source_account=True),
-                "Policies": [{"PolicyName": "start-execution", "PolicyDocument": _document([
-                    _allow("StartExecution", "states:StartExecution", ref("StateMachine")),
+                "Policies": [{"PolicyName": "invoke-trigger", "PolicyDocument": _document([
+                    _allow("InvokeTrigger", "lambda:InvokeFunction", imported("runner-resources", "PipelineTriggerFunctionArn")),
                 ])}],
             },
         }
-        # Scheduler cannot format a date: the execution gets the scheduled time and
-        # the definition's first states take its date (in the schedule's time zone) as runDate.
+        # The schedule hands its time to the trigger function, which names the
+        # execution by the run date (its local date in the schedule's time zone):
+        # Scheduler's at-least-once delivery cannot start a date twice, backfill
+        # and redrive see scheduled runs, and catch-up starts missed periods first.
         self.resources["Schedule"] = {
             "Type": "AWS::Scheduler::Schedule",
             "Properties": {
@@ -403,28 +413,34 @@ class _Renderer:
                 "State": ref("ScheduleState"),
                 "FlexibleTimeWindow": {"Mode": "OFF"},
                 "Target": {
-                    "Arn": ref("StateMachine"),
+                    "Arn": imported("runner-resources", "PipelineTriggerFunctionArn"),
                     "RoleArn": get_att("ScheduleRole", "Arn"),
-                    "Input": '{"scheduledTime": "<aws.scheduler.scheduled-time>"}',
+                    "Input": _subbed(schedule_target_input(p, self._machine_arn()), {}),
                     "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600},
                 },
             },
         }
         self.outputs["ScheduleName"] = {"Description": "The schedule (group default); ScheduleState enables or disables it.", "Value": ref("Schedule")}
 
+    def _machine_arn(self, pipeline: str | None = None) -> str:
+        return ("arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:"
+                + naming.state_machine(self.prefix, pipeline or self.pipeline))
+
     def _triggers(self) -> None:
+        """The rules that start the pipeline (its trigger, and catch-up after a
+        scheduled run ends), and what the trigger function may do for it."""
         p = self.pipeline
-        assert p.trigger is not None
-        rules_of = self.trigger_rules
-        if rules_of is None:
-            from .triggers import trigger_rules as rules_of  # type: ignore[no-redef]
-        machine = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:" + naming.state_machine(self.prefix, p)
-        upstream = None
-        if p.trigger.after_pipeline:
-            upstream = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:" + naming.state_machine(self.prefix, p.trigger.after_pipeline)
-        bucket = {"${data_bucket}": "${DataBucket}", "${artifacts_bucket}": "${ArtifactBucket}"}.get(p.trigger.on_arrival_bucket, p.trigger.on_arrival_bucket)
+        machine = self._machine_arn()
+        specs = list(catch_up_rules(p, machine))
+        if p.trigger is not None:
+            rules_of = self.trigger_rules
+            if rules_of is None:
+                from .triggers import trigger_rules as rules_of  # type: ignore[no-redef]
+            upstream = self._machine_arn(p.trigger.after_pipeline) if p.trigger.after_pipeline else None
+            bucket = {"${data_bucket}": "${DataBucket}", "${artifacts_bucket}": "${ArtifactBucket}"}.get(p.trigger.on_arrival_bucket, p.trigger.on_arrival_bucket)
+            specs += rules_of(p, machine, bucket, upstream)
         variables = {"DataBucket": cfn.data_bucket(), "ArtifactBucket": cfn.artifact_bucket()}
-        for spec in rules_of(p, machine, bucket, upstream):
+        for spec in specs:
             logical = f"{camel_case(spec.suffix.replace('-', '_'))}Rule"
             transformer: dict[str, Any] = {"InputTemplate": _subbed(spec.input_template, variables)}
             if spec.input_paths_map:
@@ -443,9 +459,10 @@ class _Renderer:
                     }],
                 },
             }
-        self._runner_policy("TriggerPolicy", "pipeline-trigger", ["PipelineTriggerRoleName"], [
-            _allow("StartPipeline", "states:StartExecution", ref("StateMachine")),
-        ])
+        statements = [_allow("StartPipeline", "states:StartExecution", ref("StateMachine"))]
+        if p.schedule is not None:  # a scheduled run looks for the periods it must catch up, or the date it already started
+            statements.append(_allow("ListPipelineExecutions", "states:ListExecutions", ref("StateMachine")))
+        self._runner_policy("TriggerPolicy", "pipeline-trigger", ["PipelineTriggerRoleName"], statements)
 
     # -- the shared runners' grants --------------------------------------------------------------
     def _runner_policy(self, logical: str, runner: str, role_exports: list[str], statements: list[dict[str, Any]]) -> None:

@@ -184,7 +184,7 @@ def test_the_runner_roles_carry_the_pipelines_grants(deployment):
     assert "pipeline-sales-marketing-glue-runner" in policies["GlueRunner"]
     assert "pipeline-sales-marketing-athena-runner" in policies["AthenaRunner"]
     assert "pipeline-sales-marketing-wait-runner" in policies["WaitRunner"] and "pipeline-sales-marketing-wait-runner" in policies["ObjectCreated"]
-    assert not [p for p in policies["PipelineTrigger"] if p.startswith("pipeline-sales-marketing")]  # the sample starts on a schedule
+    assert "pipeline-sales-marketing-pipeline-trigger" in policies["PipelineTrigger"]  # its schedule goes through the trigger function
     document = iam.get_role_policy(RoleName=runner["AthenaRunnerRoleName"], PolicyName="pipeline-sales-marketing-athena-runner")["PolicyDocument"]
     document = document if isinstance(document, dict) else json.loads(document)
     writes = next(s for s in document["Statement"] if s["Sid"] == "WriteTables")
@@ -250,14 +250,17 @@ def test_the_stack_state_machine_executes_and_hands_out_activity_tasks(deploymen
         sfn.stop_execution(executionArn=execution["executionArn"])
 
 
-def test_the_pipelines_schedule_targets_its_state_machine(deployment):
+def test_the_pipelines_schedule_hands_its_time_to_the_trigger_function(deployment):
     outputs = deployment.outputs(PIPELINE)
     schedule = boto3.client("scheduler").get_schedule(Name=outputs["ScheduleName"], GroupName="default")
     assert (schedule["ScheduleExpression"], schedule["ScheduleExpressionTimezone"]) == ("cron(0 6 ? * MON *)", "UTC")
     assert schedule["State"] == "ENABLED"
     assert schedule["FlexibleTimeWindow"] == {"Mode": "OFF"}
-    assert schedule["Target"]["Arn"] == outputs["StateMachineArn"]
-    assert json.loads(schedule["Target"]["Input"]) == {"scheduledTime": "<aws.scheduler.scheduled-time>"}
+    trigger = boto3.client("lambda").get_function(FunctionName=deployment.outputs("runner-resources")["PipelineTriggerFunctionName"])
+    assert schedule["Target"]["Arn"] == trigger["Configuration"]["FunctionArn"]
+    payload = json.loads(schedule["Target"]["Input"])
+    assert payload["kind"] == "schedule" and payload["scheduledTime"] == "<aws.scheduler.scheduled-time>"
+    assert payload["stateMachineArn"] == outputs["StateMachineArn"]
 
 
 def test_runner_tables_functions_and_invoke_configs(deployment):

@@ -57,7 +57,7 @@ def test_the_generated_stacks_allow_everything_both_example_pipelines_do(sales, 
     needs, unknown = required(sales[0], Deployed(sales[0], sales[1], Deployment()))
     assert unknown == []
     principals = {n.principal for n in needs}
-    assert principals == {"Glue runner", "Glue job", "Athena runner", "wait runner", "object_created", "state machine", "scheduler"}
+    assert principals == {"Glue runner", "Glue job", "Athena runner", "wait runner", "object_created", "state machine", "scheduler", "pipeline trigger"}
 
 
 def test_the_check_renders_the_stack_itself_when_none_is_given(sales):
@@ -142,7 +142,7 @@ def test_gates_waits_triggers_and_refreshes_are_checked(orders):
             "(list the input's objects for step(s) clean_orders)") in problems
     assert any(p.startswith("input orders: the object_created role lacks s3:ListBucket") and "_SUCCESS.done" in p for p in problems)
     assert check_permissions(pipeline, template=without(template, "TriggerPolicy", "StartPipeline")) == [
-        "trigger: the pipeline trigger role lacks states:StartExecution on arn:aws:states:us-east-1:123456789012:stateMachine:etl-runner-daily-orders (start the pipeline when triggered)"
+        "trigger: the pipeline trigger role lacks states:StartExecution on arn:aws:states:us-east-1:123456789012:stateMachine:etl-runner-daily-orders (start the pipeline when triggered or scheduled)"
     ]
     problems = check_permissions(pipeline, template=without(template, "AthenaRunnerPolicy", "CatalogDrop"))
     assert "step clean_orders: the Athena runner role lacks glue:DeleteTable on arn:aws:glue:us-east-1:123456789012:table/orders/orders_daily (DROP TABLE orders_daily (before the step): drop table orders.orders_daily)" in problems

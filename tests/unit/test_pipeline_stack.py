@@ -56,7 +56,7 @@ def test_the_sample_stack_holds_its_jobs_state_machine_schedule_topic_and_runner
     assert {k for k, v in kinds.items() if v == "AWS::IAM::Role"} == {
         "ProcessSalesDataJobRole", "ProcessMarketingDataJobRole", "JoinMarketingAndSalesDataJobRole", "StateMachineRole", "ScheduleRole"}
     assert {k for k, v in kinds.items() if v == "AWS::IAM::Policy"} == {
-        "StateMachineLogDeliveryPolicy", "GlueRunnerPolicy", "AthenaRunnerPolicy", "WaitRunnerPolicy"}
+        "StateMachineLogDeliveryPolicy", "GlueRunnerPolicy", "AthenaRunnerPolicy", "WaitRunnerPolicy", "TriggerPolicy"}
     for single in ("AWS::StepFunctions::StateMachine", "AWS::Scheduler::Schedule", "AWS::SNS::Topic", "AWS::KMS::Key", "AWS::Events::Rule"):
         assert list(kinds.values()).count(single) == 1, single
     assert "AWS::SNS::Subscription" not in kinds.values()  # the sample names no e-mail
@@ -214,9 +214,14 @@ def test_schedule_and_notifications(sales, orders):
     schedule = template["Resources"]["Schedule"]["Properties"]
     assert (schedule["Name"], schedule["ScheduleExpression"], schedule["ScheduleExpressionTimezone"]) == ("etl-runner-sales-marketing", "cron(0 6 ? * MON *)", "UTC")
     assert schedule["State"] == {"Ref": "ScheduleState"} and schedule["FlexibleTimeWindow"] == {"Mode": "OFF"}
-    assert json.loads(schedule["Target"]["Input"]) == {"scheduledTime": "<aws.scheduler.scheduled-time>"}
-    assert schedule["Target"]["Arn"] == {"Ref": "StateMachine"}
-    assert statements(template, "ScheduleRole")["StartExecution"]["Resource"] == {"Ref": "StateMachine"}
+    # The schedule hands its time to the trigger function, which names the execution by its run date.
+    payload = json.loads(schedule["Target"]["Input"]["Fn::Sub"])
+    assert payload["kind"] == "schedule" and payload["scheduledTime"] == "<aws.scheduler.scheduled-time>"
+    assert payload["stateMachineArn"].endswith(":stateMachine:etl-runner-sales-marketing")
+    assert schedule["Target"]["Arn"] == imported("RunnerStackName", "PipelineTriggerFunctionArn")
+    assert statements(template, "ScheduleRole")["InvokeTrigger"]["Resource"] == imported("RunnerStackName", "PipelineTriggerFunctionArn")
+    trigger = statements(template, "TriggerPolicy")
+    assert trigger["StartPipeline"]["Resource"] == trigger["ListPipelineExecutions"]["Resource"] == {"Ref": "StateMachine"}
     rule = template["Resources"]["ExecutionStatusRule"]["Properties"]
     assert rule["EventPattern"]["detail"] == {"stateMachineArn": [{"Ref": "StateMachine"}], "status": ["FAILED", "TIMED_OUT", "ABORTED"]}
     assert template["Resources"]["NotificationTopic"]["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": ["NotificationKey", "Arn"]}
