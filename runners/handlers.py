@@ -53,8 +53,9 @@ def object_created(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def pipeline_trigger(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Pipeline-trigger messages (SQS, from the pipelines' EventBridge rules):
-    start each run date once; answer the messages SQS should deliver again
+    start each run date once, record and report each ended execution; answer the messages SQS should deliver again
     (the event source mapping reports batch item failures)."""
     settings = Settings.from_env()
     logging_setup.configure(settings.log_level, "json")
-    return on_trigger_messages(event, AwsClients(settings).sfn, settings.cycle_retry())
+    clients = AwsClients(settings)
+    return on_trigger_messages(event, clients.sfn, settings.cycle_retry(), clients)

@@ -235,10 +235,14 @@ class _Renderer:
         states[FAILURE_STATE] = {
             "Type": "Task",
             "Resource": "arn:aws:states:::sns:publish",
+            # The alert, at once and without a Lambda in the way; the trigger function sends
+            # the full report when the execution has ended (runners.pipeline_notify). The
+            # message_type attribute tells them apart (e-mail subscriptions take reports only).
             "Parameters": {
                 "TopicArn": "${NotificationTopicArn}",
-                "Subject": "ETL pipeline ${PipelineName} failed",
+                "Subject.$": "States.Format('[etl-runner] ${PipelineName} {} FAILED (alert)', $.runDate)",
                 "Message.$": "States.Format('Pipeline ${PipelineName} failed for run date {}: {}', $.runDate, States.JsonToString($.error))",
+                "MessageAttributes": {"message_type": {"DataType": "String", "StringValue": "alert"}},
             },
             "ResultPath": None,
             "TimeoutSeconds": 60,
