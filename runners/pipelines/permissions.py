@@ -431,6 +431,18 @@ class _Needs:
                           f"list the input's {what} for step(s) {', '.join(steps)}", {"s3:prefix": prefix})
         activity = self.d.export("step-functions-resources", "WaitForDataActivityArn")
         self.need("wait runner", SHARED_ROLES["wait runner"], "states:GetActivityTask", activity, where, "take the wait task")
+        schema = self.p.inputs[input_id].schema
+        if schema is not None:
+            location = S3Location(bucket, self.filled(pattern))
+            example = self.arn("s3", f"{self.bucket(bucket)}/{location.literal_prefix}{EXAMPLE_OBJECT}")
+            catalog, database = self.arn("glue", "catalog"), self.arn("glue", f"database/{self.p.database}")
+            for principal in ("wait runner", "object_created"):
+                role = SHARED_ROLES[principal]
+                self.need(principal, role, "s3:GetObject", example, where, "read the released files' columns (schema check)")
+                for table in (schema.table, *schema.evolve):
+                    actions = ["glue:GetTable"] + (["glue:UpdateTable"] if schema.on_new_columns == "evolve" else [])
+                    for resource in (catalog, database, self.arn("glue", f"table/{self.p.database}/{table}")):
+                        self.need(principal, role, actions, resource, where, f"compare with (and evolve) table {table}")
 
     def _state_machine(self) -> None:
         machine = naming.state_machine_arn(self.prefix, self.p, partition=self.e.partition, region=self.e.region, account=self.e.account)

@@ -571,6 +571,20 @@ class _Renderer:
             statement = _allow(f"ListInputs{index}", "s3:ListBucket", _bucket_arn(bucket))
             statement["Condition"] = {"StringLike": {"s3:prefix": sorted(set(prefixes))}}
             statements.append(statement)
+        checked = [data for data in p.inputs.values() if data.schema is not None]
+        if checked:
+            # The schema check reads the released files' heads (or Parquet footers) and the
+            # tables' columns, and adds new columns to the tables it evolves.
+            objects = [_s3_arn(S3Location(d.bucket, ""), S3Location(d.bucket, cfn.literal_text(p, d.pattern, BUCKET_VARIABLES)).literal_prefix + "*")
+                       for d in checked]
+            statements.append(_allow("ReadInputHeads", "s3:GetObject", objects))
+            tables = sorted({d.schema.table for d in checked} | {t for d in checked for t in d.schema.evolve})  # type: ignore[union-attr]
+            catalog = [arn("glue", "catalog"), arn("glue", f"database/{p.database}")] + [arn("glue", f"table/{p.database}/{t}") for t in tables]
+            statements.append(_allow("InputTables", "glue:GetTable", catalog))
+            evolved = sorted({t for d in checked if d.schema.on_new_columns == "evolve" for t in (d.schema.table, *d.schema.evolve)})  # type: ignore[union-attr]
+            if evolved:
+                statements.append(_allow("EvolveTables", "glue:UpdateTable",
+                                          [arn("glue", "catalog"), arn("glue", f"database/{p.database}")] + [arn("glue", f"table/{p.database}/{t}") for t in evolved]))
         self._runner_policy("WaitRunnerPolicy", "wait-runner", ["WaitRunnerRoleName", "ObjectCreatedRoleName"], statements)
 
 
