@@ -22,6 +22,10 @@ Payloads (JSON, the InputTemplate's output):
              "upstream": {"pipeline", "executionArn", "stateMachineArn", "input", "output"}}
   (``input`` and ``output`` are the upstream execution's JSON texts, as the
   Step Functions event holds them.)
+* ended:    {"kind": "ended", "pipeline", "topicArn", "notifyOn", "dataBucket", "database",
+             "executionArn", "status"} (``ended_rule``: every execution of the pipeline
+  that ends; the function records its lineage and publishes the run report
+  when ``notifyOn`` lists the status, see ``runners.run_ended``).
 """
 
 from __future__ import annotations
