@@ -28,10 +28,9 @@ import os
 from datetime import datetime, timezone
 from typing import Any
 
+from .config import ENV_OPENLINEAGE_NAMESPACE as ENV_NAMESPACE
+from .config import ENV_OPENLINEAGE_TRANSPORT as ENV_TRANSPORT
 from .execution_report import ATHENA, GLUE, ExecutionReport, Output, TaskRun
-
-ENV_TRANSPORT = "ETL_OPENLINEAGE_TRANSPORT"
-ENV_NAMESPACE = "ETL_OPENLINEAGE_NAMESPACE"
 ENV_API_KEY = "OPENLINEAGE_API_KEY"
 DEFAULT_NAMESPACE = "etl-runner"
 PRODUCER = "https://github.com/etl-runner/etl-runner"
