@@ -54,7 +54,9 @@ def transport_config(value: str | None = None) -> dict[str, Any] | None:
             raise ValueError(f"{ENV_TRANSPORT}=file:PATH needs a path")
         return {"type": "file", "log_file_path": path, "append": True}
     if text.startswith(("http://", "https://")):
-        config: dict[str, Any] = {"type": "http", "url": text.rstrip("/"), "timeout": 5.0}
+        # Short: an unreachable backend must not hold up the run report (see ``emit``).
+        config: dict[str, Any] = {"type": "http", "url": text.rstrip("/"), "timeout": 5.0,
+                                  "retry": {"total": 1, "backoff_factor": 0.5, "status_forcelist": [500, 502, 503, 504]}}
         if os.environ.get(ENV_API_KEY):
             config["auth"] = {"type": "api_key", "apiKey": os.environ[ENV_API_KEY]}
         return config
@@ -137,8 +139,14 @@ def build_events(report: ExecutionReport, namespace: str | None = None) -> list[
     return events
 
 
-def emit(report: ExecutionReport, transport: str | None = None) -> int:
-    """Send the run's events through the configured transport; the number sent (0 when off)."""
+def emit(report: ExecutionReport, transport: str | None = None, budget_seconds: float = 20.0) -> int:
+    """Send the run's events through the configured transport; the number sent (0 when off).
+
+    Bounded: the first event the transport refuses, or ``budget_seconds`` spent,
+    ends the sending (raising for the caller to log), so a lineage backend that
+    is down delays the run report by seconds, never past the function's timeout."""
+    import time
+
     config = transport_config(transport)
     if config is None:
         return 0
@@ -146,7 +154,10 @@ def emit(report: ExecutionReport, transport: str | None = None) -> int:
 
     client = OpenLineageClient(config={"transport": config}) if config else OpenLineageClient()
     events = build_events(report)
-    for event in events:
+    deadline = time.monotonic() + budget_seconds
+    for sent, event in enumerate(events):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"sent {sent} of {len(events)} OpenLineage events within {budget_seconds:.0f} s; the rest are dropped")
         client.emit(event)
     return len(events)
 
