@@ -32,7 +32,9 @@ class RunStatus:
 
 class ServiceAdapter(Protocol):
     kind: str
-    failure_error: type  # RunnerError subclass reported when a run ends badly
+    # Called as failure_error(message, **status.output) when a run ends badly: a
+    # RunnerError subclass, or a function choosing one (the waiter's: schema drift or not).
+    failure_error: Any
 
     def parse(self, payload: dict[str, Any]) -> Any:
         """Validate task input; raise InvalidTaskInputError on anything wrong."""

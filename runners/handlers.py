@@ -53,12 +53,14 @@ def object_created(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def pipeline_trigger(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Pipeline-trigger messages (SQS, from the pipelines' EventBridge rules):
-    start each run date once; answer the messages SQS should deliver again
-    (the event source mapping reports batch item failures). Invoked directly
-    by a pipeline's schedule (a ``schedule`` payload, no ``Records``): start
-    the current period, after the missed ones when catching up."""
+    start each run date once, record and report each ended execution; answer
+    the messages SQS should deliver again (the event source mapping reports
+    batch item failures). Invoked directly by a pipeline's schedule (a
+    ``schedule`` payload, no ``Records``): start the current period, after the
+    missed ones when catching up."""
     settings = Settings.from_env()
     logging_setup.configure(settings.log_level, "json")
+    clients = AwsClients(settings)
     if "Records" not in event:
-        return on_schedule(event, AwsClients(settings).sfn, settings.cycle_retry())
-    return on_trigger_messages(event, AwsClients(settings).sfn, settings.cycle_retry())
+        return on_schedule(event, clients.sfn, settings.cycle_retry())
+    return on_trigger_messages(event, clients.sfn, settings.cycle_retry(), clients)

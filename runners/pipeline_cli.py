@@ -191,6 +191,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         print_state_table(definition, follower, described["status"], out)
         if described["status"] != "SUCCEEDED":
             print(f"\n  {described['status']}: {described.get('error', '')}: {described.get('cause', '')[:500]}", file=out)
+        local.print_notifications(execution, out)
         print(f"\n  worker log: {log_path}\n  embedded AWS log: {local.aws.log_path}", file=out)
         return 0 if described["status"] == "SUCCEEDED" else 1
     finally:

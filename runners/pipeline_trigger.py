@@ -1,6 +1,8 @@
 """The trigger function: starts a pipeline's execution for each message its
 EventBridge rules put on the pipeline-triggers queue (see
-``runners.pipelines.triggers`` for the rules and the payloads).
+``runners.pipelines.triggers`` for the rules and the payloads), and handles
+the pipeline's own executions ending (kind ``ended``: lineage, OpenLineage
+events and the run report, see ``runners.run_ended``).
 
 Exactly once per run date: the execution is named after the run date and
 its input is the same text for the same trigger, so StartExecution answers
@@ -50,6 +52,7 @@ KIND_ARRIVAL = "arrival"
 KIND_UPSTREAM = "upstream"
 KIND_SCHEDULE = "schedule"
 KIND_CATCH_UP = "catch-up"
+KIND_ENDED = "ended"
 ALREADY_STARTED = "ExecutionAlreadyExists"
 
 
@@ -259,6 +262,29 @@ def on_schedule(payload: dict[str, Any], sfn: Any, retry: RetryPolicy) -> dict[s
     return {"current": str(plan.current), "missed": [str(d) for d in plan.missed], "started": [str(d) for d in plan.to_start]}
 
 
+def _kind_of(body: Any) -> str | None:
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, TypeError):
+        return None
+    kind = payload.get("kind") if isinstance(payload, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
+def _on_ended(body: str, clients: Any) -> None:
+    """An execution of a pipeline ended: record and report it (``runners.run_ended``).
+    Raises TriggerPayloadError for a message that can never be handled."""
+    from .run_ended import EndedPayloadError, on_execution_ended, parse_ended
+
+    try:
+        ended = parse_ended(json.loads(body))
+    except EndedPayloadError as exc:
+        raise TriggerPayloadError(str(exc)) from None
+    if clients is None:
+        raise TriggerPayloadError("this trigger function was given no AWS clients for execution ends")
+    on_execution_ended(ended, clients)
+
+
 def _schedule_kind(body: Any) -> dict[str, Any] | None:
     try:
         payload = json.loads(body)
@@ -267,14 +293,27 @@ def _schedule_kind(body: Any) -> dict[str, Any] | None:
     return payload if isinstance(payload, dict) and payload.get("kind") in (KIND_SCHEDULE, KIND_CATCH_UP) else None
 
 
-def on_trigger_messages(event: dict[str, Any], sfn: Any, retry: RetryPolicy) -> dict[str, list[dict[str, str]]]:
+def on_trigger_messages(event: dict[str, Any], sfn: Any, retry: RetryPolicy, clients: Any = None) -> dict[str, list[dict[str, str]]]:
     """Handle an SQS batch; answer the messages to deliver again (Lambda's
-    ``ReportBatchItemFailures`` response)."""
+    ``ReportBatchItemFailures`` response). ``clients`` (``runners.aws.AwsClients``)
+    serve the ``ended`` messages."""
     failures: list[dict[str, str]] = []
     for record in event.get("Records", []):
         message_id = str(record.get("messageId", ""))
-        scheduled = _schedule_kind(record.get("body"))
-        if scheduled is not None:
+        if _kind_of(record.get("body")) == KIND_ENDED:
+            try:
+                _on_ended(record.get("body", ""), clients)
+            except TriggerPayloadError as exc:
+                log.warning("trigger_dropped", message_id=message_id, pipeline=_pipeline_named(record.get("body")), reason=str(exc))
+            except Exception as exc:  # noqa: BLE001 - delivered again; after maxReceiveCount it waits in the DLQ
+                transient = is_transient(exc)
+                (log.warning if transient else log.error)(
+                    "execution_end_not_recorded", message_id=message_id, pipeline=_pipeline_named(record.get("body")),
+                    error=str(exc)[:300], error_code=error_code(exc) or type(exc).__name__, transient=transient,
+                )
+                failures.append({"itemIdentifier": message_id})
+            continue
+        if (scheduled := _schedule_kind(record.get("body"))) is not None:
             try:
                 run_schedule(sfn, parse_schedule_payload(scheduled), retry)
             except NotScheduled:

@@ -26,7 +26,7 @@ def build_arrivals(settings: Settings, clients: AwsClients) -> ArrivalStore:
 ADAPTERS: dict[str, Callable[[AwsClients, Settings], ServiceAdapter]] = {
     "glue": lambda clients, settings: GlueAdapter(clients.glue, settings.cycle_retry()),
     "athena": lambda clients, settings: AthenaAdapter(clients.athena, settings.cycle_retry()),
-    "wait": lambda clients, settings: S3WaitAdapter(clients.client("s3"), build_arrivals(settings, clients)),
+    "wait": lambda clients, settings: S3WaitAdapter(clients.client("s3"), build_arrivals(settings, clients), clients.glue),
 }
 
 

@@ -41,8 +41,18 @@ HANDLERS: dict[str, str] = {
 
 # Distributions the Lambda Python runtime already provides.
 RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"})
-# Distributions the package carries (runners' install_requires minus the runtime's).
-BUNDLED = ("pynamodb", "structlog", "tenacity", "aws-croniter")
+# Distributions the package carries (runners' install_requires minus the runtime's):
+# the runners' own, then the OpenLineage client the trigger function sends run
+# events with (runners.openlineage_events) and what it imports.
+BUNDLED = ("pynamodb", "structlog", "tenacity", "aws-croniter",
+           "openlineage-python", "attrs", "pyyaml", "requests", "charset-normalizer", "idna", "certifi", "packaging",
+           "httpx2", "httpcore2", "h11", "anyio", "truststore", "typing-extensions")
+# Distributions whose compiled modules are optional accelerators with a pure-Python
+# twin beside them: the package leaves the compiled files out instead of refusing.
+PURE_FALLBACK = {
+    "pyyaml": "yaml.CLoader and friends are optional; yaml.SafeLoader is pure Python",
+    "charset-normalizer": "cd.py and md.py are the sources mypyc compiled",
+}
 PROJECT_DISTRIBUTION = "etl-runner"
 TARGET_PYTHON = "3.12"
 
@@ -150,6 +160,8 @@ def dependency_files(names: Iterable[str] = BUNDLED) -> tuple[dict[str, Path], d
             if posix.parent.name.endswith(".dist-info") and posix.name in _SKIPPED_METADATA:
                 continue  # install-time records, not part of the distribution's content
             if posix.suffix in _NATIVE_SUFFIXES or ".cpython-" in posix.name:
+                if normalize(name) in PURE_FALLBACK:
+                    continue
                 raise TaskError(
                     f"{name} {dist.version} is not pure Python ({posix}); install it for Lambda with "
                     f"`pip install --target DIR --no-deps --only-binary=:all: --platform manylinux2014_x86_64 --python-version {TARGET_PYTHON} {name}`"

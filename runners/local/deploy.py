@@ -19,7 +19,7 @@ from runners.pipelines.asl import render_state_machine, state_machine_placeholde
 from runners.pipelines import naming
 from runners.pipelines.jobs import job_definition
 from runners.pipelines.templates import resolve
-from runners.pipelines.triggers import catch_up_rules, trigger_rules
+from runners.pipelines.triggers import catch_up_rules, ended_rule, trigger_rules
 from runners.operate.target import deployment_tags
 from runners.local.triggers import create_trigger_queue, enable_eventbridge_notifications, put_trigger_rules
 from runners.service import KINDS, ensure_tables
@@ -62,6 +62,7 @@ class Deployment:
     triggers_queue_url: str
     job_names: dict[str, str]  # step id -> Glue job name
     trigger_rules: tuple[str, ...] = ()  # EventBridge rules that start this pipeline
+    notifications_queue_url: str = ""  # an SQS queue subscribed to the topic: the messages, readable locally
 
     def settings(self, base: Settings) -> Settings:
         return base.with_(
@@ -184,6 +185,10 @@ def deploy_pipeline(
         state_machine_arn = sfn.create_state_machine(name=name, definition=definition, roleArn=ROLE_ARN, tags=tags)["stateMachineArn"]
 
     rules = _trigger_rules(clients, settings, pipeline, state_machine_arn, prefix, platform, variables)
+    # Ended executions go to the trigger function (lineage, the run report), as the stack wires them.
+    put_trigger_rules(clients.client("events"), naming.state_machine(prefix, pipeline),
+                      [ended_rule(pipeline, state_machine_arn, topic_arn, platform.data_bucket, database)], platform.triggers_queue_arn)
+    inbox = notification_inbox(clients.client("sqs"), sns, topic_arn, f"{prefix}-{pipeline.name}-notifications")
     return Deployment(
         pipeline=pipeline.name,
         state_machine_arn=state_machine_arn,
@@ -199,7 +204,19 @@ def deploy_pipeline(
         triggers_queue_url=platform.triggers_queue_url,
         job_names=job_names,
         trigger_rules=tuple(rules),
+        notifications_queue_url=inbox,
     )
+
+
+def notification_inbox(sqs: Any, sns: Any, topic_arn: str, name: str) -> str:
+    """An SQS queue subscribed to the pipeline's topic (every message type), so the
+    messages e-mail would carry on AWS can be read locally (``runners.local.notifications``)."""
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    subscribed = {s["Endpoint"] for s in sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]}
+    if arn not in subscribed:
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
+    return str(url)
 
 
 def _trigger_rules(clients: AwsClients, settings: Settings, pipeline: Pipeline, state_machine_arn: str, prefix: str,

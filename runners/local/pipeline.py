@@ -133,6 +133,26 @@ class LocalPipeline:
             input=json.dumps({"runDate": run_date}),
         )["executionArn"]
 
+    def notifications(self, execution_arn: str | None = None, run_date: str | None = None, wait_for_report: float = 0.0) -> list[Any]:
+        """The messages the pipeline's topic got (``runners.local.notifications``), removed from its inbox."""
+        from runners.local.notifications import read_messages
+
+        assert self.deployment is not None
+        return read_messages(self.client("sqs"), self.deployment.notifications_queue_url, execution_arn=execution_arn,
+                             run_date=run_date, wait_for_report=wait_for_report)
+
+    def print_notifications(self, execution_arn: str, out: Any, wait_for_report: float = 30.0) -> list[Any]:
+        """Print what the subscribers got about this execution: the alert of a failure,
+        and the report when the execution's status is in the pipeline's ``notify.on``
+        (waiting up to ``wait_for_report`` seconds for the trigger function to send it)."""
+        from runners.local.notifications import print_notifications
+
+        assert self.deployment is not None and isinstance(self.pipeline, Pipeline)
+        status = self.client("stepfunctions").describe_execution(executionArn=execution_arn)["status"]
+        wait = wait_for_report if status in self.pipeline.notify.on else 0.0
+        return print_notifications(self.client("sqs"), self.deployment.notifications_queue_url, out, execution_arn=execution_arn,
+                                   wait_for_report=wait)
+
     def input_key(self, dataset: str, run_date: str, filename: str | None = None) -> str:
         return f"raw/{dataset}/run_date={run_date}/{filename or dataset + '.csv'}"
 

@@ -11,6 +11,7 @@ as Lambda does.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any, Callable, Iterable
 
 from runners import config
@@ -52,13 +53,19 @@ def deploy_trigger_function(client: Callable[[str], Any], settings: Settings, qu
     lambda_client = client("lambda")
     function_arn = lambda_client.create_function(
         FunctionName=function_name, Runtime="python3.11", Role=role_arn, Handler=HANDLER, Timeout=FUNCTION_TIMEOUT_SECONDS,
-        Code={"ZipFile": function_code()}, Environment={"Variables": {config.ENV_LOG_LEVEL: settings.log_level}},
+        Code={"ZipFile": function_code()}, Environment={"Variables": {config.ENV_LOG_LEVEL: settings.log_level, **lineage_environment()}},
     )["FunctionArn"]
     queue_arn = client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     lambda_client.create_event_source_mapping(
         EventSourceArn=queue_arn, FunctionName=function_name, BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"],
     )
     return str(function_arn)
+
+
+def lineage_environment() -> dict[str, str]:
+    """This process's OpenLineage settings, handed to the local function (on AWS the
+    runner stack's parameters set them)."""
+    return {k: v for k, v in os.environ.items() if k.startswith(("ETL_OPENLINEAGE_", "OPENLINEAGE_", "OPENLINEAGE__"))}
 
 
 def rule_name(rule_prefix: str, spec: RuleSpec) -> str:

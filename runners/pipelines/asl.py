@@ -119,6 +119,8 @@ class _Renderer:
             parameters["MinimumObjects"] = item.min_objects
         if item.done_marker:
             parameters.update([asl_field("DoneMarker", item.done_marker)])
+        if item.schema is not None:
+            parameters["Schema"] = self._schema(item)
         return {
             "Type": "Task",
             "Comment": f"Released when {_readable(item.pattern)} has landed in S3 (before, during or after this state starts).",
@@ -129,6 +131,23 @@ class _Renderer:
             "Retry": [{"ErrorEquals": ["States.Timeout"], "IntervalSeconds": 5, "MaxAttempts": 2, "BackoffRate": 2.0}],
             "ResultPath": f"$.{lower_camel_case(item.id)}",
         }
+
+    def _schema(self, item: Any) -> dict[str, Any]:
+        """What the wait checks the released files against (runners.schema_drift):
+        the table as configured (the catalog's columns win once it exists)."""
+        table = self.pipeline.tables[item.schema.table]
+        schema: dict[str, Any] = {
+            "Database": "${AthenaDatabase}",
+            "Table": table.name,
+            "Format": table.format,
+            "Columns": [[name, kind] for name, kind in table.columns],
+            "OnNewColumns": item.schema.on_new_columns,
+        }
+        if table.format == "csv":
+            schema["Delimiter"] = table.delimiter or ","
+        if item.schema.evolve:
+            schema["Evolve"] = list(item.schema.evolve)
+        return schema
 
     def _task_state(self, step: Step) -> dict[str, Any]:
         if step.glue is not None:

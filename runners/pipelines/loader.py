@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
 
-from .model import (AthenaQuery, CatchUp, Gate, GlueJob, Input, Notify, Pipeline, Refresh, Retry, Schedule, Step, Table, Trigger,
+from .model import (AthenaQuery, CatchUp, Gate, GlueJob, Input, InputSchema, Notify, Pipeline, Refresh, Retry, Schedule, Step, Table, Trigger,
                     camel_case, lower_camel_case, title_case)
 from .source import FieldPath, PipelineFileError, SourceFile, read_source
 from .templates import RUN_VARIABLES, unknown_variables, variables
@@ -116,8 +116,12 @@ class _Builder:
         for field in ("pattern", "done_marker"):
             if field in value:
                 self._check_template(("inputs", key, field), value[field])
+        schema = None
+        if "schema" in value:
+            spec = value["schema"]
+            schema = InputSchema(spec["table"], spec.get("on_new_columns", "fail"), tuple(spec.get("evolve", ())))
         return Input(key, value["pattern"], value.get("bucket", "${data_bucket}"), value.get("min_objects", 1),
-                     value.get("done_marker"), value.get("timeout_hours", 36))
+                     value.get("done_marker"), value.get("timeout_hours", 36), schema)
 
     def _table(self, key: str, value: dict[str, Any]) -> Table:
         self._check_template(("tables", key, "location"), value["location"], run_time_allowed=False)
@@ -277,6 +281,9 @@ class _Builder:
                 self.problem(("inputs", input_id), "no step waits for this input (add it to a step's 'after')")
 
     def _check_references(self, pipeline: Pipeline) -> None:
+        for item in pipeline.inputs.values():
+            if item.schema is not None:
+                self._check_input_schema(pipeline, item)
         jobs: dict[str, str] = {}
         for step in pipeline.steps.values():
             for index, refresh in enumerate(step.refresh):
@@ -290,6 +297,29 @@ class _Builder:
                 jobs[step.glue.job_name] = step.id
             elif step.reads or step.writes:
                 self.problem(("steps", step.id, "reads" if step.reads else "writes"), "reads/writes apply to Glue steps (an Athena step's access follows its tables)")
+
+
+    def _check_input_schema(self, pipeline: Pipeline, item: Input) -> None:
+        assert item.schema is not None
+        path: FieldPath = ("inputs", item.id, "schema")
+        table = pipeline.tables.get(item.schema.table)
+        if table is None:
+            self.problem(path + ("table",), f"{item.schema.table!r} is not in this pipeline's tables")
+            return
+        if table.format not in SCHEMA_FORMATS:
+            self.problem(path + ("table",), f"{table.name!r} is {table.format}; input schemas are checked for {', '.join(SCHEMA_FORMATS)} tables")
+        elif table.format == "csv" and not table.header:
+            self.problem(path + ("table",), f"{table.name!r} is csv without header: true; the check compares the files' header line with its columns")
+        for index, name in enumerate(item.schema.evolve):
+            if name not in pipeline.tables:
+                self.problem(path + ("evolve", index), f"{name!r} is not in this pipeline's tables")
+            elif name == table.name:
+                self.problem(path + ("evolve", index), f"{name!r} is the input's own table (it always evolves)")
+        if item.schema.evolve and item.schema.on_new_columns != "evolve":
+            self.problem(path + ("evolve",), "applies with on_new_columns: evolve")
+
+
+SCHEMA_FORMATS = ("csv", "json", "parquet")
 
 
 def _statement(text: str) -> str:

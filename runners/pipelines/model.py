@@ -19,6 +19,18 @@ class Retry:
 
 
 @dataclass(frozen=True)
+class InputSchema:
+    """The columns an input's files must have: those of ``table`` (one of the
+    pipeline's tables, as the catalog has it). New columns evolve ``table``
+    and the ``evolve`` tables downstream, or fail the wait (``on_new_columns``);
+    removed, renamed, reordered (CSV) or retyped columns always fail it."""
+
+    table: str
+    on_new_columns: str = "fail"  # or "evolve"
+    evolve: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Input:
     """Data to wait for: becomes a wait-for-data state."""
 
@@ -28,6 +40,7 @@ class Input:
     min_objects: int = 1
     done_marker: str | None = None
     timeout_hours: float = 36
+    schema: InputSchema | None = None
 
     @property
     def title(self) -> str:

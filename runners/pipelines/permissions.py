@@ -18,7 +18,9 @@ what the project generates:
      finds in it, the tables' S3 locations, the results location;
    * wait runner and object_created, per input: list its bucket under the
      input's prefix;
-   * state machine (notify), scheduler and trigger: start or publish.
+   * state machine (notify), scheduler and trigger: start or publish;
+   * trigger function, when an execution ends: read it back, write its
+     lineage and the lineage table, look up Athena targets, publish the report.
 
 2. Resolve the shared templates and the pipeline's rendered stack with the
    names they are deployed with, collect each role's Allow/Deny statements
@@ -39,6 +41,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from . import naming
+from .arguments import WRITTEN_ARGUMENT_WORDS, written_argument  # noqa: F401 - re-exported
 from .cfn_resolve import Environment, ResolvedStack, ResolveError, load_template
 from .iam import Request, allowed, statements_of
 from .locations import S3Location, parse
@@ -63,8 +66,6 @@ SHARED_ROLES = {
     "object_created": ("runner-resources", "ObjectCreatedRole"),
     "pipeline trigger": ("runner-resources", "PipelineTriggerRole"),
 }
-# Words of an argument's name that say the job writes its S3 location; every other s3:// argument is read.
-WRITTEN_ARGUMENT_WORDS = frozenset({"out", "output", "outputs", "target", "dest", "destination", "sink", "write", "temp", "tmp", "tempdir"})
 EXAMPLE_OBJECT = "part-00000"
 
 
@@ -430,6 +431,18 @@ class _Needs:
                           f"list the input's {what} for step(s) {', '.join(steps)}", {"s3:prefix": prefix})
         activity = self.d.export("step-functions-resources", "WaitForDataActivityArn")
         self.need("wait runner", SHARED_ROLES["wait runner"], "states:GetActivityTask", activity, where, "take the wait task")
+        schema = self.p.inputs[input_id].schema
+        if schema is not None:
+            location = S3Location(bucket, self.filled(pattern))
+            example = self.arn("s3", f"{self.bucket(bucket)}/{location.literal_prefix}{EXAMPLE_OBJECT}")
+            catalog, database = self.arn("glue", "catalog"), self.arn("glue", f"database/{self.p.database}")
+            for principal in ("wait runner", "object_created"):
+                role = SHARED_ROLES[principal]
+                self.need(principal, role, "s3:GetObject", example, where, "read the released files' columns (schema check)")
+                for table in (schema.table, *schema.evolve):
+                    actions = ["glue:GetTable"] + (["glue:UpdateTable"] if schema.on_new_columns == "evolve" else [])
+                    for resource in (catalog, database, self.arn("glue", f"table/{self.p.database}/{table}")):
+                        self.need(principal, role, actions, resource, where, f"compare with (and evolve) table {table}")
 
     def _state_machine(self) -> None:
         machine = naming.state_machine_arn(self.prefix, self.p, partition=self.e.partition, region=self.e.region, account=self.e.account)
@@ -453,12 +466,36 @@ class _Needs:
                       "find the periods a scheduled run must catch up, or the date it already started")
         if self.p.trigger is not None or self.p.schedule is not None:
             self.need("pipeline trigger", SHARED_ROLES["pipeline trigger"], "states:StartExecution", machine, "trigger", "start the pipeline when triggered or scheduled")
+        self._execution_ended(machine)
 
-
-def written_argument(name: str) -> bool:
-    """``--output_path``, ``--targetPrefix``, ``--TempDir`` are written; ``--input_path``, ``--route_table`` read."""
-    words = re.split(r"[-_.]+|(?<=[a-z0-9])(?=[A-Z])", name.strip("-"))
-    return bool({w.lower() for w in words} & WRITTEN_ARGUMENT_WORDS)
+    def _execution_ended(self, machine: str) -> None:
+        """The trigger function, when an execution ends: read it back, record its
+        lineage (and the lineage table), look up Athena targets, publish the report."""
+        principal, role, where = "pipeline trigger", SHARED_ROLES["pipeline trigger"], "execution ended"
+        execution = machine.replace(":stateMachine:", ":execution:") + f":{RUN_DATE_EXAMPLE}"
+        for action in ("states:DescribeExecution", "states:GetExecutionHistory", "states:DescribeStateMachineForExecution"):
+            self.need(principal, role, action, execution, where, "read the ended execution back")
+        key = f"_lineage/pipeline={self.p.name}/run_date={RUN_DATE_EXAMPLE}/{RUN_DATE_EXAMPLE}.json"
+        self.need(principal, role, "s3:PutObject", self.arn("s3", f"{self.buckets['data']}/{key}"), where, "write the run's lineage")
+        catalog, database = self.arn("glue", "catalog"), self.arn("glue", f"database/{self.p.database}")
+        for resource in (catalog, database):
+            self.need(principal, role, ["glue:GetDatabase", "glue:CreateDatabase"], resource, where, "create the lineage table's database")
+        for resource in (catalog, database, self.arn("glue", f"table/{self.p.database}/etl_lineage")):
+            self.need(principal, role, ["glue:GetTable", "glue:CreateTable"], resource, where, "create the lineage table")
+        for table in self.p.tables:
+            self.need(principal, role, "glue:GetTable", self.arn("glue", f"table/{self.p.database}/{table}"), where,
+                      f"find where an Athena step wrote {table}")
+        for work_group in sorted({s.athena.work_group or "primary" for s in self.p.steps.values() if s.athena}):
+            self.need(principal, role, "athena:GetQueryResults", self.arn("athena", f"workgroup/{work_group}"), where, "read the rows an INSERT wrote")
+        if any(s.athena for s in self.p.steps.values()):
+            results = S3Location("${artifacts_bucket}", naming.results_prefix(self.p))
+            self.need(principal, role, "s3:GetObject", self.object_arn(results, "query.csv"), where, "read the rows an INSERT wrote")
+        stack = self.d.stacks[PIPELINE]
+        if "NotificationTopic" in stack.resources("AWS::SNS::Topic"):
+            self.need(principal, role, "sns:Publish", stack.ref("NotificationTopic"), where, "publish the run report")
+            if "NotificationKey" in stack.resources("AWS::KMS::Key"):
+                self.need(principal, role, ["kms:GenerateDataKey", "kms:Decrypt"], stack.attribute("NotificationKey", "Arn"), where,
+                          "publish to the encrypted topic")
 
 
 def inline_policy_problems(pipelines: Iterable[Pipeline], deployment: Deployment | None = None) -> list[str]:

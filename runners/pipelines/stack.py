@@ -8,8 +8,9 @@ exports and creates what is the pipeline's own:
   writes its ``writes`` and reads its script);
 * the state machine (definition from the artifact bucket, every placeholder
   of the rendered definition filled), its role and log group;
-* the schedule, the notification topic with its key and status rule, and the
-  trigger rules;
+* the schedule, the notification topic with its key, the trigger rules, and
+  the rule that hands every ended execution to the trigger function (lineage,
+  OpenLineage, the run report on ``notify.on``);
 * ``AWS::IAM::Policy`` resources on the shared runner roles granting exactly
   what this pipeline's steps need (its jobs, its tables, its inputs).
 
@@ -44,6 +45,11 @@ QUERY_ACTIONS = ["athena:StartQueryExecution", "athena:GetQueryExecution", "athe
 CATALOG_READ_ACTIONS = ["glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables", "glue:GetPartition",
                         "glue:GetPartitions", "glue:BatchGetPartition"]
 OBJECT_WRITE_ACTIONS = ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+# The trigger function reads an ended execution back (runners.execution_report).
+ENDED_EXECUTION_ACTIONS = ["states:DescribeExecution", "states:GetExecutionHistory", "states:DescribeStateMachineForExecution"]
+LINEAGE_PREFIX = "_lineage/"  # runners.lineage.LINEAGE_PREFIX
+LINEAGE_TABLE = "etl_lineage"  # runners.lineage.TABLE
+MESSAGE_TYPE, REPORT = "message_type", "report"  # runners.pipeline_notify
 
 _LOG_DELIVERY_SKIP = (
     "CloudWatch Logs encrypts every log group at rest with its own keys; a customer managed key would add a "
@@ -247,15 +253,13 @@ class _Renderer:
                 "PendingWindowInDays": 7,
                 "KeyPolicy": _document([
                     # Hands the key to IAM: principals of this account use it only as far as
-                    # their IAM policies allow (here: the state machine role). Listed instead of
+                    # their IAM policies allow (here: the trigger function's, which publishes
+                    # the report, and the state machine role if its definition publishes). Listed instead of
                     # kms:* so no account principal gets more than key administration and the
                     # two data-key calls SNS publishers make.
                     {"Sid": "AccountAdministersAndIamGrantsUse", "Effect": "Allow",
                      "Principal": {"AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
                      "Action": KEY_ADMIN_ACTIONS, "Resource": "*"},
-                    # EventBridge cannot publish to a topic encrypted with alias/aws/sns.
-                    {"Sid": "EventBridgePublishesToTopic", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-                     "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*"},
                 ]),
             },
         }
@@ -271,37 +275,58 @@ class _Renderer:
         for index, email in enumerate(p.notify.emails, start=1):
             self.resources[f"NotificationEmail{index}"] = {
                 "Type": "AWS::SNS::Subscription",
-                "Properties": {"TopicArn": ref("NotificationTopic"), "Protocol": "email", "Endpoint": email},
+                # One message per ended run: the report (alerts a hand-written definition publishes are for pagers and chat).
+                "Properties": {"TopicArn": ref("NotificationTopic"), "Protocol": "email", "Endpoint": email,
+                               "FilterPolicy": {MESSAGE_TYPE: [REPORT]}, "FilterPolicyScope": "MessageAttributes"},
             }
-        if p.notify.on:
-            # The status-change events go to the topic unchanged (the format chat
-            # integrations understand); a failure also publishes the definition's own message.
-            self.resources["ExecutionStatusRule"] = {
-                "Type": "AWS::Events::Rule",
-                "Properties": {
-                    "Name": naming.rule(self.prefix, p, "status"),
-                    "Description": f"Execution status changes of pipeline {p.name}: {', '.join(p.notify.on)}",
-                    "State": "ENABLED",
-                    "EventPattern": {
-                        "source": ["aws.states"],
-                        "detail-type": ["Step Functions Execution Status Change"],
-                        "detail": {"stateMachineArn": [ref("StateMachine")], "status": list(p.notify.on)},
-                    },
-                    "Targets": [{"Id": "notification-topic", "Arn": ref("NotificationTopic")}],
-                },
-            }
-            self.resources["NotificationTopicPolicy"] = {
-                "Type": "AWS::SNS::TopicPolicy",
-                "Properties": {
-                    "Topics": [ref("NotificationTopic")],
-                    "PolicyDocument": _document([{
-                        "Sid": "ExecutionStatusEvents", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-                        "Action": "sns:Publish", "Resource": ref("NotificationTopic"),
-                        "Condition": {"ArnEquals": {"aws:SourceArn": get_att("ExecutionStatusRule", "Arn")}},
-                    }]),
-                },
-            }
+        self._ended_rule()
         self.outputs["NotificationTopicArn"] = {"Value": ref("NotificationTopic")}
+
+    def _ended_rule(self) -> None:
+        """Every ended execution goes to the trigger function (through the triggers
+        queue), which records its lineage and publishes the run report on
+        ``notify.on``; its role gets exactly what that takes for this pipeline."""
+        from .triggers import ended_rule
+
+        p = self.pipeline
+        machine = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:" + naming.state_machine(self.prefix, p)
+        spec = ended_rule(p, machine, "${NotificationTopic}", "${DataBucket}", p.database)
+        variables = {"DataBucket": cfn.data_bucket(), "NotificationTopic": ref("NotificationTopic")}
+        self.resources["ExecutionEndedRule"] = {
+            "Type": "AWS::Events::Rule",
+            "Properties": {
+                "Name": naming.rule(self.prefix, p, spec.suffix),
+                "Description": spec.description[:512],
+                "State": "ENABLED",
+                "EventPattern": _subbed(spec.event_pattern, variables),
+                "Targets": [{
+                    "Id": "pipeline-triggers",
+                    "Arn": imported("runner-resources", "PipelineTriggersQueueArn"),
+                    "InputTransformer": {"InputPathsMap": dict(spec.input_paths_map), "InputTemplate": _subbed(spec.input_template, variables)},
+                }],
+            },
+        }
+        executions = arn("states", f"execution:{naming.state_machine(self.prefix, p)}:*")
+        database = p.database
+        catalog = [arn("glue", "catalog"), arn("glue", f"database/{database}")]
+        lineage_objects = arn("s3", f"${{Bucket}}/{LINEAGE_PREFIX}pipeline={p.name}/*", Bucket=cfn.data_bucket())
+        results = self._objects(S3Location("${artifacts_bucket}", naming.results_prefix(p)))
+        statements = [
+            _allow("ReadExecutions", ENDED_EXECUTION_ACTIONS, executions),
+            _allow("WriteLineage", "s3:PutObject", lineage_objects),
+            _allow("LineageTable", ["glue:GetDatabase", "glue:CreateDatabase", "glue:GetTable", "glue:CreateTable"],
+                   catalog + [arn("glue", f"table/{database}/{LINEAGE_TABLE}")]),
+            # An Athena step's target table: its location and partition keys, for the report and lineage.
+            _allow("OutputTables", "glue:GetTable", catalog + [arn("glue", f"table/{database}/*")]),
+            _allow("QueryRowCounts", "athena:GetQueryResults", arn("athena", f"workgroup/{DEFAULT_WORK_GROUP}")),
+            _allow("QueryResults", "s3:GetObject", results),
+            _allow("PublishReport", "sns:Publish", ref("NotificationTopic")),
+            _allow("EncryptedTopic", ["kms:Decrypt", "kms:GenerateDataKey"], get_att("NotificationKey", "Arn")),
+        ]
+        work_groups = sorted({s.athena.work_group for s in p.steps.values() if s.athena and s.athena.work_group} - {DEFAULT_WORK_GROUP})
+        if work_groups:
+            statements.append(_allow("QueryRowCountsOtherWorkGroups", "athena:GetQueryResults", [arn("athena", f"workgroup/{w}") for w in work_groups]))
+        self._runner_policy("ExecutionEndedPolicy", "pipeline-ended", ["PipelineTriggerRoleName"], statements)
 
     # -- state machine ----------------------------------------------------------------------
     def _substitutions(self) -> dict[str, Any]:
@@ -562,6 +587,20 @@ class _Renderer:
             statement = _allow(f"ListInputs{index}", "s3:ListBucket", _bucket_arn(bucket))
             statement["Condition"] = {"StringLike": {"s3:prefix": sorted(set(prefixes))}}
             statements.append(statement)
+        checked = [data for data in p.inputs.values() if data.schema is not None]
+        if checked:
+            # The schema check reads the released files' heads (or Parquet footers) and the
+            # tables' columns, and adds new columns to the tables it evolves.
+            objects = [_s3_arn(S3Location(d.bucket, ""), S3Location(d.bucket, cfn.literal_text(p, d.pattern, BUCKET_VARIABLES)).literal_prefix + "*")
+                       for d in checked]
+            statements.append(_allow("ReadInputHeads", "s3:GetObject", objects))
+            tables = sorted({d.schema.table for d in checked} | {t for d in checked for t in d.schema.evolve})  # type: ignore[union-attr]
+            catalog = [arn("glue", "catalog"), arn("glue", f"database/{p.database}")] + [arn("glue", f"table/{p.database}/{t}") for t in tables]
+            statements.append(_allow("InputTables", "glue:GetTable", catalog))
+            evolved = sorted({t for d in checked if d.schema.on_new_columns == "evolve" for t in (d.schema.table, *d.schema.evolve)})  # type: ignore[union-attr]
+            if evolved:
+                statements.append(_allow("EvolveTables", "glue:UpdateTable",
+                                          [arn("glue", "catalog"), arn("glue", f"database/{p.database}")] + [arn("glue", f"table/{p.database}/{t}") for t in evolved]))
         self._runner_policy("WaitRunnerPolicy", "wait-runner", ["WaitRunnerRoleName", "ObjectCreatedRoleName"], statements)
 
 

@@ -33,6 +33,10 @@ Payloads (JSON, the InputTemplate's output):
              "schedule": {"cron", "timezone", "catchUp": {"horizonDays", "maxConcurrent"}}}
 * catch-up: {"kind": "catch-up", "pipeline", "stateMachineArn", "time", "schedule": {...},
              "ended": {"executionArn", "status", "input"}}
+* ended:    {"kind": "ended", "pipeline", "topicArn", "notifyOn", "dataBucket", "database",
+             "executionArn", "status"} (``ended_rule``: every execution of the pipeline
+  that ends; the function records its lineage and publishes the run report
+  when ``notifyOn`` lists the status, see ``runners.run_ended``).
 """
 
 from __future__ import annotations
@@ -316,3 +320,37 @@ def _constant_object(value: dict[str, Any], what: str) -> str:
     text = json.dumps(value)
     _constant(text, what)  # the same refusal of '<' and '>'
     return text
+ENDED_SUFFIX = "status"
+ENDED_STATUSES = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+
+
+def ended_rule(pipeline: Pipeline, state_machine_arn: str, topic_arn: str, data_bucket: str, database: str) -> RuleSpec:
+    """The rule that hands each ended execution of ``pipeline`` (every end
+    status: lineage is recorded for all) to the trigger function, which records
+    its lineage and publishes the run report when ``notify.on`` lists the status.
+
+    Payload: {"kind": "ended", "pipeline", "topicArn", "notifyOn", "dataBucket",
+    "database", "executionArn", "status"} (see ``runners.run_ended``). Arguments
+    may be CloudFormation placeholders, kept as opaque strings."""
+    template = _template([
+        ("kind", '"ended"'),
+        ("pipeline", _constant(pipeline.name, "pipeline name")),
+        ("topicArn", _constant(topic_arn, "topic")),
+        ("notifyOn", json.dumps(list(pipeline.notify.on))),
+        ("dataBucket", _constant(data_bucket, "data bucket")),
+        ("database", _constant(database, "database")),
+        ("executionArn", "<executionArn>"),
+        ("status", "<status>"),
+    ])
+    return RuleSpec(
+        suffix=ENDED_SUFFIX,
+        event_pattern={
+            "source": ["aws.states"],
+            "detail-type": ["Step Functions Execution Status Change"],
+            "detail": {"stateMachineArn": [state_machine_arn], "status": list(ENDED_STATUSES)},
+        },
+        input_paths_map={"executionArn": "$.detail.executionArn", "status": "$.detail.status"},
+        input_template=template,
+        description=(f"Ended executions of pipeline {pipeline.name}: lineage recorded for every one, "
+                     f"the run report published on {', '.join(pipeline.notify.on) or 'none'}"),
+    )

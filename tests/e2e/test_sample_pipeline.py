@@ -5,6 +5,7 @@ import json
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -89,6 +90,49 @@ def test_reference_data_gives_the_independently_computed_answer(pipeline, tmp_pa
     assert len(got) > 12
     assert set(glue_run_counts(pipeline).values()) == {1}
     assert stored_monthly_aggregate(pipeline, tmp_path) == expected_by_month()
+    assert_lineage_matches_the_run(pipeline, execution)
+
+
+def lineage_rows(pipeline, name, parameters):
+    """One of the lineage table's questions (runners.lineage), asked through Athena."""
+    from runners import lineage
+
+    athena = pipeline.client("athena")
+    query = athena.start_query_execution(
+        QueryString=lineage.query(name, pipeline.deployment.athena_database), ExecutionParameters=parameters,
+        QueryExecutionContext={"Database": pipeline.deployment.athena_database},
+        ResultConfiguration={"OutputLocation": pipeline.deployment.results_location})["QueryExecutionId"]
+    for _ in range(300):
+        state = athena.get_query_execution(QueryExecutionId=query)["QueryExecution"]["Status"]["State"]
+        if state not in ("QUEUED", "RUNNING"):
+            break
+        time.sleep(0.1)
+    assert state == "SUCCEEDED", athena.get_query_execution(QueryExecutionId=query)
+    rows = athena.get_query_results(QueryExecutionId=query)["ResultSet"]["Rows"]
+    header = [c["VarCharValue"] for c in rows[0]["Data"]]
+    return [dict(zip(header, [c.get("VarCharValue") for c in row["Data"]])) for row in rows[1:]]
+
+
+def assert_lineage_matches_the_run(pipeline, execution):
+    """The trigger function records the run when it ends: the joined partition came from
+    the two uploaded files, and the sales file fed exactly the steps downstream of it."""
+    deployment = pipeline.deployment
+    bucket, s3 = deployment.data_bucket, pipeline.client("s3")
+    uploaded = {pipeline.input_key(d, RUN_DATE): s3.head_object(Bucket=bucket, Key=pipeline.input_key(d, RUN_DATE))["ETag"].strip('"')
+                for d in ("sales", "marketing")}
+    key = f"_lineage/pipeline=sales-marketing/run_date={RUN_DATE}/{execution.rsplit(':', 1)[1]}.json"
+    deadline = time.time() + 60
+    while time.time() < deadline and "Contents" not in s3.list_objects_v2(Bucket=bucket, Prefix=key):
+        time.sleep(0.5)
+    joined = f"s3://{bucket}/joined/sales_marketing/run_date={RUN_DATE}/"
+    behind = lineage_rows(pipeline, "files_behind_partition", [f"'{joined}'"])
+    assert {(r["source_key"], r["source_etag"]) for r in behind} == set(uploaded.items())
+    job_runs = {run["Id"] for job in deployment.job_names.values() for run in pipeline.client("glue").get_job_runs(JobName=job)["JobRuns"]}
+    assert {r["step"] for r in behind} == {"Join Marketing And Sales Data"} and {r["run_id"] for r in behind} <= job_runs
+    fed = lineage_rows(pipeline, "fed_by_file", [f"'{bucket}'", f"'{pipeline.input_key('sales', RUN_DATE)}'"])
+    assert {r["step"] for r in fed} == {"Process Sales Data", "Join Marketing And Sales Data", "Query Revenue And Visits By Month",
+                                        "Store Monthly Aggregate"}
+    assert f"s3://{bucket}/processed/sales/run_date={RUN_DATE}/" in {r["output_location"] for r in fed}
 
 
 @needs_reference
@@ -113,6 +157,12 @@ def test_a_failing_glue_script_fails_the_execution_with_the_scripts_error(pipeli
     cause = json.loads(result["cause"])
     assert cause["JobRunState"] == "FAILED" and cause["JobName"].endswith("ProcessSalesData")
     assert "Date" in cause["errorMessage"] or "Opportunity Stage" in cause["errorMessage"]
+    # The subscribers hear of it: the state machine's alert at once, then the function's report.
+    messages = pipeline.notifications(execution, wait_for_report=60)
+    assert {m.message_type for m in messages} == {"alert", "report"}
+    report = next(m for m in messages if m.message_type == "report")
+    assert report.subject == f"[etl-runner] sales-marketing {RUN_DATE} FAILED at Process Sales Data"
+    assert report.facts["error"] == "GlueJobFailedError" and report.facts["failedStates"] == ["Process Sales Data"]
 
 
 @needs_reference

@@ -184,7 +184,9 @@ def test_the_runner_roles_carry_the_pipelines_grants(deployment):
     assert "pipeline-sales-marketing-glue-runner" in policies["GlueRunner"]
     assert "pipeline-sales-marketing-athena-runner" in policies["AthenaRunner"]
     assert "pipeline-sales-marketing-wait-runner" in policies["WaitRunner"] and "pipeline-sales-marketing-wait-runner" in policies["ObjectCreated"]
-    assert "pipeline-sales-marketing-pipeline-trigger" in policies["PipelineTrigger"]  # its schedule goes through the trigger function
+    # Its schedule goes through the trigger function, and so do its ended executions (lineage, report).
+    assert sorted(p for p in policies["PipelineTrigger"] if p.startswith("pipeline-sales-marketing")) == [
+        "pipeline-sales-marketing-pipeline-ended", "pipeline-sales-marketing-pipeline-trigger"]
     document = iam.get_role_policy(RoleName=runner["AthenaRunnerRoleName"], PolicyName="pipeline-sales-marketing-athena-runner")["PolicyDocument"]
     document = document if isinstance(document, dict) else json.loads(document)
     writes = next(s for s in document["Statement"] if s["Sid"] == "WriteTables")
@@ -213,9 +215,11 @@ def test_policies_apply_buckets_notify_and_tls_only_buckets_stay_usable(deployme
     triggers_policy = json.loads(sqs.get_queue_attributes(QueueUrl=triggers_url, AttributeNames=["Policy"])["Attributes"]["Policy"])
     assert triggers_policy["Statement"][0]["Condition"]["ArnLike"]["aws:SourceArn"] == f"arn:aws:events:us-east-1:123456789012:rule/{deployment.prefix}-*"
 
-    topic = deployment.outputs(PIPELINE)["NotificationTopicArn"]
-    topic_policy = json.loads(boto3.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"])
-    assert topic_policy["Statement"][0]["Sid"] == "ExecutionStatusEvents"
+    # Ended executions reach the trigger function through the triggers queue (lineage, the run report).
+    (target,) = boto3.client("events").list_targets_by_rule(Rule=f"{deployment.prefix}-sales-marketing-status")["Targets"]
+    assert target["Arn"] == exports[f"{deployment.stack_name('runner-resources')}-PipelineTriggersQueueArn"]
+    template = json.loads(target["InputTransformer"]["InputTemplate"].replace("<executionArn>", '"x"').replace("<status>", '"FAILED"'))
+    assert template["kind"] == "ended" and template["topicArn"] == deployment.outputs(PIPELINE)["NotificationTopicArn"]
 
 
 def test_state_machine_from_s3_with_every_placeholder_filled(deployment):

@@ -60,6 +60,19 @@ def test_the_generated_stacks_allow_everything_both_example_pipelines_do(sales, 
     assert principals == {"Glue runner", "Glue job", "Athena runner", "wait runner", "object_created", "state machine", "scheduler", "pipeline trigger"}
 
 
+def test_the_trigger_function_is_checked_for_what_an_ended_execution_takes(sales):
+    """Lineage, the report and the reads behind them: a grant taken away is named."""
+    pipeline, template = sales
+    problems = check_permissions(pipeline, template=without(template, "ExecutionEndedPolicy", "ReadExecutions", "states:GetExecutionHistory"))
+    assert problems == [
+        "execution ended: the pipeline trigger role lacks states:GetExecutionHistory on "
+        "arn:aws:states:us-east-1:123456789012:execution:etl-runner-sales-marketing:2026-11-16 (read the ended execution back)"]
+    problems = check_permissions(pipeline, template=without(template, "ExecutionEndedPolicy", "PublishReport"))
+    assert len(problems) == 1 and "lacks sns:Publish" in problems[0] and "publish the run report" in problems[0]
+    problems = check_permissions(pipeline, template=without(template, "ExecutionEndedPolicy", "WriteLineage"))
+    assert len(problems) == 1 and "_lineage/pipeline=sales-marketing/run_date=2026-11-16/" in problems[0]
+
+
 def test_the_check_renders_the_stack_itself_when_none_is_given(sales):
     assert check_permissions(sales[0]) == []
 

@@ -56,7 +56,7 @@ def test_the_sample_stack_holds_its_jobs_state_machine_schedule_topic_and_runner
     assert {k for k, v in kinds.items() if v == "AWS::IAM::Role"} == {
         "ProcessSalesDataJobRole", "ProcessMarketingDataJobRole", "JoinMarketingAndSalesDataJobRole", "StateMachineRole", "ScheduleRole"}
     assert {k for k, v in kinds.items() if v == "AWS::IAM::Policy"} == {
-        "StateMachineLogDeliveryPolicy", "GlueRunnerPolicy", "AthenaRunnerPolicy", "WaitRunnerPolicy", "TriggerPolicy"}
+        "StateMachineLogDeliveryPolicy", "GlueRunnerPolicy", "AthenaRunnerPolicy", "WaitRunnerPolicy", "TriggerPolicy", "ExecutionEndedPolicy"}
     for single in ("AWS::StepFunctions::StateMachine", "AWS::Scheduler::Schedule", "AWS::SNS::Topic", "AWS::KMS::Key", "AWS::Events::Rule"):
         assert list(kinds.values()).count(single) == 1, single
     assert "AWS::SNS::Subscription" not in kinds.values()  # the sample names no e-mail
@@ -222,16 +222,25 @@ def test_schedule_and_notifications(sales, orders):
     assert statements(template, "ScheduleRole")["InvokeTrigger"]["Resource"] == imported("RunnerStackName", "PipelineTriggerFunctionArn")
     trigger = statements(template, "TriggerPolicy")
     assert trigger["StartPipeline"]["Resource"] == trigger["ListPipelineExecutions"]["Resource"] == {"Ref": "StateMachine"}
-    rule = template["Resources"]["ExecutionStatusRule"]["Properties"]
-    assert rule["EventPattern"]["detail"] == {"stateMachineArn": [{"Ref": "StateMachine"}], "status": ["FAILED", "TIMED_OUT", "ABORTED"]}
+    # Every ended execution goes to the trigger function (lineage for all; the report on notify.on).
+    rule = template["Resources"]["ExecutionEndedRule"]["Properties"]
+    assert rule["EventPattern"]["detail"]["status"] == ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
+    target = rule["Targets"][0]
+    assert target["Arn"] == {"Fn::ImportValue": {"Fn::Sub": "${RunnerStackName}-PipelineTriggersQueueArn"}}
+    assert set(target["InputTransformer"]["InputPathsMap"]) == {"executionArn", "status"}
+    assert '"notifyOn": ["FAILED", "TIMED_OUT", "ABORTED"]' in json.dumps(target["InputTransformer"]["InputTemplate"]).replace('\\"', '"')
     assert template["Resources"]["NotificationTopic"]["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": ["NotificationKey", "Arn"]}
     assert statements(template, "StateMachineRole")["PublishNotifications"]["Resource"] == {"Ref": "NotificationTopic"}
+    ended = statements(template, "ExecutionEndedPolicy")
+    assert ended["PublishReport"]["Resource"] == {"Ref": "NotificationTopic"}
+    assert set(ended["ReadExecutions"]["Action"]) == {"states:DescribeExecution", "states:GetExecutionHistory", "states:DescribeStateMachineForExecution"}
 
     _, template = orders
-    rule = template["Resources"]["ExecutionStatusRule"]["Properties"]
-    assert rule["EventPattern"]["detail"]["status"] == ["FAILED", "SUCCEEDED"]
+    rule = template["Resources"]["ExecutionEndedRule"]["Properties"]
+    assert '"notifyOn": ["FAILED", "SUCCEEDED"]' in json.dumps(rule["Targets"][0]["InputTransformer"]["InputTemplate"]).replace('\\"', '"')
     subscription = template["Resources"]["NotificationEmail1"]["Properties"]
     assert (subscription["Protocol"], subscription["Endpoint"]) == ("email", "data-team@example.com")
+    assert subscription["FilterPolicy"] == {"message_type": ["report"]}
 
 
 def test_long_names_stay_within_aws_limits_and_unique():
