@@ -185,8 +185,8 @@ def test_the_runner_roles_inline_policies_stay_within_iams_limit(sales):
     pipeline, _ = sales
     assert inline_policy_problems([pipeline]) == []
     copies = [dataclasses.replace(pipeline, name=f"copy-{i}") for i in range(5)]
-    (problem,) = inline_policy_problems(copies)
-    assert problem.startswith("the Athena runner role's inline policies would total ") and "over IAM's limit of 10,240" in problem
+    problems = inline_policy_problems(copies)
+    assert any(p.startswith("the Athena runner role's inline policies would total ") and "over IAM's limit of 10,240" in p for p in problems)
 
 
 @pytest.mark.parametrize(("name", "written"), [
