@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
-from runners.follow import TERMINAL, Follower, print_state_table, short_cause, state_statuses
+from runners.follow import TERMINAL, Follower, print_state_table, short_cause
 from runners.pipelines.states import parent_states, result_keys
 
 if TYPE_CHECKING:  # the emulator is imported only when the demo runs
@@ -144,10 +144,7 @@ def build_summary(pipeline: LocalPipeline, execution_arn: str, run_date: str, fo
         "orchestrationOverheadSeconds": round(max(wall - busy, 0.0), 2),
         "demoSeconds": round(time.time() - wall_start, 2),
         # Every state of the definition, reached or not, in reading order.
-        "states": {
-            name: {"status": status, "depth": depth, "seconds": _seconds(follower, name), "detail": detail}
-            for name, depth, status, detail in state_statuses(definition, follower, described["status"])
-        },
+        "states": _state_data(sfn, execution_arn, definition, follower),
         "jobRuns": runs,
         "error": described.get("error"),
         "cause": described.get("cause"),
@@ -174,9 +171,15 @@ def _existing(pipeline: LocalPipeline, outputs: dict[str, str | None]) -> dict[s
     return found
 
 
-def _seconds(follower: Follower, name: str) -> float | None:
-    timing = follower.states.get(name)
-    return round(timing.seconds, 2) if timing is not None and timing.seconds is not None else None
+def _state_data(sfn: Any, execution_arn: str, definition: dict[str, Any], follower: Follower) -> dict[str, Any]:
+    """Every state as data (status, seconds, error, cause, the Glue run or query
+    it ran), replayed from the history as `etl-runner history` does."""
+    from runners.observe.execution import from_history
+
+    described = sfn.describe_execution(executionArn=execution_arn)
+    view = from_history(described, definition, [follower.events[i] for i in sorted(follower.events)])
+    keep = ("status", "depth", "parent", "seconds", "entered", "exited", "attempts", "error", "cause", "run")
+    return {name: {k: v for k, v in run.to_json().items() if k in keep} for name, run in view.states.items()}
 
 
 def query_rows(pipeline: LocalPipeline, query_id: str | None, limit: int = 10) -> list[list[str]]:

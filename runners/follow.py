@@ -43,6 +43,7 @@ class Follower:
         self.sfn, self.arn, self.out, self.started = sfn, execution_arn, out, started
         self.result_keys = result_keys or {}  # state -> its ResultPath key (runners.pipelines.states.result_keys)
         self.seen = 0
+        self._at: float | None = None
         self.events: dict[int, dict[str, Any]] = {}
         self.states: dict[str, StateTiming] = {}
         self.current: dict[str, str] = {}
@@ -51,6 +52,7 @@ class Follower:
         events = self.sfn.get_execution_history(executionArn=self.arn, maxResults=1000)["events"]
         for event in events[self.seen :]:
             self._on(event)
+            self._at = None
         self.seen = len(events)
 
     def _stamp(self, event: dict[str, Any]) -> float:
@@ -69,6 +71,7 @@ class Follower:
 
     def _on(self, event: dict[str, Any]) -> None:
         self.events[event["id"]] = event
+        self._at = self._stamp(event)  # state lines are stamped when they happened, not when they were read
         kind = event["type"]
         if kind.endswith("StateEntered"):
             name = event["stateEnteredEventDetails"]["name"]
@@ -124,7 +127,8 @@ class Follower:
             self._print(f"■ {kind.replace('Execution', 'execution ').lower()}")
 
     def _print(self, text: str) -> None:
-        print(f"  {time.time() - self.started:6.1f}s  {text}", file=self.out, flush=True)
+        at = self._at if self._at is not None else time.time()
+        print(f"  {max(at - self.started, 0.0):6.1f}s  {text}", file=self.out, flush=True)
 
 
 def _describe_result(state: str, output: dict[str, Any], keys: dict[str, str]) -> str:

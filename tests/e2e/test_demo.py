@@ -37,3 +37,24 @@ def test_demo_with_a_broken_input_ends_failed_with_the_cause(tmp_path):
     assert summary["status"] == "FAILED" and summary["error"] == "GlueJobFailedError"
     assert "ProcessMarketingData" in summary["cause"]
     assert "error" in result.stdout
+
+
+def test_a_failed_demo_is_told_in_a_few_readable_lines(tmp_path):
+    """The failed state named with its error, the cancelled branch marked, no
+    emulator internals, and at most 15 lines from the failure to the summary;
+    the JSON summary's states are data."""
+    result, summary = run_demo(tmp_path, "--break", "sales")
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    failed = next(i for i, line in enumerate(lines) if "✗ Process Sales Data failed: GlueJobFailedError" in line)
+    summary_at = lines.index("Summary")
+    assert summary_at - failed <= 15, "\n".join(lines[failed:summary_at])
+    assert any("⊘ Process Marketing Data cancelled" in line for line in lines)
+    for internal in ("Exception=", "RetrierDecl", "FailureEventException", "Traceback", '"event":'):
+        assert internal not in result.stdout + result.stderr
+    states = summary["states"]
+    assert states["Process Sales Data"]["status"] == "failed" and states["Process Sales Data"]["error"] == "GlueJobFailedError"
+    assert states["Process Marketing Data"]["status"] == "cancelled"
+    assert states["Join Marketing And Sales Data"]["status"] == "not reached"
+    assert isinstance(states["Wait For Sales Data"]["seconds"], float)
+    assert not {"joined", "queryResult"} & set(summary["outputs"])  # nothing the failed run never wrote
