@@ -291,6 +291,8 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
                 summary["exported"] = export_outputs(pipeline, summary, Path(args.out))
             print_summary(summary, rows, out)
             print_state_table(definition, follower, summary["status"], out)
+            # What the pipeline's topic subscribers got (the report, for statuses in notify.on).
+            pipeline.print_notifications(execution, out, wait_for_report=15.0)
             if args.summary_json:
                 Path(args.summary_json).write_text(json.dumps(summary, indent=2, default=str))
             if args.keep_up:
