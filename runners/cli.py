@@ -191,21 +191,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING... (ETL_LOG_LEVEL)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run a long-lived worker", description="Poll an activity continuously, start, watch and report jobs until SIGTERM (drains) or a second signal (exits).")
+    serve = sub.add_parser("serve", help="run a long-lived worker", description="Poll an activity continuously, start, watch and report jobs until SIGTERM (drains) or a second signal (exits).", epilog="example: etl-runner serve glue --activity-arn arn:aws:states:...:activity:etl-runner-GlueRunnerActivity", formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_worker_options(serve, service=True)
     serve.set_defaults(func=cmd_serve)
 
-    once = sub.add_parser("run-once", help="one bounded cycle (what the scheduled Lambda runs)", description="Check all active tasks, take new tasks while a full long poll fits the budget, check again, exit.")
+    once = sub.add_parser("run-once", help="one bounded cycle (what the scheduled Lambda runs)", description="Check all active tasks, take new tasks while a full long poll fits the budget, check again, exit.", epilog="example: etl-runner run-once athena --budget 50", formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_worker_options(once, service=False)
     once.set_defaults(func=cmd_run_once)
 
-    demo = sub.add_parser("demo", help="run the whole sales, marketing and join pipeline locally", description="Start the embedded AWS, deploy the pipeline, start the workers, upload generated (or your) data and follow one execution to its end. Exit code 0 when it succeeds.")
+    demo = sub.add_parser("demo", help="run the whole sales, marketing and join pipeline locally", description="Start the embedded AWS, deploy the pipeline, start the workers, upload generated (or your) data and follow one execution to its end. Exit code 0 when it succeeds.", epilog="example: etl-runner demo --rows 200000 --out out   (or: make demo DEMO_ARGS='--rows 200000 --out out')", formatter_class=argparse.RawDescriptionHelpFormatter)
     from .demo import add_arguments as add_demo_arguments
 
     add_demo_arguments(demo)
     demo.set_defaults(func=cmd_demo)
 
-    sample = sub.add_parser("sample-data", help="generate the two input CSVs", description="Write sales.csv and marketing.csv with the schemas of the public sample, deterministic for a seed, at any size.")
+    sample = sub.add_parser("sample-data", help="generate the two input CSVs", description="Write sales.csv and marketing.csv with the schemas of the public sample, deterministic for a seed, at any size.", epilog="example: etl-runner sample-data --rows 50000 --out data/", formatter_class=argparse.RawDescriptionHelpFormatter)
     sample.add_argument("--rows", type=int, default=20000, help="sales rows (default 20000)")
     sample.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     sample.add_argument("--out", default=".", help="directory to write into (default: current)")
@@ -226,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     local = sub.add_parser("local", help="the embedded AWS for local runs and tests", description="Embedded AWS: moto server with Step Functions activities, Glue job runs and Athena queries that really run.")
     local_sub = local.add_subparsers(dest="local_command", required=True)
-    up = local_sub.add_parser("up", help="start the embedded AWS and print its endpoint", description="Start the embedded AWS on 127.0.0.1 and block until interrupted. It prints AWS_ENDPOINT_URL=... and one export line (endpoint, region, dummy credentials) for the AWS CLI, SDKs and the runners.")
+    up = local_sub.add_parser("up", help="start the embedded AWS and print its endpoint", description="Start the embedded AWS on 127.0.0.1 and block until interrupted. It prints AWS_ENDPOINT_URL=... and one export line (endpoint, region, dummy credentials) for the AWS CLI, SDKs and the runners.", epilog="example: etl-runner local up --with-pipeline", formatter_class=argparse.RawDescriptionHelpFormatter)
     up.add_argument("--port", type=int, default=4566, help="port to listen on (default 4566)")
     up.add_argument("--activity-poll-seconds", type=float, default=60.0, help="how long GetActivityTask waits for a task (AWS: 60)")
     up.add_argument("--with-pipeline", action="store_true", help="also deploy the sample pipeline and start its Glue, Athena and wait-for-data workers")

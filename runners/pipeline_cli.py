@@ -22,7 +22,7 @@ from .pipelines.states import parent_states, result_keys
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="pipeline_command", required=True)
-    validate = sub.add_parser("validate", help="check pipeline files", description="Load and check pipeline files: the published schema, references between steps, cycles, files, templates. Exit 1 if any is invalid.")
+    validate = sub.add_parser("validate", help="check pipeline files", description="Load and check pipeline files: the published schema, references between steps, cycles, files, templates, and the permissions their generated roles grant. Exit 1 if any is invalid. Example: etl-runner pipeline validate orders-daily")
     validate.add_argument("names", nargs="*", help="pipeline names or files (default: every file in pipelines/)")
     validate.set_defaults(func=cmd_validate)
 
@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     deploy.add_argument("name", help="pipeline name")
     deploy.set_defaults(func=cmd_deploy)
 
-    run = sub.add_parser("run", help="run a pipeline on the embedded AWS", description="Start the embedded AWS, deploy the pipeline, start the workers, upload the given inputs and follow one execution, printing every state. Exit 0 when it succeeds.")
+    run = sub.add_parser("run", help="run a pipeline on the embedded AWS", description="Start the embedded AWS, deploy the pipeline, start the workers, upload the given inputs and follow one execution, printing every state. Exit 0 when it succeeds. Example: etl-runner pipeline run orders-daily --run-date 2026-11-30 --input order_exports=pipelines/examples/orders/orders.csv")
     run.add_argument("name", help="pipeline name or file")
     run.add_argument("--run-date", required=True, help="the run date, YYYY-MM-DD")
     run.add_argument("--input", action="append", default=[], metavar="ID=PATH", help="upload this local file for the pipeline's input ID (repeatable)")
