@@ -29,21 +29,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable
 
+from .observe.execution import TASK_FAILURES, TERMINAL  # noqa: F401  (TERMINAL: run_ended imports it from here)
 from .pipelines.arguments import output_argument
 
 GLUE, ATHENA, WAIT, OTHER = "glue", "athena", "wait", "other"
-TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
-FAILURE_EVENTS = {
-    "ActivityFailed": "activityFailedEventDetails",
-    "ActivityTimedOut": "activityTimedOutEventDetails",
-    "ActivityScheduleFailed": "activityScheduleFailedEventDetails",
-    "TaskFailed": "taskFailedEventDetails",
-    "TaskTimedOut": "taskTimedOutEventDetails",
-    "TaskStartFailed": "taskStartFailedEventDetails",
-    "TaskSubmitFailed": "taskSubmitFailedEventDetails",
-    "LambdaFunctionFailed": "lambdaFunctionFailedEventDetails",
-    "LambdaFunctionTimedOut": "lambdaFunctionTimedOutEventDetails",
-}
+# One list of the events that end a task's attempt badly, kept by the history replay.
+FAILURE_EVENTS = TASK_FAILURES
 # Statements that only change the catalog: they read no data and write no result.
 _DDL = re.compile(r"^\s*(CREATE\s+(DATABASE|SCHEMA|EXTERNAL\s+TABLE|TABLE\s+IF\s+NOT\s+EXISTS|VIEW|OR\s+REPLACE\s+VIEW)|DROP|ALTER|MSCK|SHOW|DESCRIBE|DESC)\b", re.I)
 _NAME = r"((?:`[^`]+`|\"[^\"]+\"|[A-Za-z_][A-Za-z0-9_]*)(?:\s*\.\s*(?:`[^`]+`|\"[^\"]+\"|[A-Za-z_][A-Za-z0-9_]*))?)"

@@ -289,23 +289,8 @@ class _Renderer:
         from .triggers import ended_rule
 
         p = self.pipeline
-        machine = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:" + naming.state_machine(self.prefix, p)
-        spec = ended_rule(p, machine, "${NotificationTopic}", "${DataBucket}", p.database)
-        variables = {"DataBucket": cfn.data_bucket(), "NotificationTopic": ref("NotificationTopic")}
-        self.resources["ExecutionEndedRule"] = {
-            "Type": "AWS::Events::Rule",
-            "Properties": {
-                "Name": naming.rule(self.prefix, p, spec.suffix),
-                "Description": spec.description[:512],
-                "State": "ENABLED",
-                "EventPattern": _subbed(spec.event_pattern, variables),
-                "Targets": [{
-                    "Id": "pipeline-triggers",
-                    "Arn": imported("runner-resources", "PipelineTriggersQueueArn"),
-                    "InputTransformer": {"InputPathsMap": dict(spec.input_paths_map), "InputTemplate": _subbed(spec.input_template, variables)},
-                }],
-            },
-        }
+        spec = ended_rule(p, self._machine_arn(), "${NotificationTopic}", "${DataBucket}", p.database)
+        self._queue_rule("ExecutionEndedRule", spec, {"DataBucket": cfn.data_bucket(), "NotificationTopic": ref("NotificationTopic")})
         executions = arn("states", f"execution:{naming.state_machine(self.prefix, p)}:*")
         database = p.database
         catalog = [arn("glue", "catalog"), arn("glue", f"database/{database}")]
@@ -466,28 +451,31 @@ class _Renderer:
             specs += rules_of(p, machine, bucket, upstream)
         variables = {"DataBucket": cfn.data_bucket(), "ArtifactBucket": cfn.artifact_bucket()}
         for spec in specs:
-            logical = f"{camel_case(spec.suffix.replace('-', '_'))}Rule"
-            transformer: dict[str, Any] = {"InputTemplate": _subbed(spec.input_template, variables)}
-            if spec.input_paths_map:
-                transformer["InputPathsMap"] = _subbed(dict(spec.input_paths_map), variables)
-            self.resources[logical] = {
-                "Type": "AWS::Events::Rule",
-                "Properties": {
-                    "Name": naming.rule(self.prefix, p, spec.suffix),
-                    "Description": spec.description[:512],
-                    "State": "ENABLED",
-                    "EventPattern": _subbed(spec.event_pattern, variables),
-                    "Targets": [{
-                        "Id": "pipeline-triggers",
-                        "Arn": imported("runner-resources", "PipelineTriggersQueueArn"),
-                        "InputTransformer": transformer,
-                    }],
-                },
-            }
+            self._queue_rule(f"{camel_case(spec.suffix.replace('-', '_'))}Rule", spec, variables)
         statements = [_allow("StartPipeline", "states:StartExecution", ref("StateMachine"))]
         if p.schedule is not None:  # a scheduled run looks for the periods it must catch up, or the date it already started
             statements.append(_allow("ListPipelineExecutions", "states:ListExecutions", ref("StateMachine")))
         self._runner_policy("TriggerPolicy", "pipeline-trigger", ["PipelineTriggerRoleName"], statements)
+
+    def _queue_rule(self, logical: str, spec: Any, variables: dict[str, Any]) -> None:
+        """An EventBridge rule handing its events, transformed, to the shared pipeline-triggers queue."""
+        transformer: dict[str, Any] = {"InputTemplate": _subbed(spec.input_template, variables)}
+        if spec.input_paths_map:
+            transformer["InputPathsMap"] = _subbed(dict(spec.input_paths_map), variables)
+        self.resources[logical] = {
+            "Type": "AWS::Events::Rule",
+            "Properties": {
+                "Name": naming.rule(self.prefix, self.pipeline, spec.suffix),
+                "Description": spec.description[:512],
+                "State": "ENABLED",
+                "EventPattern": _subbed(spec.event_pattern, variables),
+                "Targets": [{
+                    "Id": "pipeline-triggers",
+                    "Arn": imported("runner-resources", "PipelineTriggersQueueArn"),
+                    "InputTransformer": transformer,
+                }],
+            },
+        }
 
     # -- the shared runners' grants --------------------------------------------------------------
     def _runner_policy(self, logical: str, runner: str, role_exports: list[str], statements: list[dict[str, Any]]) -> None:
