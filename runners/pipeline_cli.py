@@ -12,13 +12,16 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from .pipelines import PIPELINES_DIR, PipelineFileError, find_pipeline_file, load_pipeline, pipeline_files
-from .pipelines.asl import render_state_machine
-from .pipelines.model import Pipeline
 from .follow import TERMINAL, print_state_table
+from .pipelines import PIPELINES_DIR, find_pipeline_file, pipeline_files
+from .pipelines.asl import render_state_machine
 from .pipelines.states import parent_states, result_keys
+
+if TYPE_CHECKING:  # reading pipeline files needs the 'pipelines' extra (YAML, JSON Schema): imported when used
+    from .pipelines.model import Pipeline
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="pipeline_command", required=True)
@@ -47,10 +50,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(name: str) -> Pipeline:
+    from .pipelines import load_pipeline
+
     return load_pipeline(find_pipeline_file(name))
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    from .pipelines import PipelineFileError, load_pipeline
+
     files = [find_pipeline_file(n) for n in args.names] if args.names else pipeline_files(PIPELINES_DIR)
     failed = 0
     known = {}

@@ -24,11 +24,18 @@ SUFFIXES = (".yaml", ".yml")
 _LAZY = {"load_pipeline": ".loader", "Pipeline": ".model", "PipelineFileError": ".source"}
 
 
+class PipelinesExtraMissing(ValueError):
+    """Reading pipeline files needs the 'pipelines' extra (YAML, JSON Schema)."""
+
+
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         from importlib import import_module
 
-        return getattr(import_module(_LAZY[name], __name__), name)
+        try:
+            return getattr(import_module(_LAZY[name], __name__), name)
+        except ModuleNotFoundError as exc:
+            raise PipelinesExtraMissing(f"reading pipeline files needs {exc.name!r}: pip install 'etl-runner[pipelines]'") from None
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -39,8 +46,8 @@ def pipeline_files(folder: Path = PIPELINES_DIR) -> list[Path]:
 def find_pipeline_file(name_or_path: str, folder: Path = PIPELINES_DIR) -> Path:
     """A path to a file, or the name of a pipeline in ``folder`` (by its
     ``pipeline:`` name or its file name)."""
-    from .loader import load_pipeline
-    from .source import PipelineFileError
+    load_pipeline = __getattr__("load_pipeline")
+    PipelineFileError = __getattr__("PipelineFileError")  # noqa: N806
 
     candidate = Path(name_or_path)
     if candidate.suffix in SUFFIXES and candidate.is_file():
