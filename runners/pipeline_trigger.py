@@ -44,15 +44,11 @@ from .operate.history import History
 from .operate.periods import Periods, ScheduleError, parse_cron
 from .pipelines.model import CatchUp, Schedule
 from .pipelines.triggers import execution_name, is_run_date, run_date_from_key
+from .pipelines.triggers import KIND_ARRIVAL, KIND_CATCH_UP, KIND_ENDED, KIND_SCHEDULE, KIND_UPSTREAM
 from .retry import RetryPolicy, error_code, is_transient
 
 log = structlog.get_logger(__name__)
 
-KIND_ARRIVAL = "arrival"
-KIND_UPSTREAM = "upstream"
-KIND_SCHEDULE = "schedule"
-KIND_CATCH_UP = "catch-up"
-KIND_ENDED = "ended"
 ALREADY_STARTED = "ExecutionAlreadyExists"
 
 
@@ -151,11 +147,7 @@ def _upstream(payload: dict[str, Any]) -> StartRequest:
 
 def _pipeline_named(body: Any) -> str | None:
     """The pipeline a message names, if any (for the log of a dropped one)."""
-    try:
-        payload = json.loads(body)
-    except (json.JSONDecodeError, TypeError):
-        return None
-    name = payload.get("pipeline") if isinstance(payload, dict) else None
+    name = (_json_object(body) or {}).get("pipeline")
     return name if isinstance(name, str) else None
 
 
@@ -262,12 +254,17 @@ def on_schedule(payload: dict[str, Any], sfn: Any, retry: RetryPolicy) -> dict[s
     return {"current": str(plan.current), "missed": [str(d) for d in plan.missed], "started": [str(d) for d in plan.to_start]}
 
 
-def _kind_of(body: Any) -> str | None:
+def _json_object(body: Any) -> dict[str, Any] | None:
+    """The message body as a JSON object, or None."""
     try:
         payload = json.loads(body)
     except (json.JSONDecodeError, TypeError):
         return None
-    kind = payload.get("kind") if isinstance(payload, dict) else None
+    return payload if isinstance(payload, dict) else None
+
+
+def _kind_of(body: Any) -> str | None:
+    kind = (_json_object(body) or {}).get("kind")
     return kind if isinstance(kind, str) else None
 
 
@@ -286,11 +283,8 @@ def _on_ended(body: str, clients: Any) -> None:
 
 
 def _schedule_kind(body: Any) -> dict[str, Any] | None:
-    try:
-        payload = json.loads(body)
-    except (json.JSONDecodeError, TypeError):
-        return None
-    return payload if isinstance(payload, dict) and payload.get("kind") in (KIND_SCHEDULE, KIND_CATCH_UP) else None
+    payload = _json_object(body)
+    return payload if payload is not None and payload.get("kind") in (KIND_SCHEDULE, KIND_CATCH_UP) else None
 
 
 def on_trigger_messages(event: dict[str, Any], sfn: Any, retry: RetryPolicy, clients: Any = None) -> dict[str, list[dict[str, str]]]:

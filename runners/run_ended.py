@@ -33,7 +33,6 @@ from .pipeline_notify import compose
 
 log = structlog.get_logger(__name__)
 
-KIND_ENDED = "ended"
 
 
 class EndedPayloadError(ValueError):

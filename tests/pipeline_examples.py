@@ -102,3 +102,11 @@ def daily_orders(root: Path) -> Pipeline:
     return load_pipeline(write_project(root))
 
 
+
+
+def with_stack(pipeline: Pipeline) -> tuple[Pipeline, dict]:
+    """The pipeline and its stack as the build renders it (every standard placeholder, real trigger rules)."""
+    from runners.pipelines.stack import render_pipeline_stack, standard_placeholders
+    from runners.pipelines.triggers import trigger_rules
+
+    return pipeline, render_pipeline_stack(pipeline, standard_placeholders(pipeline), trigger_rules=trigger_rules)

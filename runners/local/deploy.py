@@ -239,7 +239,7 @@ def _other_pipeline(clients: AwsClients, settings: Settings, pipeline: Pipeline,
     sfn = clients.client("stepfunctions")
     name = state_machine_name(prefix, gated)
     if gated == pipeline.name or any(m["name"] == name for m in sfn.list_state_machines()["stateMachines"]):
-        return _state_machine_arn(sfn, name)
+        return _state_machine_arn(clients, name)
     from runners.pipelines import find_pipeline_file
 
     folder = pipeline.source.parent if pipeline.source else None
@@ -249,20 +249,14 @@ def _other_pipeline(clients: AwsClients, settings: Settings, pipeline: Pipeline,
     return deploy_pipeline(clients, settings, other, prefix=prefix, platform=platform).state_machine_arn
 
 
-def _state_machine_arn(sfn: Any, name: str) -> str:
+def _state_machine_arn(clients: AwsClients, name: str) -> str:
     """The ARN a state machine has (or will have once its pipeline is deployed)."""
+    sfn = clients.client("stepfunctions")
     for machine in sfn.list_state_machines()["stateMachines"]:
         if machine["name"] == name:
             return machine["stateMachineArn"]
-    account = boto3_account(sfn)
+    account = clients.client("sts").get_caller_identity()["Account"]
     return f"arn:aws:states:{sfn.meta.region_name}:{account}:stateMachine:{name}"
-
-
-def boto3_account(client: Any) -> str:
-    """The account the client's credentials belong to (the embedded AWS's default)."""
-    import boto3
-
-    return boto3.client("sts", region_name=client.meta.region_name, endpoint_url=client.meta.endpoint_url).get_caller_identity()["Account"]
 
 
 def _create_bucket(s3: Any, bucket: str) -> None:

@@ -51,6 +51,9 @@ from .model import Pipeline
 from .templates import TEMPLATE, resolve
 
 RUN_DATE = "${run_date}"
+# The payload kinds the pipeline-triggers queue carries (one place for the
+# rules that write them and the function that reads them).
+KIND_ARRIVAL, KIND_UPSTREAM, KIND_SCHEDULE, KIND_CATCH_UP, KIND_ENDED = "arrival", "upstream", "schedule", "catch-up", "ended"
 ARRIVAL_SUFFIX = "trigger-on-arrival"
 UPSTREAM_SUFFIX = "trigger-after-pipeline"
 CATCH_UP_SUFFIX = "catch-up"
@@ -194,7 +197,7 @@ def trigger_rules(
             defaults["data_bucket"] = bucket
         key_template = _resolved_key(pipeline, trigger.on_arrival_key, {**defaults, **(variables or {})})
         template = _template([
-            ("kind", '"arrival"'),
+            ("kind", f'"{KIND_ARRIVAL}"'),
             ("pipeline", _constant(pipeline.name, "pipeline name")),
             ("stateMachineArn", _constant(state_machine_arn, "state machine")),
             ("keyTemplate", _constant(key_template, "trigger key")),
@@ -223,7 +226,7 @@ def trigger_rules(
         ("output", "<output>"),
     ])
     template = _template([
-        ("kind", '"upstream"'),
+        ("kind", f'"{KIND_UPSTREAM}"'),
         ("pipeline", _constant(pipeline.name, "pipeline name")),
         ("stateMachineArn", _constant(state_machine_arn, "state machine")),
         ("upstream", upstream_fields),
@@ -279,7 +282,7 @@ def schedule_target_input(pipeline: Pipeline, state_machine_arn: str) -> str:
     """The ``Input`` of the schedule's target, the trigger function (Scheduler
     replaces ``<aws.scheduler.scheduled-time>``)."""
     return json.dumps({
-        "kind": "schedule",
+        "kind": KIND_SCHEDULE,
         "pipeline": pipeline.name,
         "stateMachineArn": state_machine_arn,
         "scheduledTime": SCHEDULED_TIME,
@@ -295,7 +298,7 @@ def catch_up_rules(pipeline: Pipeline, state_machine_arn: str) -> list[RuleSpec]
     if pipeline.schedule is None or pipeline.schedule.catch_up is None:
         return []
     template = _template([
-        ("kind", '"catch-up"'),
+        ("kind", f'"{KIND_CATCH_UP}"'),
         ("pipeline", _constant(pipeline.name, "pipeline name")),
         ("stateMachineArn", _constant(state_machine_arn, "state machine")),
         ("time", "<time>"),
@@ -333,7 +336,7 @@ def ended_rule(pipeline: Pipeline, state_machine_arn: str, topic_arn: str, data_
     "database", "executionArn", "status"} (see ``runners.run_ended``). Arguments
     may be CloudFormation placeholders, kept as opaque strings."""
     template = _template([
-        ("kind", '"ended"'),
+        ("kind", f'"{KIND_ENDED}"'),
         ("pipeline", _constant(pipeline.name, "pipeline name")),
         ("topicArn", _constant(topic_arn, "topic")),
         ("notifyOn", json.dumps(list(pipeline.notify.on))),

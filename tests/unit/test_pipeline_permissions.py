@@ -11,7 +11,7 @@ import dataclasses
 import pytest
 
 from runners.pipelines.triggers import trigger_rules
-from pipeline_examples import ROOT, daily_orders, sample, write_project
+from pipeline_examples import ROOT, daily_orders, sample, with_stack, write_project
 from runners.pipelines.cfn_resolve import Environment
 from runners.pipelines.loader import load_pipeline
 from runners.pipelines.permissions import Deployed, Deployment, check_permissions, inline_policy_problems, required, written_argument
@@ -22,14 +22,12 @@ DATA = "etl-runner-data"
 
 @pytest.fixture(scope="module")
 def sales():
-    pipeline = sample()
-    return pipeline, render_pipeline_stack(pipeline, standard_placeholders(pipeline))
+    return with_stack(sample())
 
 
 @pytest.fixture(scope="module")
 def orders(tmp_path_factory):
-    pipeline = daily_orders(tmp_path_factory.mktemp("orders"))
-    return pipeline, render_pipeline_stack(pipeline, standard_placeholders(pipeline), trigger_rules=trigger_rules)
+    return with_stack(daily_orders(tmp_path_factory.mktemp("orders")))
 
 
 def statement(template: dict, logical: str, sid: str) -> dict:

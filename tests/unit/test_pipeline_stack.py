@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from runners.pipelines.triggers import trigger_rules
-from pipeline_examples import daily_orders, sample
+from pipeline_examples import daily_orders, sample, with_stack
 from runners.pipelines import naming
 from runners.pipelines.stack import render_pipeline_stack, stack_json, stack_yaml, standard_placeholders
 
@@ -39,14 +39,12 @@ def statements(template: dict, logical: str, policy: int = 0) -> dict[str, dict]
 
 @pytest.fixture(scope="module")
 def sales():
-    pipeline = sample()
-    return pipeline, render_pipeline_stack(pipeline, standard_placeholders(pipeline))
+    return with_stack(sample())
 
 
 @pytest.fixture(scope="module")
 def orders(tmp_path_factory):
-    pipeline = daily_orders(tmp_path_factory.mktemp("orders"))
-    return pipeline, render_pipeline_stack(pipeline, standard_placeholders(pipeline), trigger_rules=trigger_rules)
+    return with_stack(daily_orders(tmp_path_factory.mktemp("orders")))
 
 
 def test_the_sample_stack_holds_its_jobs_state_machine_schedule_topic_and_runner_grants(sales):
