@@ -8,7 +8,7 @@ from . import log as logging_setup
 from .aws import AwsClients
 from .config import Settings
 from .pipeline_trigger import on_trigger_messages
-from .service import build_lifecycle, on_objects_created
+from .service import build_lifecycle, on_job_event_messages, on_objects_created
 from .worker import Worker
 
 # Leave time to record and report after the last poll before Lambda's deadline.
@@ -49,6 +49,18 @@ def object_created(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logging_setup.configure(settings.log_level, "json")
     report = on_objects_created(event, settings)
     return {"waits": report.records, "released": report.reported}
+
+
+def job_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Glue and Athena state change events (SQS, from the job events rules):
+    report each ended run's task at once; answer the messages SQS should
+    deliver again (the event source mapping reports batch item failures)."""
+    settings = Settings.from_env()
+    logging_setup.configure(settings.log_level, "json")
+    budget = None
+    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
+        budget = context.get_remaining_time_in_millis() / 1000.0 - SAFETY_SECONDS
+    return on_job_event_messages(event, settings, budget_seconds=budget)
 
 
 def pipeline_trigger(event: dict[str, Any], context: Any) -> dict[str, Any]:
