@@ -710,7 +710,7 @@ class TaskLifecycle:
         try:
             step(record, report, *args)
         except Conflict:
-            pass
+            self._refresh_held(record.task_id)  # a held copy that is behind would be refused again and again
         except Exception as exc:  # noqa: BLE001
             report.errors += 1
             log.warning(

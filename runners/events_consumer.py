@@ -5,8 +5,8 @@ event to ``runners.job_events.handle_event``. What happens to the message
 then:
 
     REPORTED, DONE        deleted
-    NOT_FOUND, young      kept here and tried again (0.1, 0.2, 0.4 ... s, and
-                          at once when this worker starts a run) for
+    NOT_FOUND, young      kept here and tried again (0.25, 1 and 3.25 s after,
+                          and at once when this worker starts a run) for
                           EARLY_EVENT_SECONDS, then deleted
     NOT_FOUND, old        deleted: not the runner's run (or reported long ago)
     RETRY                 left in the queue, visible again after a few seconds
@@ -40,7 +40,8 @@ log = structlog.get_logger("runners.events_consumer")
 LONG_POLL_SECONDS = 20  # SQS's longest
 BATCH = 10  # SQS's largest
 RETRY_VISIBILITY_SECONDS = 5
-FIRST_RETRY_SECONDS = 0.1
+FIRST_RETRY_SECONDS = 0.25
+RETRY_BACKOFF = 3.0  # an event of another job's run costs at most 4 index lookups
 
 
 @dataclass(frozen=True)
@@ -134,14 +135,14 @@ class EventConsumer:
             self._early.pop(message["MessageId"], None)
             self._delete(message)
         elif handled is Handled.NOT_FOUND:
-            young = now - first_seen < EARLY_EVENT_SECONDS and event.age_seconds(time.time()) < EARLY_EVENT_SECONDS + 2
             early = self._early.get(message["MessageId"])
-            if young:
+            wait = FIRST_RETRY_SECONDS if early is None else early.wait * RETRY_BACKOFF
+            young = event.age_seconds(time.time()) < EARLY_EVENT_SECONDS + 2  # (event times are to the second)
+            if young and now + wait - first_seen <= EARLY_EVENT_SECONDS:
                 if early is None:
-                    self._early[message["MessageId"]] = _Early(message, event, first_seen, now + FIRST_RETRY_SECONDS)
+                    self._early[message["MessageId"]] = _Early(message, event, first_seen, now + wait, wait)
                 else:
-                    early.wait *= 2
-                    early.next_try = now + early.wait
+                    early.wait, early.next_try = wait, now + wait
                 return
             self._early.pop(message["MessageId"], None)
             self.stats.let_go += 1

@@ -94,10 +94,10 @@ def on_job_event_messages(event: dict, settings: Settings, clients: AwsClients |
             failures.append(record["messageId"])
         elif handled is Handled.NOT_FOUND and job_event.age_seconds(time.time()) < EARLY_EVENT_SECONDS:
             early.append((record["messageId"], job_event))
-    pause = 0.1
+    pause = 0.25
     while early and time.monotonic() - started + pause < limit:
         time.sleep(pause)
-        pause *= 2
+        pause *= 3
         still = []
         for message_id, job_event in early:
             handled = handle_event(lifecycles[job_event.kind], job_event)

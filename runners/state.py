@@ -52,6 +52,7 @@ PHASES = (RECEIVED, STARTING, RUNNING, REPORTING)
 # Items of the table that are not tasks.
 WORKER = "WORKER"  # a worker's "I am alive" item
 SWEEP_TURN_KEY = "sweep#turn"  # whose turn the next sweep is
+SWEEP_TURN_SLACK = 0.1  # of an interval: see TaskStore.take_sweep_turn
 WORKER_KEY_PREFIX = "worker#"
 # The one partition of the sweep index: every task and worker item is in it
 # (a few hundred small items; one Query pages through them all).
@@ -220,12 +221,15 @@ class TaskStore:
 
     def take_sweep_turn(self, now: float, interval: float) -> bool:
         """True if the sweep is due and this caller now has it: the next one is
-        due ``interval`` from now, whoever asks."""
+        due ``interval`` from now, whoever asks. A caller a tenth of an
+        interval early still gets it (a worker's timer and its clock reading
+        differ by the time a sweep takes; without the slack one worker alone
+        would sweep every other interval)."""
         m = self.model
         turn = m(SWEEP_TURN_KEY)
         try:
             turn.update(actions=[m.next_sweep_at.set(now + interval), m.phase.set("SWEEP")],
-                        condition=m.next_sweep_at.does_not_exist() | (m.next_sweep_at <= now))
+                        condition=m.next_sweep_at.does_not_exist() | (m.next_sweep_at <= now + SWEEP_TURN_SLACK * interval))
         except UpdateError as exc:
             if _conditional(exc):
                 return False
