@@ -393,12 +393,16 @@ class CostRow:
 
 
 def measure_costs(aws: Any, run_seconds: float, concurrent: int, idle: bool = False) -> tuple[list[CostRow], dict[str, Counter[str]], float]:
-    """Events and today, 1 and 4 workers, all at once (each its own job,
-    table, queue and workers); with ``idle``, also one idle worker of each."""
-    configs = [(mode, workers) for mode in ("events", "today") for workers in (1, 4)]
+    """Events and today, 1 and 4 workers, ``concurrent`` tasks each, all at
+    once (each its own job, table, queue and workers); with ``idle``, also
+    events with 3 × ``concurrent`` tasks (sweep calls are shared by the runs
+    going at the time), and one idle worker of each mode."""
+    configs = [(mode, workers, concurrent) for mode in ("events", "today") for workers in (1, 4)]
+    if idle:
+        configs.append(("events", 1, 3 * concurrent))
     deployments = []
-    for mode, workers in configs:
-        job = make_job(aws, concurrent)
+    for mode, workers, tasks in configs:
+        job = make_job(aws, tasks)
         deployments.append(Deployment("glue", mode, workers=workers, job=job).start(aws))
     idlers = {mode: Deployment("glue", mode, job=make_job(aws, 1)).start(aws) for mode in ("events", "today")} if idle else {}
     sfn = aws.client("stepfunctions")
@@ -406,13 +410,13 @@ def measure_costs(aws: Any, run_seconds: float, concurrent: int, idle: bool = Fa
     try:
         executions = {
             id(d): [sfn.start_execution(stateMachineArn=d.machine, input=json.dumps({"GlueJobName": d.job, "Arguments": {"--seconds": str(run_seconds)}}))["executionArn"]
-                    for _ in range(concurrent)]
-            for d in deployments
+                    for _ in range(tasks)]
+            for d, (_, _, tasks) in zip(deployments, configs)
         }
         rows = []
-        for deployment, (mode, workers) in zip(deployments, configs):
+        for deployment, (mode, workers, tasks) in zip(deployments, configs):
             wait_all(aws, executions[id(deployment)], timeout=run_seconds + 300)
-            rows.append(CostRow(mode, workers, run_seconds, concurrent, deployment.meter.take(), time.monotonic() - began))
+            rows.append(CostRow(mode, workers, run_seconds, tasks, deployment.meter.take(), time.monotonic() - began))
             deployment.stop()
         idle_seconds = time.monotonic() - began
         idle_calls = {mode: d.meter.take() for mode, d in idlers.items()}
@@ -456,7 +460,7 @@ def service_idle_cost(idle_units_per_second: dict[str, float]) -> list[list[Any]
          RUNNER_KINDS * idle_units_per_second["write"] * SECONDS_PER_MONTH * p["ddb_write_unit"]],
         ["Step Functions GetActivityTask", "not billed", 0.0],
     ]
-    return rows + [["**total**", "", sum(r[2] for r in rows)],
+    return rows + [["**total**", "(SQS's free tier, 1M requests a month, would cover the polls)", sum(r[2] for r in rows)],
                    ["public IPv4 address, if the task has one", f"${p['public_ipv4_hour']}/h × {HOURS_PER_MONTH} h (none in an IPv6-only subnet)",
                     p["public_ipv4_hour"] * HOURS_PER_MONTH]]
 
@@ -479,13 +483,19 @@ def lambda_idle_cost(period_minutes: float, memory_mb: int, billed_seconds: floa
     return scheduled_cost(1, period_minutes, memory_mb, billed_seconds) + esm
 
 
+SYNC_POLLS = [60.0 * m for m in range(1, 11)] + [600.0 + 300.0 * m for m in range(1, 200)]
+
+
 def sync_row(seconds: float) -> list[Any]:
     """Glue ``startJobRun.sync``: Step Functions polls GetJobRun once a minute
     for the first 10 minutes, every 5 minutes after (AWS re:Post answer by
-    AWS; the developer guide gives no interval)."""
-    polls = [60.0 * m for m in range(1, 11)] + [600.0 + 300.0 * m for m in range(1, 100)]
-    first = next(t for t in polls if t >= seconds)
-    return [f"{seconds:g} s", sum(1 for t in polls if t <= first), first - seconds, "no runner: $0", "same as an activity Task (1 per Task state)"]
+    AWS; the developer guide gives no interval). A run of about ``seconds``
+    ends somewhere in the poll gap it falls in: noticed at the next poll, on
+    average half a gap later."""
+    first = next(t for t in SYNC_POLLS if t >= seconds)
+    gap = 60.0 if seconds <= 600 else 300.0
+    worst, average = (first - seconds, first - seconds) if seconds < 60 else (gap, gap / 2)
+    return [f"{seconds:g} s", sum(1 for t in SYNC_POLLS if t <= first), worst, average, "no runner: $0", "same as an activity Task (1 per Task state)"]
 
 
 # -- report -------------------------------------------------------------------------------------
@@ -530,13 +540,14 @@ def main(argv: list[str] | None = None) -> None:
     cost_rows = []
     for row in short_rows + long_rows:
         cost_rows.append([
-            f"{row.seconds:g} s", row.mode, row.workers, row.status_per_task, row.per_task("ddb.read_units"), row.per_task("ddb.write_units"),
-            row.per_task("states.SendTaskHeartbeat"), row.per_task("dynamodb.Scan"), row.per_task("sqs.ReceiveMessage"),
+            f"{row.seconds:g} s", row.mode, row.workers, row.tasks, row.status_per_task, row.per_task("ddb.read_units"), row.per_task("ddb.write_units"),
+            row.per_task("stepfunctions.SendTaskHeartbeat"), row.per_task("dynamodb.Scan"), row.per_task("sqs.ReceiveMessage"),
         ])
     report.add(
-        f"Per task: Glue runs of 5 s and {long_seconds:g} s (real time), {concurrent} started together, default settings "
+        f"Per task: Glue runs of 5 s and {long_seconds:g} s (real time), started together, default settings "
         "(targets with events: status calls ≤ 0.2, DynamoDB read units ≤ 5)",
-        table(["run", "mode", "workers", "status calls", "DynamoDB read units", "DynamoDB write units", "heartbeats", "Scan calls", "SQS receives"], cost_rows),
+        table(["run", "mode", "workers", "tasks together", "status calls", "DynamoDB read units", "DynamoDB write units", "heartbeats", "Scan calls",
+               "SQS receives"], cost_rows),
     )
     idle_units = {mode: {"read": calls["ddb.read_units"] / idle_seconds, "write": calls["ddb.write_units"] / idle_seconds} for mode, calls in idle_calls.items()}
     report.add(
@@ -547,7 +558,7 @@ def main(argv: list[str] | None = None) -> None:
     report.add(
         "A `.sync` integration for the same Glue work (Step Functions polls GetJobRun once a minute for 10 minutes, "
         "then every 5 minutes: an AWS re:Post answer by AWS; the developer guide gives no interval)",
-        table(["run", "GetJobRun polls (by Step Functions, not billed)", "terminal -> next state, s", "idle cost", "state transitions"],
+        table(["run", "GetJobRun polls (by Step Functions, not billed)", "terminal -> next state, worst s", "average s", "idle cost", "state transitions"],
               [sync_row(5.0), sync_row(long_seconds), sync_row(1800.0)]),
     )
     service = service_idle_cost(idle_units.get("events", {"read": 0.0, "write": 0.0}))
@@ -600,7 +611,7 @@ def draw(latency: dict[tuple[str, str], list[float]], cost_rows: list[CostRow], 
     ax.set(xscale="log", title="job terminal -> SendTaskSuccess (Glue and Athena)", xlabel="seconds", ylabel="fraction of tasks", ylim=(0, 1.02))
     ax.legend(fontsize=7)
     ax = axes[0][1]
-    labels = [f"{r.seconds:g} s\n{r.mode}\n{r.workers}w" for r in cost_rows]
+    labels = [f"{r.seconds:g} s\n{r.mode}\n{r.workers}w {r.tasks}t" for r in cost_rows]
     ax.bar(range(len(cost_rows)), [max(r.status_per_task, 0.01) for r in cost_rows], color=["tab:green" if r.mode == "events" else "tab:red" for r in cost_rows])
     ax.axhline(0.2, color="grey", linestyle=":")
     ax.set_xticks(range(len(cost_rows)), labels, fontsize=6)

@@ -45,10 +45,10 @@ from .gate import GateChecker, GateStatus
 from .log import token_hash
 from .retry import error_code, is_transient
 from .state import RECEIVED, REPORTING, RUNNING, STARTING, Conflict, TaskRecord, TaskStore, task_id_for
+from .task_input import DependencyGate, load_task_input
 
 if TYPE_CHECKING:
     from .events_consumer import EventsQueue
-from .task_input import DependencyGate, load_task_input
 
 log = structlog.get_logger("runners.activity")
 

@@ -24,6 +24,6 @@ def test_events_bench_prints_its_tables_and_draws_its_chart(run_quick):
         for mode in ("events", "events, every end lost", "Lambda handler (warm)", "polling, no events queue", "today"):
             assert re.search(rf"\| {kind} \| {re.escape(mode)} \| \d+\.\d+ \|", stdout), (kind, mode)
         assert float(_row(stdout, kind, "events")[2]) < 1.5
-    assert float(_row(stdout, "5 s", "events", "1")[3]) == 0.0, "by events a short run costs no status call"
-    assert float(_row(stdout, "5 s", "today", "1")[3]) > 1.0
+    assert float(_row(stdout, "5 s", "events", "1")[4]) == 0.0, "by events a short run costs no status call"
+    assert float(_row(stdout, "5 s", "today", "1")[4]) > 1.0
     assert "| item | formula | $ / month |" in stdout and "| schedule | memory MB | $ / month |" in stdout

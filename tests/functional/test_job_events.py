@@ -223,3 +223,22 @@ def test_killed_between_receiving_an_event_and_reporting_loses_nothing(aws, even
     assert len(glue_runs(job)) == 1
     counts = event_counts(execution)
     assert counts["ActivityScheduled"] == 1 and counts["ActivitySucceeded"] == 1
+
+
+def test_one_scheduled_function_takes_the_tasks_of_every_runner_and_the_next_invocation_reports_them(aws, monkeypatch):
+    from runners import handlers
+
+    settings = {kind: settings_for(kind, make_activity()) for kind in ("glue", "athena")}
+    for kind, s in settings.items():
+        lifecycle_for(kind, s)  # the tables (the stack creates them on AWS)
+        monkeypatch.setenv(f"ETL_{kind.upper()}_ACTIVITY_ARN", s.activity_arn(kind))
+        monkeypatch.setenv(f"ETL_{kind.upper()}_TABLE", s.table_name(kind))
+    monkeypatch.setenv("ETL_RUN_ONCE_BUDGET_SECONDS", "73")  # polls for about 3 s (the embedded AWS's long polls last 1 s)
+    executions = {kind: start(single_task_machine(s.activity_arn(kind)), task_for(kind)) for kind, s in settings.items()}
+
+    first = handlers.all_runners({}, None)
+    assert {kind: result["received"] for kind, result in first.items()} == {"glue": 1, "athena": 1}
+    time.sleep(1.5)  # the runs end
+    handlers.all_runners({}, None)
+    for execution in executions.values():
+        assert wait_execution(execution, timeout=10)["status"] == "SUCCEEDED"
