@@ -311,6 +311,14 @@ def results(clients):
     return f"s3://{bucket}/results/"
 
 
+@pytest.fixture
+def group(embedded_aws, results):
+    """A work group of this test's own, so another test's queries never reach its queue."""
+    name = f"se-{uuid.uuid4().hex[:8]}"
+    embedded_aws.client("athena").create_work_group(Name=name, Configuration={"ResultConfiguration": {"OutputLocation": results}})
+    return name
+
+
 def query_events(clients, url: str, query_id: str, count: int) -> list[dict]:
     events = [e for e in received(clients, url, count, timeout=30) if e["detail"]["queryExecutionId"] == query_id]
     for event in events:
@@ -318,23 +326,22 @@ def query_events(clients, url: str, query_id: str, count: int) -> list[dict]:
     return sorted(events, key=lambda e: int(e["detail"]["sequenceNumber"]))
 
 
-def test_a_query_announces_queued_running_and_succeeded_in_sequence(clients, embedded_aws, results):
-    url = capture(clients, {"source": ["aws.athena"], "detail-type": ["Athena Query State Change"], "detail": {"workgroupName": ["primary"]}})
-    query_id = embedded_aws.client("athena").start_query_execution(
-        QueryString="SELECT 1 AS one", ResultConfiguration={"OutputLocation": results})["QueryExecutionId"]
+def test_a_query_announces_queued_running_and_succeeded_in_sequence(clients, embedded_aws, group):
+    url = capture(clients, {"source": ["aws.athena"], "detail-type": ["Athena Query State Change"], "detail": {"workgroupName": [group]}})
+    query_id = embedded_aws.client("athena").start_query_execution(QueryString="SELECT 1 AS one", WorkGroup=group)["QueryExecutionId"]
     queued, running, succeeded = query_events(clients, url, query_id, 3)
     assert queued["detail"] == {"versionId": "0", "currentState": "QUEUED", "statementType": "DML",
-                                "queryExecutionId": query_id, "workgroupName": "primary", "sequenceNumber": "1"}
+                                "queryExecutionId": query_id, "workgroupName": group, "sequenceNumber": "1"}
     assert set(running["detail"]) == set(succeeded["detail"]) == ATHENA_DETAIL
     assert (running["detail"]["previousState"], running["detail"]["currentState"], running["detail"]["sequenceNumber"]) == ("QUEUED", "RUNNING", "2")
     assert (succeeded["detail"]["previousState"], succeeded["detail"]["currentState"], succeeded["detail"]["sequenceNumber"]) == ("RUNNING", "SUCCEEDED", "3")
 
 
-def test_a_failed_query_event_carries_its_athena_error_and_ddl_is_named(clients, embedded_aws, results):
-    url = capture(clients, {"source": ["aws.athena"], "detail": {"currentState": ["FAILED", "SUCCEEDED"]}})
+def test_a_failed_query_event_carries_its_athena_error_and_ddl_is_named(clients, embedded_aws, group):
+    url = capture(clients, {"source": ["aws.athena"], "detail": {"currentState": ["FAILED", "SUCCEEDED"], "workgroupName": [group]}})
     athena = embedded_aws.client("athena")
-    failed = athena.start_query_execution(QueryString="SELECT nope FROM no_such_table", ResultConfiguration={"OutputLocation": results})["QueryExecutionId"]
-    ddl = athena.start_query_execution(QueryString=f"CREATE DATABASE IF NOT EXISTS se_{uuid.uuid4().hex[:6]}", ResultConfiguration={"OutputLocation": results})["QueryExecutionId"]
+    failed = athena.start_query_execution(QueryString="SELECT nope FROM no_such_table", WorkGroup=group)["QueryExecutionId"]
+    ddl = athena.start_query_execution(QueryString=f"CREATE DATABASE IF NOT EXISTS se_{uuid.uuid4().hex[:6]}", WorkGroup=group)["QueryExecutionId"]
     events = {e["detail"]["queryExecutionId"]: e["detail"] for e in received(clients, url, 2, timeout=30)}
     error = athena.get_query_execution(QueryExecutionId=failed)["QueryExecution"]["Status"]["AthenaError"]
     assert events[failed]["currentState"] == "FAILED"
@@ -343,10 +350,10 @@ def test_a_failed_query_event_carries_its_athena_error_and_ddl_is_named(clients,
     assert events[ddl]["statementType"] == "DDL" and "athenaError" not in events[ddl]
 
 
-def test_a_cancelled_query_ends_cancelled(clients, embedded_aws, results):
-    url = capture(clients, {"source": ["aws.athena"], "detail": {"currentState": ["CANCELLED"]}})
+def test_a_cancelled_query_ends_cancelled(clients, embedded_aws, group):
+    url = capture(clients, {"source": ["aws.athena"], "detail": {"currentState": ["CANCELLED"], "workgroupName": [group]}})
     athena = embedded_aws.client("athena")
-    query_id = athena.start_query_execution(QueryString="SELECT count(*) FROM range(100000000000)", ResultConfiguration={"OutputLocation": results})["QueryExecutionId"]
+    query_id = athena.start_query_execution(QueryString="SELECT count(*) FROM range(100000000000)", WorkGroup=group)["QueryExecutionId"]
     athena.stop_query_execution(QueryExecutionId=query_id)
     (event,) = received(clients, url, 1)
     assert event["detail"]["queryExecutionId"] == query_id and event["detail"]["previousState"] in ("QUEUED", "RUNNING")
@@ -361,15 +368,15 @@ def faults(embedded_aws):
     embedded_aws.service_event_faults.clear()
 
 
-def test_faults_drop_repeat_and_delay_only_the_events_they_match(clients, embedded_aws, results, faults):
-    url = capture(clients, {"source": ["aws.athena"], "detail": {"currentState": ["SUCCEEDED"]}})
+def test_faults_drop_repeat_and_delay_only_the_events_they_match(clients, embedded_aws, group, faults):
     athena = embedded_aws.client("athena")
+    url = capture(clients, {"source": ["aws.athena"], "detail": {"currentState": ["SUCCEEDED"], "workgroupName": [group]}})
 
     def run() -> str:
-        return athena.start_query_execution(QueryString="SELECT 1", ResultConfiguration={"OutputLocation": results})["QueryExecutionId"]
+        return athena.start_query_execution(QueryString="SELECT 1", WorkGroup=group)["QueryExecutionId"]
 
     def ended(event: dict) -> bool:
-        return event["detail"].get("currentState") == "SUCCEEDED"
+        return event["detail"].get("currentState") == "SUCCEEDED" and event["detail"].get("workgroupName") == group
 
     faults.drop(source="aws.athena", match=ended)
     lost = run()
