@@ -7,10 +7,12 @@ import threading
 from embedded_aws import compat, server_errors
 from embedded_aws.athena import engine as athena_engine
 from embedded_aws.athena import metadata as athena_metadata
+from embedded_aws.athena import state_events as athena_state_events
 from embedded_aws.cloudformation import resources as cfn_resources
 from embedded_aws.events import delivery as events_delivery
 from embedded_aws.glue import engine as glue_engine
 from embedded_aws.glue import logs as glue_logs
+from embedded_aws.glue import state_events as glue_state_events
 from embedded_aws.lambda_local import event_sources as lambda_event_sources
 from embedded_aws.lambda_local import functions as lambda_functions
 from embedded_aws.s3 import eventbridge as s3_eventbridge
@@ -62,4 +64,6 @@ def install() -> None:
         events_delivery.install()
         s3_eventbridge.install()
         sfn_status_events.install()
+        glue_state_events.install()
+        athena_state_events.install()
         _INSTALLED = True

@@ -27,6 +27,8 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from embedded_aws.athena import engine as athena_engine
 from embedded_aws import extensions
+from embedded_aws.events import faults as event_faults
+from embedded_aws.events.faults import ServiceEventFaults
 from embedded_aws.glue import engine as glue_engine
 from embedded_aws.stepfunctions import activities as sfn_activities
 from embedded_aws.stepfunctions import integrations as sfn_integrations
@@ -111,6 +113,12 @@ class EmbeddedAws:
         self._glue_minute_seconds = float(value)
         if self.running:
             glue_engine.engine().minute_seconds = self._glue_minute_seconds
+
+    @property
+    def service_event_faults(self) -> "ServiceEventFaults":
+        """Test-only: drop, repeat or delay the events S3, Step Functions, Glue
+        and Athena put on EventBridge (process-wide; see ``events.faults``)."""
+        return event_faults.FAULTS
 
     # --- lifecycle -------------------------------------------------------------
 
@@ -207,6 +215,7 @@ class EmbeddedAws:
 
     @staticmethod
     def _end_live_work() -> None:
+        event_faults.FAULTS.clear()
         sfn_activities.close_all_pollers()
         lambda_event_sources.stop_all()
         glue_engine.engine().shutdown()

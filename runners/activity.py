@@ -8,6 +8,15 @@ repeat after a crash at any instant: records are written before anything is
 started, phase changes are conditional, starts are idempotent (Athena
 ClientRequestToken; Glue run tagged with the task id and adopted on recovery)
 and the outcome is saved before it is sent.
+
+How a worker finds what needs attention: the records it *holds* (received
+or taken over; ``runners.state``) are in memory, and ``tend`` looks at them
+every check interval without reading the table. A run's end reaches it by
+its job state change event (``runners.job_events``, with an events queue),
+else by a status check of its held runs each check interval; the slow
+``runners.sweep`` catches what events missed and takes over what dead
+workers held. ``check_all`` reads the whole table instead: Lambda mode's
+cycle, where no worker outlives an invocation.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import structlog
 from botocore.exceptions import ClientError, ParamValidationError
@@ -37,6 +46,9 @@ from .log import token_hash
 from .retry import error_code, is_transient
 from .state import RECEIVED, REPORTING, RUNNING, STARTING, Conflict, TaskRecord, TaskStore, task_id_for
 from .task_input import DependencyGate, load_task_input
+
+if TYPE_CHECKING:
+    from .events_consumer import EventsQueue
 
 log = structlog.get_logger("runners.activity")
 
@@ -59,6 +71,9 @@ LATE_HEARTBEAT_FRACTION = 0.25
 LATE_HEARTBEAT_MIN_SECONDS = 1.0
 # Backoff between transient start failures of one task: 1, 2, 4 ... 30 s.
 START_BACKOFF_MAX_SECONDS = 30.0
+# Run ids this worker reported lately: a repeated event for one of them is
+# answered from memory.
+RECENTLY_REPORTED = 1024
 
 
 @dataclass
@@ -96,8 +111,12 @@ class TaskLifecycle:
         settings: Settings,
         clock: Callable[[], float] = time.time,
         gate_checker: GateChecker | None = None,
+        events: "EventsQueue | None" = None,
     ) -> None:
         self.adapter = adapter
+        #: The queue of this kind's job state change events, if any: then run
+        #: ends come by event (and sweeps), not by status checks each cycle.
+        self.events = events
         self.gate_checker = gate_checker
         self.store = store
         self.sfn = sfn
@@ -108,6 +127,9 @@ class TaskLifecycle:
         # of the same worker must not both start it, and a restarted worker
         # must wait for its dead predecessor's leases like anyone else.
         self.worker_id = f"{settings.worker_name}:{os.getpid()}"
+        # This lifecycle as the holder of records (several may share a process).
+        self.holder = f"{self.worker_id}:{uuid.uuid4().hex[:8]}"
+        self._recently_reported: dict[str, None] = {}  # run ids, oldest first
         self._last_beat: dict[str, float] = {}
         self._seen_over: dict[str, float] = {}  # another worker's run seen ended, since when
         self._beat_lock = threading.Lock()
@@ -152,7 +174,7 @@ class TaskLifecycle:
         try:
             failpoints.hit("before_record")
             try:
-                record = self._record_retry.call(self.store.create, token, raw_input, owner, lease_until)
+                record = self._record_retry.call(self.store.create, token, raw_input, owner, lease_until, self.holder)
             except Conflict:
                 # A retried put whose first attempt landed; the record is there.
                 record = self.store.get(task_id_for(token))
@@ -198,8 +220,10 @@ class TaskLifecycle:
 
     # -- checking ------------------------------------------------------------
     def check_all(self) -> CycleReport:
-        """One cycle over every record: start what is due, check what runs
-        (in batches), heartbeat what needs it, report what ended."""
+        """One cycle over every record of the table (a consistent scan):
+        start what is due, check what runs (in batches), heartbeat what needs
+        it, report what ended. Lambda mode's cycle; a serving worker ``tend``s
+        what it holds instead."""
         began = time.monotonic()
         report = CycleReport()
         if self.gate_checker is not None:
@@ -213,6 +237,25 @@ class TaskLifecycle:
         for record in records:
             self._safely(self._advance, record, report, statuses.get(record.run_id or ""))
         self._forget_gone({r.task_id for r in records})
+        report.seconds = time.monotonic() - began
+        return report
+
+    def tend(self) -> CycleReport:
+        """One pass over the records this worker holds, in memory (no table
+        read): start what is due, look at gates, retry failed reports, and,
+        without an events queue, check the held runs (in batches) and report
+        those that ended."""
+        began = time.monotonic()
+        report = CycleReport()
+        if self.gate_checker is not None:
+            self.gate_checker.new_cycle()
+        with self._beat_lock:
+            held = list(self._held.values())
+        report.records = len(held)
+        running = [] if self.events else [r for r in held if r.phase == RUNNING and r.run_id]
+        statuses = self._statuses(running, report)
+        for record in held:
+            self._safely(self._advance, record, report, statuses.get(record.run_id or ""), True)
         report.seconds = time.monotonic() - began
         return report
 
@@ -257,8 +300,15 @@ class TaskLifecycle:
         call is logged and counted, never fatal: the next check looks again."""
         if not running:
             return {}
+        return self.adapter_statuses([self._ref(r) for r in running], report)
+
+    def adapter_statuses(self, refs: list[RunRef], report: CycleReport) -> dict[str, RunStatus]:
+        """``adapter.statuses`` for these runs; a failed call is logged and
+        counted, never fatal (the next check looks again)."""
+        if not refs:
+            return {}
         try:
-            return self.adapter.statuses([self._ref(r) for r in running])
+            return self.adapter.statuses(refs)
         except Exception as exc:  # noqa: BLE001 - one bad call must not stop the cycle
             report.errors += 1
             log.warning("status_check_failed", kind=self.adapter.kind, error=str(exc), error_code=error_code(exc))
@@ -272,30 +322,43 @@ class TaskLifecycle:
             return max(0.0, min(w.due for w in self._prompt.values()) - self.clock())
 
     def _watch_promptly(self, record: TaskRecord) -> None:
+        if self.events:  # its event reports it; a prompt check would cost calls for nothing
+            self.on_run_started()
+            return
         now = self.clock()
         first = self.settings.check_interval_seconds * PROMPT_FIRST_CHECK_FRACTION
         with self._prompt_lock:
             self._prompt[record.task_id] = _PromptWatch(record, now, now + first)
         self.on_run_started()
 
-    def _advance(self, record: TaskRecord, report: CycleReport, status: RunStatus | None) -> None:
+    def _advance(self, record: TaskRecord, report: CycleReport, status: RunStatus | None, held: bool = False) -> None:
+        """Move one record on. ``held``: this worker holds it (``tend``), so
+        it reports an ended run at once; from a scan, the run's starter does."""
         report.states[record.phase] = report.states.get(record.phase, 0) + 1
         if record.phase in (RECEIVED, STARTING):
             if self._heartbeat_if_due(record, report):
                 self._start(record, report)
         elif record.phase == RUNNING:
             if status is not None and status.terminal:
-                if self._reports(record):
+                if held or self._reports(record):
                     self._finish(record, self._outcome_of(status), report)
             else:
                 self._heartbeat_if_due(record, report)
         elif record.phase == REPORTING:
             if record.lease_until < self.clock():
-                try:
-                    self.store.claim(record, REPORTING, self._claim_id(), self.settings.lease_seconds, self.clock())
-                except Conflict:
-                    return
-                self._report(record, report)
+                self.resume_report(record, report)
+
+    def resume_report(self, record: TaskRecord, report: CycleReport) -> bool:
+        """Send the saved outcome of a record whose reporter's lease expired
+        (it died between claiming the report and finishing it). False if
+        another claim holds it now."""
+        try:
+            self.store.claim(record, REPORTING, self._claim_id(), self.settings.lease_seconds, self.clock())
+        except Conflict:
+            self._refresh_held(record.task_id)
+            return False
+        self._report(record, report)
+        return True
 
     # -- starting ------------------------------------------------------------
     def _start(self, record: TaskRecord, report: CycleReport, owner: str | None = None) -> None:
@@ -313,6 +376,7 @@ class TaskLifecycle:
         try:
             self.store.claim(record, STARTING, owner, self.settings.lease_seconds, now, start_attempts=earlier_attempts + 1)
         except Conflict:
+            self._refresh_held(record.task_id)  # our copy is behind: someone else moved it on
             return
         failpoints.hit("after_claim")
         bound = log.bind(task=record.task_id[:12], kind=self.adapter.kind)
@@ -441,9 +505,16 @@ class TaskLifecycle:
         message = status.error_message or f"run ended in state {status.state}"
         return _failure(self.adapter.failure_error(message, **status.output))
 
-    def _finish(self, record: TaskRecord, outcome: dict[str, Any], report: CycleReport, owner: str | None = None) -> None:
+    def report_ended(self, record: TaskRecord, status: RunStatus, report: CycleReport) -> bool:
+        """Report a run that has ended, whoever saw it end (a status check, a
+        sweep, a job state change event): the conditional REPORTING claim
+        lets exactly one report it. False if another claim had it first."""
+        return self._finish(record, self._outcome_of(status), report)
+
+    def _finish(self, record: TaskRecord, outcome: dict[str, Any], report: CycleReport, owner: str | None = None) -> bool:
         """Save the outcome (claiming the report), then send it. ``owner`` is
-        the claim already held on the record (a start that failed), if any."""
+        the claim already held on the record (a start that failed), if any.
+        False if another claim had the report first."""
         with self._prompt_lock:
             self._prompt.pop(record.task_id, None)
         self._release(record.task_id)
@@ -453,9 +524,10 @@ class TaskLifecycle:
                 outcome=json.dumps(outcome, default=str),
             )
         except Conflict:
-            return  # another worker reports it
+            return False  # another worker reports it
         failpoints.hit("before_report")
         self._report(record, report)
+        return True
 
     def _report(self, record: TaskRecord, report: CycleReport) -> None:
         outcome = json.loads(record.outcome or "{}")
@@ -476,6 +548,11 @@ class TaskLifecycle:
             bound.warning("report_token_gone", error_code=error_code(exc))
         failpoints.hit("after_report")
         self.store.delete(record)
+        if record.run_id:
+            with self._beat_lock:
+                self._recently_reported[record.run_id] = None
+                while len(self._recently_reported) > RECENTLY_REPORTED:
+                    del self._recently_reported[next(iter(self._recently_reported))]
 
     # -- heartbeats and lost tokens ------------------------------------------
     def _heartbeat_if_due(self, record: TaskRecord, report: CycleReport) -> bool:
@@ -549,6 +626,10 @@ class TaskLifecycle:
     def _claim_id(self) -> str:
         return f"{self.worker_id}:{uuid.uuid4().hex[:12]}"
 
+    def load(self, record: TaskRecord) -> dict[str, Any]:
+        """The task's input, parsed as JSON (InvalidTaskInputError if it cannot be)."""
+        return self._load(record)
+
     def _load(self, record: TaskRecord) -> dict[str, Any]:
         if record.input_error:
             raise InvalidTaskInputError(record.input_error)
@@ -559,10 +640,41 @@ class TaskLifecycle:
         return RunRef(record.run_id or "", record.run_group, request)
 
     # -- held tokens ---------------------------------------------------------
+    def hold(self, record: TaskRecord) -> None:
+        """Look after this record from now on (a sweep took it over)."""
+        self._hold(record)
+
     def _hold(self, record: TaskRecord) -> None:
         with self._beat_lock:
             self._held[record.task_id] = record
             self._received_since_scan.add(record.task_id)
+
+    def held_run(self, run_id: str) -> TaskRecord | None:
+        """The held record of this run, if this worker holds it."""
+        with self._beat_lock:
+            return next((r for r in self._held.values() if r.run_id == run_id), None)
+
+    def held_record(self, task_id: str) -> TaskRecord | None:
+        with self._beat_lock:
+            return self._held.get(task_id)
+
+    def reported_lately(self, run_id: str) -> bool:
+        """True if this worker reported this run's task (a repeated event)."""
+        with self._beat_lock:
+            return run_id in self._recently_reported
+
+    def _refresh_held(self, task_id: str) -> None:
+        """A change to a held record was refused: our copy is behind. Read it
+        again; keep holding it only if it still exists and is still ours."""
+        with self._beat_lock:
+            if task_id not in self._held:
+                return
+        current = self.store.get(task_id)
+        with self._beat_lock:
+            if current is None or current.holder not in (None, self.holder):
+                self._held.pop(task_id, None)
+            elif task_id in self._held:
+                self._held[task_id] = current
 
     def _hold_only(self, records: list[TaskRecord]) -> None:
         """After a scan: hold exactly what is recorded, plus what was received
@@ -573,8 +685,12 @@ class TaskLifecycle:
             self._held = {**scanned, **fresh}
 
     def _release(self, task_id: str) -> None:
+        """Stop looking after a task (reported, lost, or someone else's now)."""
         with self._beat_lock:
             self._held.pop(task_id, None)
+            self._received_since_scan.discard(task_id)
+            for seen in (self._last_beat, self._seen_over, self._gate_blockers):
+                seen.pop(task_id, None)
 
     @property
     def held_count(self) -> int:
@@ -594,7 +710,7 @@ class TaskLifecycle:
         try:
             step(record, report, *args)
         except Conflict:
-            pass
+            self._refresh_held(record.task_id)  # a held copy that is behind would be refused again and again
         except Exception as exc:  # noqa: BLE001
             report.errors += 1
             log.warning(

@@ -188,3 +188,33 @@ def to_status(execution: dict[str, Any]) -> RunStatus:
         output["StateChangeReason"] = status["StateChangeReason"]
     terminal = state in TERMINAL_STATES
     return RunStatus(state, terminal, state == SUCCEEDED, output, status.get("StateChangeReason"))
+
+
+def status_from_event(detail: dict[str, Any], ended: datetime | None, submitted: datetime | None, request: AthenaRequest | None) -> RunStatus:
+    """A query's end as its "Athena Query State Change" event tells it,
+    without a GetQueryExecution: id, state, work group, statement type, and
+    the error of a FAILED query (``athenaError``). ``SubmissionDateTime`` is
+    when the runner recorded the start, ``CompletionDateTime`` the event's
+    time (to the second). ``OutputLocation`` is where the task asked for the
+    results (``<location><id>.csv`` for DML, ``.txt`` otherwise), so it is
+    absent when the task named none, and a work group that enforces its own
+    location overrides it; statistics (DataScannedInBytes, ...) and the
+    enforced location need a status call (``ETL_DESCRIBE_ON_EVENT``)."""
+    state = str(detail.get("currentState", "UNKNOWN"))
+    query_id = detail.get("queryExecutionId")
+    output: dict[str, Any] = {
+        "QueryExecutionId": query_id,
+        "State": state,
+        "SubmissionDateTime": iso(submitted),
+        "CompletionDateTime": iso(ended),
+        "StatementType": detail.get("statementType"),
+        "WorkGroup": detail.get("workgroupName"),
+    }
+    if request is not None and request.output_location:
+        suffix = ".csv" if detail.get("statementType") == "DML" else ".txt"
+        output["OutputLocation"] = f"{request.output_location.rstrip('/')}/{query_id}{suffix}"
+        output["Database"] = request.database
+    message = (detail.get("athenaError") or {}).get("errorMessage")
+    if message:
+        output["StateChangeReason"] = message
+    return RunStatus(state, state in TERMINAL_STATES, state == SUCCEEDED, output, message)

@@ -29,6 +29,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "log_level": getattr(args, "log_level", None),
         "pollers": getattr(args, "pollers", None),
         "check_interval_seconds": getattr(args, "check_interval", None),
+        "sweep_interval_seconds": getattr(args, "sweep_interval", None),
         "heartbeat_interval_seconds": getattr(args, "heartbeat_interval", None),
         "run_once_budget_seconds": getattr(args, "budget", None),
     }
@@ -37,6 +38,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides[f"{kind}_activity_arn"] = args.activity_arn
     if kind and getattr(args, "table", None):
         overrides[f"{kind}_table"] = args.table
+    if kind in ("glue", "athena") and getattr(args, "events_queue_url", None):
+        overrides[f"{kind}_events_queue_url"] = args.events_queue_url
     return Settings.from_env(**overrides)
 
 
@@ -166,7 +169,9 @@ def _add_worker_options(parser: argparse.ArgumentParser, *, service: bool) -> No
     parser.add_argument("--heartbeat-interval", type=float, help="seconds between heartbeats of a running task (ETL_HEARTBEAT_INTERVAL_SECONDS)")
     if service:
         parser.add_argument("--pollers", type=int, help="concurrent GetActivityTask long polls (ETL_POLLERS)")
-        parser.add_argument("--check-interval", type=float, help="seconds between status-check cycles (ETL_CHECK_INTERVAL_SECONDS)")
+        parser.add_argument("--check-interval", type=float, help="seconds between looks at the tasks this worker holds (ETL_CHECK_INTERVAL_SECONDS)")
+        parser.add_argument("--sweep-interval", type=float, help="seconds between sweeps that catch lost job events and take over dead workers' tasks (ETL_SWEEP_INTERVAL_SECONDS)")
+        parser.add_argument("--events-queue-url", help="SQS queue of this kind's Glue/Athena state change events (ETL_GLUE_EVENTS_QUEUE_URL / ETL_ATHENA_EVENTS_QUEUE_URL)")
     else:
         parser.add_argument("--budget", type=float, help="seconds this cycle may take; no long poll starts that could outlive it (ETL_RUN_ONCE_BUDGET_SECONDS)")
 

@@ -26,6 +26,10 @@ ENV_WAIT_TABLE = "ETL_WAIT_TABLE"
 ENV_ARRIVALS_TABLE = "ETL_ARRIVALS_TABLE"
 ENV_POLLERS = "ETL_POLLERS"
 ENV_CHECK_INTERVAL = "ETL_CHECK_INTERVAL_SECONDS"
+ENV_SWEEP_INTERVAL = "ETL_SWEEP_INTERVAL_SECONDS"
+ENV_GLUE_EVENTS_QUEUE_URL = "ETL_GLUE_EVENTS_QUEUE_URL"
+ENV_ATHENA_EVENTS_QUEUE_URL = "ETL_ATHENA_EVENTS_QUEUE_URL"
+ENV_DESCRIBE_ON_EVENT = "ETL_DESCRIBE_ON_EVENT"
 ENV_HEARTBEAT_INTERVAL = "ETL_HEARTBEAT_INTERVAL_SECONDS"
 ENV_STOP_ON_LOST_TOKEN = "ETL_STOP_ON_LOST_TOKEN"
 ENV_LEASE_SECONDS = "ETL_LEASE_SECONDS"
@@ -81,7 +85,23 @@ class Settings:
     wait_table: str = "EtlRunnerDataWaits"
     arrivals_table: str = "EtlRunnerObjectArrivals"
     pollers: int = 4
+    # How often a worker looks at the tasks it holds (in memory: starts that
+    # are due, gates, retries; and, without an events queue, run statuses).
     check_interval_seconds: float = 0.5
+    # How often the slow sweep runs (one worker per interval for the whole
+    # table): it catches run ends whose events were lost, and takes over the
+    # tasks of workers that are gone (a worker is gone 2 intervals after it
+    # last said it was alive).
+    sweep_interval_seconds: float = 60.0
+    # SQS queues EventBridge fills with Glue / Athena state change events:
+    # set, a run is reported as soon as its event arrives and status checks
+    # happen only in sweeps; unset, held runs are checked every check interval.
+    glue_events_queue_url: str | None = None
+    athena_events_queue_url: str | None = None
+    # Also describe a run that an event says SUCCEEDED (one batched status
+    # call) so its output carries the service's statistics; failures are
+    # always described.
+    describe_on_event: bool = False
     heartbeat_interval_seconds: float = 30.0
     stop_on_lost_token: bool = True
     lease_seconds: float = 60.0
@@ -126,6 +146,8 @@ class Settings:
             raise ValueError("pollers must be at least 1")
         if self.check_interval_seconds <= 0:
             raise ValueError("check interval must be positive")
+        if self.sweep_interval_seconds <= 0:
+            raise ValueError("sweep interval must be positive")
         if self.heartbeat_interval_seconds <= 0:
             raise ValueError("heartbeat interval must be positive")
         if self.call_budget_seconds <= 0:
@@ -152,6 +174,11 @@ class Settings:
     def table_name(self, kind: str) -> str:
         return {"glue": self.glue_table, "athena": self.athena_table, "wait": self.wait_table}[kind]
 
+    def events_queue_url(self, kind: str) -> str | None:
+        """The queue of this kind's job state change events (waits have none:
+        S3's object-created handler is theirs)."""
+        return {"glue": self.glue_events_queue_url, "athena": self.athena_events_queue_url}.get(kind)
+
 
 ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "glue_activity_arn": (ENV_GLUE_ACTIVITY_ARN, str),
@@ -163,6 +190,10 @@ ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "arrivals_table": (ENV_ARRIVALS_TABLE, str),
     "pollers": (ENV_POLLERS, int),
     "check_interval_seconds": (ENV_CHECK_INTERVAL, float),
+    "sweep_interval_seconds": (ENV_SWEEP_INTERVAL, float),
+    "glue_events_queue_url": (ENV_GLUE_EVENTS_QUEUE_URL, str),
+    "athena_events_queue_url": (ENV_ATHENA_EVENTS_QUEUE_URL, str),
+    "describe_on_event": (ENV_DESCRIBE_ON_EVENT, _env_bool),
     "heartbeat_interval_seconds": (ENV_HEARTBEAT_INTERVAL, float),
     "stop_on_lost_token": (ENV_STOP_ON_LOST_TOKEN, _env_bool),
     "lease_seconds": (ENV_LEASE_SECONDS, float),

@@ -1,7 +1,8 @@
 """Crash and stall injection for the kill-at-any-instant tests.
 
 ``ETL_FAILPOINT=after_start`` makes the process SIGKILL itself when it passes
-the named point, so a test can prove recovery from exactly that instant.
+the named point, so a test can prove recovery from exactly that instant
+(``event_received``: a job event taken from the queue, not yet handled).
 ``ETL_FAILPOINT=before_record:sleep=1.5`` stalls the thread there instead, so
 a test can act (send a signal) while the process sits at that instant. With
 the variable unset this is one dict lookup.
@@ -15,7 +16,7 @@ import time
 
 from .config import ENV_FAILPOINT
 
-POINTS = ("before_record", "after_record", "after_claim", "after_start", "before_report", "after_report")
+POINTS = ("before_record", "after_record", "after_claim", "after_start", "before_report", "after_report", "event_received")
 
 
 def hit(point: str) -> None:

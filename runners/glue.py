@@ -179,3 +179,25 @@ def to_status(run: dict[str, Any]) -> RunStatus:
             output[optional] = run[optional]
     terminal = state in TERMINAL_STATES
     return RunStatus(state, terminal, state == SUCCEEDED, output, run.get("ErrorMessage"))
+
+
+def status_from_event(detail: dict[str, Any], ended: datetime | None, started: datetime | None) -> RunStatus:
+    """A run's end as its "Glue Job State Change" event tells it, without a
+    GetJobRun: its name, id, state, and the message (the error of a FAILED
+    run). ``StartedOn`` is when the runner recorded the start; ``CompletedOn``
+    the event's time (to the second); statistics (DPUSeconds, ...) need a
+    status call (``ETL_DESCRIBE_ON_EVENT``)."""
+    state = str(detail.get("state", "UNKNOWN"))
+    output: dict[str, Any] = {
+        "JobName": detail.get("jobName"),
+        "JobRunId": detail.get("jobRunId"),
+        "JobRunState": state,
+        "StartedOn": iso(started),
+        "CompletedOn": iso(ended),
+    }
+    if started is not None and ended is not None:
+        output["ExecutionTime"] = max(0, int((ended - started).total_seconds()))
+    message = detail.get("message") if state != SUCCEEDED else None
+    if message:
+        output["ErrorMessage"] = message
+    return RunStatus(state, state in TERMINAL_STATES, state == SUCCEEDED, output, message)

@@ -3,14 +3,18 @@
 Signals are not handled here (only the entry point installs handlers); a
 worker is stopped by ``request_shutdown()`` (warm) or ``stop_now()`` (cold).
 Warm shutdown order: stop issuing long polls -> wait for polls already in
-flight and record what they return -> one last check cycle -> return. Cold:
-wait at most a moment for tasks already taken to be recorded, then the caller
-exits. Running jobs are not waited for: their records are durable and the next
-worker carries on.
+flight and record what they return -> one last pass over what it holds ->
+say it is gone (the next sweep hands its tasks to another worker) -> stop
+consuming events -> return. Cold: wait at most a moment for tasks already
+taken to be recorded, then the caller exits. Running jobs are not waited for:
+their records are durable and the next worker carries on.
 
 Threads of ``serve``, in order of priority when the worker is behind: the
-heartbeat keeper keeps held tokens alive, the checker checks and reports, the
-pollers take new work only while the worker keeps up.
+heartbeat keeper keeps held tokens alive, the checker tends what it holds
+(every check interval, in memory) and sweeps (every sweep interval), the
+events consumer reports runs as their events arrive, the pollers take new
+work only while the worker keeps up. No thread reads the task table on a
+timer except the sweep.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ import structlog
 
 from .activity import CycleReport, TaskLifecycle
 from .config import LONG_POLL_SECONDS
+from .events_consumer import EventConsumer
 from .retry import error_code
+from .sweep import SweepReport, sweep
 
 log = structlog.get_logger("runners.worker")
 
@@ -48,6 +54,7 @@ class WorkerStats:
     late_heartbeats: int = 0
     behind: bool = False
     times_behind: int = 0
+    sweeps: int = 0  # sweeps this worker ran (others took the other turns)
 
 
 @dataclass
@@ -67,7 +74,9 @@ class Worker:
         # Set by a poller that started a run (or by shutdown) so the checker
         # re-plans its sleep around the run's first prompt check.
         self._wake = threading.Event()
-        lifecycle.on_run_started = self._wake.set
+        lifecycle.on_run_started = self._run_started
+        self.events = EventConsumer(lifecycle, lifecycle.events) if lifecycle.events else None
+        self._events_stop = threading.Event()
         self.received = 0
         self._counts_lock = threading.Lock()  # guards received and stats (pollers, keeper, checker)
         self.stats = WorkerStats()
@@ -100,31 +109,68 @@ class Worker:
 
     # -- service mode --------------------------------------------------------
     def serve(self) -> None:
-        """Long polls on their own threads, heartbeats on another; checks on
-        this one: everything every ``check_interval`` (start to start),
-        just-started runs promptly."""
+        """Long polls on their own threads, heartbeats on another, job events
+        on another; on this one: what it holds every ``check_interval``
+        (start to start), just-started runs promptly (without an events
+        queue), and a sweep every sweep interval, the first at once (it takes
+        over what dead workers left)."""
+        sweep_interval = self.lifecycle.settings.sweep_interval_seconds
+        self._sweep(force=True)
         threads = [threading.Thread(target=self._poll_loop, name=f"poller-{i}", daemon=True) for i in range(self.pollers)]
         keeper = threading.Thread(target=self._keep_alive_loop, name="heartbeats", daemon=True)
-        for thread in [keeper, *threads]:
+        consumer = threading.Thread(target=self.events.run, args=(self._events_stop,), name="job-events", daemon=True) if self.events else None
+        for thread in [keeper, *([consumer] if consumer else []), *threads]:
             thread.start()
-        log.info("worker_started", kind=self.lifecycle.adapter.kind, pollers=self.pollers, check_interval=self.check_interval)
-        next_cycle = time.monotonic()
+        log.info("worker_started", kind=self.lifecycle.adapter.kind, pollers=self.pollers, check_interval=self.check_interval,
+                 sweep_interval=sweep_interval, events=bool(self.events))
+        next_cycle = next_sweep = time.monotonic()
+        next_sweep += sweep_interval
         while not self._stopping.is_set():
-            if time.monotonic() >= next_cycle:
-                self._judge(self._check())
+            now = time.monotonic()
+            if now >= next_cycle:
+                self._judge(self._tend())
                 # Fixed rate, no catch-up burst after a slow cycle.
                 next_cycle = max(next_cycle + self.check_interval, time.monotonic())
             else:
                 self._check_prompt()
-            self._sleep_until(next_cycle)
+            if now >= next_sweep:
+                self._sweep()
+                next_sweep = max(next_sweep + sweep_interval, time.monotonic())
+            self._sleep_until(min(next_cycle, next_sweep))
         log.info("worker_draining", in_flight_polls=sum(t.is_alive() for t in threads))
         for thread in threads:
             thread.join()
-        self._check()
+        self._tend()
+        self._say_gone()
+        self._events_stop.set()
+        if consumer is not None:
+            consumer.join(timeout=1.0)  # a receive still open is left: what it returns comes back
         # Heartbeats went on while the last long polls (up to 60 s) drained.
         self._keeper_done.set()
         keeper.join(timeout=5)
         log.info("worker_stopped", received=self.received)
+
+    def _run_started(self) -> None:
+        self._wake.set()
+        if self.events is not None:
+            self.events.poke()
+
+    def _sweep(self, force: bool = False) -> SweepReport | None:
+        try:
+            report = sweep(self.lifecycle, force=force)
+        except Exception as exc:  # noqa: BLE001 - e.g. DynamoDB briefly unreachable; the next interval sweeps
+            log.warning("sweep_failed", error=str(exc)[:300], error_code=error_code(exc))
+            return None
+        if report.swept:
+            with self._counts_lock:
+                self.stats.sweeps += 1
+        return report
+
+    def _say_gone(self) -> None:
+        try:
+            self.lifecycle.store.forget_worker(self.lifecycle.holder)
+        except Exception as exc:  # noqa: BLE001 - it then counts as gone when its liveness runs out
+            log.warning("worker_goodbye_failed", error=str(exc)[:300], error_code=error_code(exc))
 
     def _poll_loop(self) -> None:
         backoff = 0.0
@@ -203,6 +249,13 @@ class Worker:
             self.lifecycle.check_prompt()
         except Exception as exc:  # noqa: BLE001
             log.warning("prompt_check_failed", error=str(exc)[:300], error_code=error_code(exc))
+
+    def _tend(self) -> CycleReport | None:
+        try:
+            return self.lifecycle.tend()
+        except Exception as exc:  # noqa: BLE001
+            log.warning("check_cycle_failed", error=str(exc)[:300], error_code=error_code(exc))
+            return None
 
     def _check(self) -> CycleReport | None:
         try:

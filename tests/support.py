@@ -152,6 +152,8 @@ def settings_for(kind: str, activity_arn: str, **overrides: Any) -> Settings:
         f"{kind}_table": unique(f"{kind}-tasks"),
         "pollers": 2,
         "check_interval_seconds": 0.2,
+        # Sweeps every second: a dead worker's tasks are taken over within ~3 s.
+        "sweep_interval_seconds": 1.0,
         "heartbeat_interval_seconds": 1.0,
         "lease_seconds": 2.0,
         "start_retry_seconds": 0.5,
@@ -193,6 +195,9 @@ def worker_env(settings: Settings, kind: str, **extra: str) -> dict[str, str]:
             f"ETL_{kind.upper()}_TABLE": settings.table_name(kind),
             "ETL_POLLERS": str(settings.pollers),
             "ETL_CHECK_INTERVAL_SECONDS": str(settings.check_interval_seconds),
+            "ETL_SWEEP_INTERVAL_SECONDS": str(settings.sweep_interval_seconds),
+            "ETL_GLUE_EVENTS_QUEUE_URL": settings.glue_events_queue_url or "",
+            "ETL_ATHENA_EVENTS_QUEUE_URL": settings.athena_events_queue_url or "",
             "ETL_HEARTBEAT_INTERVAL_SECONDS": str(settings.heartbeat_interval_seconds),
             "ETL_LEASE_SECONDS": str(settings.lease_seconds),
             "ETL_START_RETRY_SECONDS": str(settings.start_retry_seconds),

@@ -23,11 +23,12 @@ Query books live on each moto Athena backend, so moto's reset drops them.
 from __future__ import annotations
 
 import datetime
+import logging
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from moto.athena.models import AthenaBackend
 from moto.athena.responses import AthenaResponse
@@ -79,6 +80,21 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(tz=datetime.timezone.utc)
 
 
+#: Called as listener(run, previous_state) when a query is submitted
+#: (previous None) and after each change of its state, under the engine lock:
+#: it must be quick (``athena.state_events`` only queues an EventBridge event).
+state_listeners: list[Callable[["QueryRun", str | None], None]] = []
+
+
+def _announce(run: "QueryRun", previous: str | None) -> None:
+    run.sequence += 1
+    for listener in list(state_listeners):
+        try:
+            listener(run, previous)
+        except Exception:  # a listener must never break the query
+            logging.getLogger(__name__).exception("Athena state listener %r failed", listener)
+
+
 def _statement_type(sql: str) -> str:
     if first_keyword(sql) in _UTILITY:
         return "UTILITY"
@@ -121,12 +137,21 @@ class QueryRun:
     data_scanned: int = 0
     session: SqlSession | None = None
     done: threading.Event = field(default_factory=threading.Event)
+    #: States it has been in so far (its state change events' sequenceNumber).
+    sequence: int = 0
+
+    def move_to(self, state: str) -> None:
+        """A non-terminal state change (QUEUED -> RUNNING)."""
+        previous, self.state = self.state, state
+        _announce(self, previous)
 
     def end(self, state: str, reason: str | None = None) -> None:
+        previous = self.state
         self.state = state
         self.reason = reason
         self.completed = _now()
         self.finished_at = time.monotonic()
+        _announce(self, previous)
 
     def describe(self) -> dict[str, Any]:
         """The execution as GetQueryExecution returns it."""
@@ -250,6 +275,7 @@ class AthenaEngine:
             if client_request_token:
                 book.tokens[client_request_token] = query_id
             self._live.add(run)
+            _announce(run, None)
             threading.Thread(target=self._execute, args=(run,), name=f"athena-{query_id[:8]}", daemon=True).start()
         return query_id
 
@@ -427,7 +453,7 @@ class AthenaEngine:
             with self._lock:
                 if run.state != QUEUED:
                     return
-                run.state = RUNNING
+                run.move_to(RUNNING)
                 run.started_at = time.monotonic()
                 session = self.sql.open_session(
                     run.context.get("Database"), account_id=run.account_id, region=run.region,

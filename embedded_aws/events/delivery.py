@@ -19,7 +19,9 @@ Lambda). Here:
   evaluation cannot follow;
 * a failed delivery is logged and never reaches the event's source (on AWS
   delivery is asynchronous; PutEvents and the S3 or Step Functions call that
-  caused the event succeed regardless).
+  caused the event succeed regardless);
+* the services' own events pass through ``faults`` (test-only: dropped,
+  repeated or delayed on purpose, as best-effort delivery may do on AWS).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from moto.events.models import EventsBackend, Rule, events_backends
 from moto.utilities.arns import parse_arn
 
 from embedded_aws.compat import EmulatorCompatibilityError, require_params
-from embedded_aws.events import input_transformer
+from embedded_aws.events import faults, input_transformer
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +146,9 @@ def send_to_targets(self: Rule, original_event: dict[str, Any], transform_input:
 
 def put_event(account_id: str, region: str, source: str, detail_type: str, detail: dict[str, Any],
               resources: list[str], bus: str = "default") -> str:
-    """Put a service's event on a bus (how S3 and Step Functions emit theirs); return its id."""
+    """Put a service's event on a bus (how S3, Step Functions, Glue and Athena
+    emit theirs); return its id. The test-only ``faults`` may drop, repeat or
+    delay it."""
     now = unix_time()
     event = {
         "version": "0",
@@ -158,11 +162,21 @@ def put_event(account_id: str, region: str, source: str, detail_type: str, detai
         "detail": detail,
         "ingestion-time": now,
     }
+    for delay in faults.FAULTS.plan(event):
+        if delay > 0:
+            timer = threading.Timer(delay, _to_rules, args=(account_id, region, bus, event))
+            timer.daemon = True
+            timer.start()
+        else:
+            _to_rules(account_id, region, bus, event)
+    return event["id"]
+
+
+def _to_rules(account_id: str, region: str, bus: str, event: dict[str, Any]) -> None:
     backend: EventsBackend = events_backends[account_id][region]
     event_bus = backend.event_buses.get(bus)
     for rule in list(event_bus.rules.values()) if event_bus is not None else []:
         rule.send_to_targets(copy.deepcopy(event))
-    return event["id"]
 
 
 # --- install -----------------------------------------------------------------------------------

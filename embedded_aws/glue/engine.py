@@ -73,6 +73,12 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(tz=datetime.timezone.utc)
 
 
+#: Called as listener(run, previous_state) after every change of a run's
+#: state, under the engine lock: it must be quick and must not call back into
+#: the engine (``glue.state_events`` only queues an EventBridge event).
+state_listeners: list[Callable[["GlueRun", str], None]] = []
+
+
 @dataclass(eq=False)
 class GlueRun:
     """One job run. Mutated only under the engine lock."""
@@ -111,12 +117,19 @@ class GlueRun:
         return self.job_runs.job
 
     def set_state(self, state: str, error_message: str | None = None) -> None:
+        previous = self.state
         self.state = state
         self.last_modified_on = _now()
         if error_message is not None:
             self.error_message = error_message
         if state in TERMINAL_STATES:
             self.completed_on = self.last_modified_on
+        if state != previous:
+            for listener in list(state_listeners):
+                try:
+                    listener(self, previous)
+                except Exception:  # a listener must never break the run
+                    logging.getLogger(__name__).exception("Glue state listener %r failed", listener)
 
     def describe(self) -> dict[str, Any]:
         """The run as GetJobRun returns it."""

@@ -1,7 +1,9 @@
-"""The events S3 and Step Functions put on the default EventBridge bus, in the
-shapes their user guides document ("EventBridge event message structure" for
-S3, "EventBridge events for Step Functions execution status changes"), read
-back through a rule whose target is an SQS queue."""
+"""The events S3, Step Functions, Glue and Athena put on the default
+EventBridge bus, in the shapes their guides document ("EventBridge event
+message structure" for S3, "EventBridge events for Step Functions execution
+status changes", "Automating AWS Glue with EventBridge", "Monitoring Athena
+queries with EventBridge events"), read back through a rule whose target is
+an SQS queue; and the test-only faults that lose, repeat or delay them."""
 
 from __future__ import annotations
 
@@ -220,3 +222,178 @@ def test_a_redriven_execution_announces_running_again_then_its_new_end(clients):
     check_status_event(running, execution, arn, "RUNNING")
     detail = check_status_event(succeeded, execution, arn, "SUCCEEDED")
     assert json.loads(detail["output"]) == {"ok": True}
+
+
+# --- Glue ---------------------------------------------------------------------------------------
+
+GLUE_DETAIL = {"jobName", "severity", "state", "jobRunId", "message"}
+SLEEPER = b"import sys, time\nargs = dict(zip(sys.argv[1::2], sys.argv[2::2]))\ntime.sleep(float(args.get('--seconds', '0')))\nif args.get('--fail'):\n    raise RuntimeError(args['--fail'])\n"
+
+
+@pytest.fixture(scope="module")
+def glue_job(clients, embedded_aws):
+    s3, glue = clients["s3"], embedded_aws.client("glue")
+    bucket = f"se-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="sleeper.py", Body=SLEEPER)
+    name = f"se-{uuid.uuid4().hex[:8]}"
+    glue.create_job(Name=name, Role=ROLE, GlueVersion="3.0", ExecutionProperty={"MaxConcurrentRuns": 10},
+                    Command={"Name": "pythonshell", "ScriptLocation": f"s3://{bucket}/sleeper.py", "PythonVersion": "3.9"})
+    return name
+
+
+def glue_queue(clients, job: str) -> str:
+    return capture(clients, {"source": ["aws.glue"], "detail": {"jobName": [job]}})
+
+
+def check_glue_event(event: dict, job: str, run_id: str, state: str, severity: str) -> str:
+    check_envelope(event, "aws.glue", "Glue Job State Change", [])
+    detail = event["detail"]
+    assert set(detail) == GLUE_DETAIL
+    assert (detail["jobName"], detail["jobRunId"], detail["state"], detail["severity"]) == (job, run_id, state, severity)
+    return detail["message"]
+
+
+def test_a_glue_run_that_succeeds_sends_one_event_and_none_while_it_runs(clients, embedded_aws, glue_job):
+    url = glue_queue(clients, glue_job)
+    glue = embedded_aws.client("glue")
+    run_id = glue.start_job_run(JobName=glue_job, Arguments={"--seconds": "0.5"})["JobRunId"]
+    (event,) = received(clients, url, 1, timeout=30)
+    assert check_glue_event(event, glue_job, run_id, "SUCCEEDED", "INFO") == "Job run succeeded"
+    assert glue.get_job_run(JobName=glue_job, RunId=run_id)["JobRun"]["JobRunState"] == "SUCCEEDED"
+    assert nothing_more(clients, url)
+
+
+def test_a_failed_glue_run_carries_its_error_message_at_error_severity(clients, embedded_aws, glue_job):
+    url = glue_queue(clients, glue_job)
+    glue = embedded_aws.client("glue")
+    run_id = glue.start_job_run(JobName=glue_job, Arguments={"--fail": "bad input row 7"})["JobRunId"]
+    (event,) = received(clients, url, 1, timeout=30)
+    message = check_glue_event(event, glue_job, run_id, "FAILED", "ERROR")
+    assert "bad input row 7" in message
+    assert message == glue.get_job_run(JobName=glue_job, RunId=run_id)["JobRun"]["ErrorMessage"]
+
+
+def test_stopped_and_timed_out_glue_runs_send_their_state(clients, embedded_aws, glue_job):
+    url = glue_queue(clients, glue_job)
+    glue = embedded_aws.client("glue")
+    stopped = glue.start_job_run(JobName=glue_job, Arguments={"--seconds": "60"})["JobRunId"]
+    timed_out = glue.start_job_run(JobName=glue_job, Arguments={"--seconds": "60"}, Timeout=1)["JobRunId"]  # 1 Glue minute = 3 s here
+    deadline = time.monotonic() + 20
+    while glue.get_job_run(JobName=glue_job, RunId=stopped)["JobRun"]["JobRunState"] != "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    glue.batch_stop_job_run(JobName=glue_job, JobRunIds=[stopped])
+    events = {e["detail"]["jobRunId"]: e for e in received(clients, url, 2, timeout=30)}
+    assert check_glue_event(events[stopped], glue_job, stopped, "STOPPED", "INFO") == "Job run stopped"
+    assert check_glue_event(events[timed_out], glue_job, timed_out, "TIMEOUT", "WARN") == "Job run timed out"
+
+
+def test_error_and_expired_ends_send_no_event(clients, embedded_aws, glue_job):
+    """The Glue guide names SUCCEEDED, FAILED, TIMEOUT and STOPPED only; a
+    consumer learns of the other ends by asking."""
+    url = glue_queue(clients, glue_job)
+    glue = embedded_aws.client("glue")
+    runs = [glue.start_job_run(JobName=glue_job, Arguments={"--seconds": "60"})["JobRunId"] for _ in range(2)]
+    for run_id, state in zip(runs, ("ERROR", "EXPIRED")):
+        embedded_aws.glue.force_run_state(glue_job, run_id, state)
+    assert nothing_more(clients, url)
+
+
+# --- Athena -------------------------------------------------------------------------------------
+
+ATHENA_DETAIL = {"versionId", "currentState", "previousState", "statementType", "queryExecutionId", "workgroupName", "sequenceNumber"}
+
+
+@pytest.fixture(scope="module")
+def results(clients):
+    bucket = f"se-{uuid.uuid4().hex[:8]}"
+    clients["s3"].create_bucket(Bucket=bucket)
+    return f"s3://{bucket}/results/"
+
+
+@pytest.fixture
+def group(embedded_aws, results):
+    """A work group of this test's own, so another test's queries never reach its queue."""
+    name = f"se-{uuid.uuid4().hex[:8]}"
+    embedded_aws.client("athena").create_work_group(Name=name, Configuration={"ResultConfiguration": {"OutputLocation": results}})
+    return name
+
+
+def query_events(clients, url: str, query_id: str, count: int) -> list[dict]:
+    events = [e for e in received(clients, url, count, timeout=30) if e["detail"]["queryExecutionId"] == query_id]
+    for event in events:
+        check_envelope(event, "aws.athena", "Athena Query State Change", [])
+    return sorted(events, key=lambda e: int(e["detail"]["sequenceNumber"]))
+
+
+def test_a_query_announces_queued_running_and_succeeded_in_sequence(clients, embedded_aws, group):
+    url = capture(clients, {"source": ["aws.athena"], "detail-type": ["Athena Query State Change"], "detail": {"workgroupName": [group]}})
+    query_id = embedded_aws.client("athena").start_query_execution(QueryString="SELECT 1 AS one", WorkGroup=group)["QueryExecutionId"]
+    queued, running, succeeded = query_events(clients, url, query_id, 3)
+    assert queued["detail"] == {"versionId": "0", "currentState": "QUEUED", "statementType": "DML",
+                                "queryExecutionId": query_id, "workgroupName": group, "sequenceNumber": "1"}
+    assert set(running["detail"]) == set(succeeded["detail"]) == ATHENA_DETAIL
+    assert (running["detail"]["previousState"], running["detail"]["currentState"], running["detail"]["sequenceNumber"]) == ("QUEUED", "RUNNING", "2")
+    assert (succeeded["detail"]["previousState"], succeeded["detail"]["currentState"], succeeded["detail"]["sequenceNumber"]) == ("RUNNING", "SUCCEEDED", "3")
+
+
+def test_a_failed_query_event_carries_its_athena_error_and_ddl_is_named(clients, embedded_aws, group):
+    url = capture(clients, {"source": ["aws.athena"], "detail": {"currentState": ["FAILED", "SUCCEEDED"], "workgroupName": [group]}})
+    athena = embedded_aws.client("athena")
+    failed = athena.start_query_execution(QueryString="SELECT nope FROM no_such_table", WorkGroup=group)["QueryExecutionId"]
+    ddl = athena.start_query_execution(QueryString=f"CREATE DATABASE IF NOT EXISTS se_{uuid.uuid4().hex[:6]}", WorkGroup=group)["QueryExecutionId"]
+    events = {e["detail"]["queryExecutionId"]: e["detail"] for e in received(clients, url, 2, timeout=30)}
+    error = athena.get_query_execution(QueryExecutionId=failed)["QueryExecution"]["Status"]["AthenaError"]
+    assert events[failed]["currentState"] == "FAILED"
+    assert events[failed]["athenaError"] == {"errorCategory": error["ErrorCategory"], "errorType": error["ErrorType"],
+                                             "errorMessage": error["ErrorMessage"], "retryable": error["Retryable"]}
+    assert events[ddl]["statementType"] == "DDL" and "athenaError" not in events[ddl]
+
+
+def test_a_cancelled_query_ends_cancelled(clients, embedded_aws, group):
+    url = capture(clients, {"source": ["aws.athena"], "detail": {"currentState": ["CANCELLED"], "workgroupName": [group]}})
+    athena = embedded_aws.client("athena")
+    query_id = athena.start_query_execution(QueryString="SELECT count(*) FROM range(100000000000)", WorkGroup=group)["QueryExecutionId"]
+    athena.stop_query_execution(QueryExecutionId=query_id)
+    (event,) = received(clients, url, 1)
+    assert event["detail"]["queryExecutionId"] == query_id and event["detail"]["previousState"] in ("QUEUED", "RUNNING")
+
+
+# --- lost, repeated and late events (test-only faults) ------------------------------------------
+
+
+@pytest.fixture
+def faults(embedded_aws):
+    yield embedded_aws.service_event_faults
+    embedded_aws.service_event_faults.clear()
+
+
+def test_faults_drop_repeat_and_delay_only_the_events_they_match(clients, embedded_aws, group, faults):
+    athena = embedded_aws.client("athena")
+    url = capture(clients, {"source": ["aws.athena"], "detail": {"currentState": ["SUCCEEDED"], "workgroupName": [group]}})
+
+    def run() -> str:
+        return athena.start_query_execution(QueryString="SELECT 1", WorkGroup=group)["QueryExecutionId"]
+
+    def ended(event: dict) -> bool:
+        return event["detail"].get("currentState") == "SUCCEEDED" and event["detail"].get("workgroupName") == group
+
+    faults.drop(source="aws.athena", match=ended)
+    lost = run()
+    assert nothing_more(clients, url)
+    assert [(a, s) for a, _, s, _ in faults.applied] == [("drop", "aws.athena")]
+
+    faults.duplicate(source="aws.athena", match=ended)
+    twice = run()
+    first, second = received(clients, url, 2)
+    assert first == second and first["detail"]["queryExecutionId"] == twice
+
+    faults.delay(2.0, source="aws.athena", match=ended)
+    late = run()
+    time.sleep(0.5)
+    on_time = run()
+    (early,) = received(clients, url, 1, timeout=1.5)
+    assert early["detail"]["queryExecutionId"] == on_time, "a delayed event does not hold up the ones behind it"
+    (delayed,) = received(clients, url, 1, timeout=5)
+    assert delayed["detail"]["queryExecutionId"] == late
+    assert lost not in (twice, late, on_time)

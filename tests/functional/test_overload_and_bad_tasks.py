@@ -107,18 +107,18 @@ def test_a_worker_whose_checks_are_slow_keeps_heartbeats_on_time_and_takes_no_ne
     with serving("glue", settings) as worker:
         first = start(machine, {"GlueJobName": job, "Arguments": {"--seconds": "20"}})  # outlives the slow phase
         wait_for(lambda: glue_runs(job), timeout=15, message="the first run")
-        # Overload: every scan now takes 4 s, longer than HeartbeatSeconds.
-        store = worker.lifecycle.store
-        real_scan = store.scan
+        # Overload: every status check now takes 4 s, longer than HeartbeatSeconds.
+        adapter = worker.lifecycle.adapter
+        real_statuses = adapter.statuses
         slow = threading.Event()
         slow.set()
 
-        def slow_scan():
+        def slow_statuses(runs):
             if slow.is_set():
                 time.sleep(4.0)
-            return real_scan()
+            return real_statuses(runs)
 
-        store.scan = slow_scan
+        adapter.statuses = slow_statuses
         wait_for(lambda: worker.stats.behind, timeout=15, message="the worker to say it is behind")
         time.sleep(1.5)  # long polls already open when it fell behind end (1 s here, 60 s on AWS)
         second = start(machine, {"GlueJobName": job, "Arguments": {"--seconds": "0"}})

@@ -1,0 +1,75 @@
+"""Wires the job events path locally the way the stacks wire it on AWS: per
+kind (Glue, Athena) one SQS queue, and one EventBridge rule on the default
+bus (``runners.job_events.EVENT_PATTERNS``) whose target is that queue. The
+embedded Glue and Athena put their state change events on that bus.
+
+    queues = deploy_job_events(clients.client, prefix)
+    settings = settings.with_(**events_settings(queues))   # then build the workers
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from runners.job_events import EVENT_PATTERNS
+
+KINDS = ("glue", "athena")
+# A serving worker handles an event in milliseconds; a message it received
+# but could not finish (it died) comes back after this.
+VISIBILITY_SECONDS = 30
+# An event nobody could handle for a day is of no use: the sweep has long
+# reported its run.
+RETENTION_SECONDS = 86400
+TARGET_ID = "job-events"
+
+
+@dataclass(frozen=True)
+class JobEventsQueue:
+    kind: str
+    queue_url: str
+    queue_arn: str
+    rule_arn: str
+
+
+def queue_policy(queue_arn: str, rule_arn: str) -> dict[str, Any]:
+    """EventBridge may send to the queue, from its rule only."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "JobEventsRule",
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": queue_arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+        }],
+    }
+
+
+def deploy_job_events(client: Callable[[str], Any], prefix: str, kinds: tuple[str, ...] = KINDS,
+                      visibility_seconds: int = VISIBILITY_SECONDS) -> dict[str, JobEventsQueue]:
+    """Create (or update) each kind's queue and rule, ``PREFIX-KIND-job-events``;
+    ``client(service)`` gives a boto3 client."""
+    sqs, events = client("sqs"), client("events")
+    made = {}
+    for kind in kinds:
+        name = f"{prefix}-{kind}-job-events"
+        url = sqs.create_queue(QueueName=name, Attributes={
+            "VisibilityTimeout": str(visibility_seconds), "MessageRetentionPeriod": str(RETENTION_SECONDS),
+        })["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        rule_arn = events.put_rule(Name=name, EventPattern=json.dumps(EVENT_PATTERNS[kind]), State="ENABLED",
+                                   Description=f"{kind} runs that ended -> the {kind} runner's events queue")["RuleArn"]
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(queue_policy(arn, rule_arn))})
+        answer = events.put_targets(Rule=name, Targets=[{"Id": TARGET_ID, "Arn": arn}])
+        if answer.get("FailedEntryCount"):
+            raise RuntimeError(f"rule {name}: the queue was not added as its target: {answer['FailedEntries']}")
+        made[kind] = JobEventsQueue(kind, url, arn, rule_arn)
+    return made
+
+
+def events_settings(queues: dict[str, JobEventsQueue]) -> dict[str, str]:
+    """The Settings fields that point each kind's workers at its queue."""
+    return {f"{kind}_events_queue_url": queue.queue_url for kind, queue in queues.items()}
