@@ -18,6 +18,7 @@ from typing import Any
 from runners.aws import AwsClients
 from runners.config import Settings
 from runners.local.deploy import Deployment, Platform, deploy_pipeline, deploy_platform, task_table_names
+from runners.local.job_events import deploy_job_events, events_settings
 from runners.pipelines import SAMPLE_PIPELINE, Pipeline, load_pipeline
 from runners.local.object_created import deploy_object_created_function
 from runners.local.triggers import deploy_trigger_function
@@ -72,7 +73,10 @@ class LocalPipeline:
             require_permissions(self.pipeline)
         self.platform = deploy_platform(clients, base, self.prefix)
         self.deployment = deploy_pipeline(clients, base, self.pipeline, prefix=self.prefix, definition_path=self.definition_path, platform=self.platform)
-        self.settings = self.deployment.settings(base)
+        # Glue and Athena state change events -> EventBridge rules -> SQS, as
+        # the runner stack wires them: runs are reported from their events.
+        queues = deploy_job_events(clients.client, self.prefix)
+        self.settings = self.deployment.settings(base).with_(**events_settings(queues))
         self.start_workers(self.workers_kinds)
         return self
 
