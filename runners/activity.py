@@ -52,6 +52,9 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("runners.activity")
 
+# A worker is alive until this many sweep intervals after it last vouched.
+LIVENESS_INTERVALS = 2.0
+
 # Step Functions' answers meaning "nobody is waiting for this token any more".
 LOST_TOKEN_CODES = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"})
 
@@ -137,6 +140,8 @@ class TaskLifecycle:
         # Records whose token this worker keeps alive: the last scan's, plus
         # those received since. The heartbeat keeper needs no scan of its own.
         self._held: dict[str, TaskRecord] = {}
+        self._vouch_lock = threading.Lock()
+        self._alive_until = 0.0  # what this worker last said about itself
         self._received_since_scan: set[str] = set()
         # Tasks taken from Step Functions but not yet recorded (a cold stop
         # waits for them: the protocol's one lost-token window).
@@ -173,6 +178,7 @@ class TaskLifecycle:
             self._in_hand += 1
         try:
             failpoints.hit("before_record")
+            self._vouch_quietly()
             try:
                 record = self._record_retry.call(self.store.create, token, raw_input, owner, lease_until, self.holder)
             except Conflict:
@@ -640,6 +646,28 @@ class TaskLifecycle:
         return RunRef(record.run_id or "", record.run_group, request)
 
     # -- held tokens ---------------------------------------------------------
+    def vouch(self, now: float) -> None:
+        """Say this worker is alive for two more sweep intervals, unless it
+        already said so with more than one interval to spare. Only a worker
+        that holds records needs to (a sweep takes over the records of holders
+        that are not alive), so an idle worker writes nothing for it."""
+        interval = self.settings.sweep_interval_seconds
+        with self._vouch_lock:
+            if self._alive_until - now > interval:
+                return
+            until = now + LIVENESS_INTERVALS * interval
+            self.store.say_alive(self.holder, until)
+            self._alive_until = until
+
+    def _vouch_quietly(self) -> None:
+        """Before recording a task: vouch, or let the next sweep do it (a
+        failed write here must not cost the task; at worst another worker's
+        sweep takes the record over, which is safe)."""
+        try:
+            self.vouch(self.clock())
+        except Exception as exc:  # noqa: BLE001
+            log.warning("vouch_failed", kind=self.adapter.kind, error=str(exc)[:300], error_code=error_code(exc))
+
     def hold(self, record: TaskRecord) -> None:
         """Look after this record from now on (a sweep took it over)."""
         self._hold(record)

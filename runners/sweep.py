@@ -1,9 +1,11 @@
 """The slow sweep: what events missed, and what dead workers held.
 
-Every worker calls ``sweep`` once per sweep interval (default 60 s). Each
-call says the worker is alive (``alive_until`` = now + 2 intervals); then one
-caller per interval, whichever takes the turn first (a conditional write),
-sweeps for everyone:
+Every worker calls ``sweep`` once per sweep interval (default 60 s). A
+worker that holds records says it is alive (``alive_until`` = now + 2
+intervals; ``TaskLifecycle.vouch``); one that holds nothing has nothing to
+vouch for and writes nothing (it vouches again before it records its next
+task). Then one caller per interval, whichever takes the turn first (a
+conditional write), sweeps for everyone:
 
 1. it lists every task record and worker through the sweep index (a few
    small attributes each);
@@ -29,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from .activity import CycleReport
+from .activity import LIVENESS_INTERVALS, CycleReport
 from .adapter import RunRef
 from .retry import error_code
 from .state import REPORTING, RUNNING, TaskRecord
@@ -39,8 +41,6 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("runners.sweep")
 
-# A worker is alive until this many sweep intervals after it last said so.
-LIVENESS_INTERVALS = 2.0
 # A dead worker's item is removed once it holds nothing and has been gone this long.
 FORGET_WORKER_INTERVALS = 10.0
 
@@ -63,7 +63,8 @@ def sweep(lifecycle: "TaskLifecycle", force: bool = False) -> SweepReport:
     out = SweepReport()
     store, settings, now = lifecycle.store, lifecycle.settings, lifecycle.clock()
     interval = settings.sweep_interval_seconds
-    store.say_alive(lifecycle.holder, now + LIVENESS_INTERVALS * interval)
+    if lifecycle.held_count:
+        lifecycle.vouch(now)
     turn = store.take_sweep_turn(now, interval)
     if not (turn or force):
         return out
@@ -101,6 +102,7 @@ def _take_over(lifecycle: "TaskLifecycle", seen: TaskRecord, out: SweepReport) -
         log.warning("take_over_failed", task=seen.task_id[:12], error=str(exc)[:300], error_code=error_code(exc))
         return
     if record is not None:
+        lifecycle.vouch(lifecycle.clock())
         lifecycle.hold(record)
         out.taken_over += 1
         log.info("task_taken_over", task=record.task_id[:12], kind=lifecycle.adapter.kind, phase=record.phase,

@@ -112,3 +112,36 @@ def test_without_an_events_queue_the_sweep_asks_no_service_and_with_one_it_asks_
             assert calls == (Counter() if events is None else Counter({"GetJobRuns": 1})), calls
     finally:
         glue.batch_stop_job_run(JobName=job, JobRunIds=runs)
+
+
+def _liveness(lifecycle) -> float | None:
+    workers, _ = lifecycle.store.sweep_view()
+    return workers.get(lifecycle.holder)
+
+
+def test_an_idle_worker_vouches_for_nothing_and_writes_only_its_sweep_turn(aws):
+    settings = settings_for("glue", make_activity(), sweep_interval_seconds=10.0)
+    idle = lifecycle_for("glue", settings)
+    calls = dynamodb_calls(idle)
+    sweep(idle, force=True)
+    assert _liveness(idle) is None, "holding nothing, it has nothing to vouch for"
+    assert calls["PutItem"] == 0 and calls["UpdateItem"] == 1, f"only the sweep turn is written: {calls}"
+
+
+def test_a_worker_vouches_before_it_records_a_task_and_again_only_when_its_word_runs_low(aws):
+    activity = make_activity()
+    settings = settings_for("glue", activity, sweep_interval_seconds=10.0)
+    job = make_glue_job(SLEEP_SCRIPT)
+    start(single_task_machine(activity), {"GlueJobName": job, "Arguments": {"--seconds": "30"}})
+    lifecycle = lifecycle_for("glue", settings)
+    assert lifecycle.poll_once(activity)
+    try:
+        said = _liveness(lifecycle)
+        assert said is not None and said > time.time() + 15, "alive for about two intervals from the first task"
+        calls = dynamodb_calls(lifecycle)
+        sweep(lifecycle)
+        assert calls["PutItem"] == 0, "more than an interval of its word is left: no new write"
+        lifecycle.vouch(time.time() + 11.0)  # as a sweep an interval later would
+        assert _liveness(lifecycle) > said
+    finally:
+        client("glue").batch_stop_job_run(JobName=job, JobRunIds=[r["Id"] for r in glue_runs(job)])
