@@ -11,14 +11,18 @@
   ETL_PIPELINES_DIR          pipeline files, one stack pipeline-<name> each (default pipelines/)
   ETL_STACK_POLL_SECONDS     seconds between stack progress checks (default 5)
   ETL_STACK_TIMEOUT_SECONDS  give up waiting for a stack operation after this (default 3600)
+  ETL_RUNNER_MODE            lambda (default): the runner-resources Lambdas poll the activities
+                             and read the job events queues; service: they stay idle and an ECS
+                             service does it (runner-resources' RunnerMode parameter)
   AWS_REGION / AWS_DEFAULT_REGION, AWS_PROFILE, credentials: as for the AWS CLI
   AWS_ENDPOINT_URL           another endpoint, e.g. the embedded AWS (`etl-runner local up`)
 
 Parameters the build sets when a template declares them (a params file may
 leave them out or say "<NO-DEFAULT>"; another value there is an error):
   ArtifactBucketName             the artifact bucket (above)
-  GlueRunnerCodeS3Key, AthenaRunnerCodeS3Key, WaitRunnerCodeS3Key, ObjectCreatedCodeS3Key,
+  RunnerCodeS3Key, JobEventsCodeS3Key, ObjectCreatedCodeS3Key,
   PipelineTriggerCodeS3Key       the Lambda package's content-addressed key (deploylambda first)
+  RunnerMode                     ETL_RUNNER_MODE (lambda or service)
   StateMachineDefinitionS3Key    a pipeline stack's rendered definition (uploaddefinition first)
   GlueStackName, StepFunctionsStackName, RunnerStackName
                                  the shared stacks' CloudFormation names, for their exports
@@ -65,7 +69,7 @@ def clean():
 def packagelambda(*functions):
     """Build the Lambda package: one deterministic zip for all functions.
 
-    functions: glue_runner, athena_runner, wait_runner, object_created (default:
+    functions: all_runners, job_events, object_created, pipeline_trigger (default:
     all); they share the zip and differ in their handler (runners.handlers.<fn>).
     The zip holds the runners package (without runners/local and runners/build)
     and pynamodb, structlog and tenacity copied from this environment (boto3 is
@@ -85,7 +89,7 @@ def deploylambda(*functions):
 
     functions as for packagelambda (they share one zip, uploaded once). The key
     is lambda/etl-runner-<sha256 prefix>.zip, so a new package gets a new key
-    and createstack/updatestack pass it to the stacks (GlueRunnerCodeS3Key, ...).
+    and createstack/updatestack pass it to the stacks (RunnerCodeS3Key, ...).
     """
     package.functions_from(functions)
     artifacts.deploy_lambda(current_context(), say)

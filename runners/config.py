@@ -55,6 +55,10 @@ ENV_TEMPLATES_DIR = "ETL_TEMPLATES_DIR"
 ENV_PIPELINES_DIR = "ETL_PIPELINES_DIR"
 ENV_STACK_POLL_SECONDS = "ETL_STACK_POLL_SECONDS"
 ENV_STACK_TIMEOUT_SECONDS = "ETL_STACK_TIMEOUT_SECONDS"
+# lambda | service: who polls the activities and reads the job events queues on
+# AWS (runner-resources' RunnerMode parameter).
+ENV_RUNNER_MODE = "ETL_RUNNER_MODE"
+RUNNER_MODES = ("lambda", "service")
 
 # GetActivityTask holds a request open for up to 60 s; the read timeout of the
 # Step Functions client must exceed that or a task handed out at second 59 is

@@ -33,8 +33,11 @@ def _run_once(kind: str, context: Any, settings: Settings | None = None) -> dict
 
 def all_runners(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """One scheduled function for every runner whose activity ARN is set
-    (Glue, Athena, waits): the same bounded cycle as each runner's own
-    function, side by side on threads of one invocation. With job events
+    (Glue, Athena, waits): the bounded cycle of `etl-runner run-once KIND`
+    for each, side by side on threads of one invocation (one function and
+    one schedule instead of three: a third of the idle invocations, and the
+    waits' cycle is the scheduled safety net of the object-created handler's
+    fast path). With job events
     (``job_events``) this is only the slow sweep and the pickup of new
     tasks; run ends are reported as their events arrive."""
     settings = Settings.from_env()
@@ -56,19 +59,6 @@ def all_runners(event: dict[str, Any], context: Any) -> dict[str, Any]:
     for thread in threads:
         thread.join()
     return results
-
-
-def glue_runner(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return _run_once("glue", context)
-
-
-def athena_runner(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return _run_once("athena", context)
-
-
-def wait_runner(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Scheduled safety net for waits (the object-created handler does the fast path)."""
-    return _run_once("wait", context)
 
 
 def object_created(event: dict[str, Any], context: Any) -> dict[str, Any]:

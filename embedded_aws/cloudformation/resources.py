@@ -22,6 +22,9 @@ Types (Ref; GetAtt):
   (subscription ARN)
 * ``AWS::Scheduler::Schedule`` (name; Arn)
 * ``AWS::Lambda::EventInvokeConfig`` (generated id)
+* ``AWS::IAM::ManagedPolicy`` (ARN; PolicyArn, ...): in
+  ``embedded_aws.cloudformation.managed_policies``, replacing moto's, which
+  neither updates nor detaches on delete
 
 Updates change the resource in place where AWS does, and replace it (create
 the new one, delete the old one) when a name property changes.
@@ -49,6 +52,7 @@ from moto.stepfunctions import responses as sfn_responses
 from moto.utilities.utils import get_partition
 
 from embedded_aws.cloudformation import bucket_notifications as cfn_bucket_notifications
+from embedded_aws.cloudformation import condition_updates as cfn_condition_updates
 from embedded_aws.cloudformation import policy_conditions as cfn_policy_conditions
 from embedded_aws.cloudformation import stack_fixes as cfn_stack_fixes
 from embedded_aws.glue import engine as glue_engine
@@ -809,11 +813,13 @@ def install() -> None:
     cfn_policy_conditions.install()
     cfn_stack_fixes.install()
     cfn_bucket_notifications.install()
+    cfn_condition_updates.install()
+    from embedded_aws.cloudformation.managed_policies import CfnManagedPolicy  # defining it registers it
 
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()
     model_map = parsing.get_model_map()
-    wrong = [m.cloudformation_type() for m in MODELS if model_map.get(m.cloudformation_type()) is not m]
+    wrong = [m.cloudformation_type() for m in (*MODELS, CfnManagedPolicy) if model_map.get(m.cloudformation_type()) is not m]
     if wrong:
         raise RuntimeError(f"moto's CloudFormation does not resolve {wrong} to embedded_aws.cloudformation.resources")
     _INSTALLED = True

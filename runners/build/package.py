@@ -1,6 +1,6 @@
 """Deterministic Lambda package: same sources and dependencies -> same bytes.
 
-One zip serves all four functions (they differ only in their handler). It
+One zip serves every function (they differ only in their handler). It
 holds the ``runners`` package (without ``runners/local`` and
 ``runners/build``, which Lambda never runs) and the runtime dependencies the
 Lambda Python runtime lacks (boto3 and botocore are in the runtime). The
@@ -32,9 +32,8 @@ from runners.build.runner import TaskError
 
 # Lambda handler of each function, by the names the build tasks accept.
 HANDLERS: dict[str, str] = {
-    "glue_runner": "runners.handlers.glue_runner",
-    "athena_runner": "runners.handlers.athena_runner",
-    "wait_runner": "runners.handlers.wait_runner",
+    "all_runners": "runners.handlers.all_runners",
+    "job_events": "runners.handlers.job_events",
     "object_created": "runners.handlers.object_created",
     "pipeline_trigger": "runners.handlers.pipeline_trigger",
 }
@@ -86,7 +85,7 @@ def normalize(name: str) -> str:
 
 
 def functions_from(names: Iterable[str]) -> list[str]:
-    """Validate function names (none means all four)."""
+    """Validate function names (none means all of them)."""
     chosen = list(names) or list(HANDLERS)
     unknown = [n for n in chosen if n not in HANDLERS]
     if unknown:

@@ -125,7 +125,7 @@ def check(ctx: BuildContext, rendered: Iterable[RenderedPipeline], *, offline: b
     """The permission check of each pipeline against its rendered stack, with the names it
     is deployed under; a TaskError lists every missing permission."""
     from runners.pipelines.cfn_resolve import Environment
-    from runners.pipelines.permissions import Deployment, check_permissions, inline_policy_problems
+    from runners.pipelines.permissions import Deployment, check_permissions, policy_limit_problems
 
     items = list(rendered)
     if offline:
@@ -136,7 +136,7 @@ def check(ctx: BuildContext, rendered: Iterable[RenderedPipeline], *, offline: b
     problems: list[str] = []
     for item in items:
         problems += [f"{item.pipeline.name}: {p}" for p in check_permissions(item.pipeline, deployment=deployment, template=item.template)]
-    problems += inline_policy_problems([item.pipeline for item in items], deployment)
+    problems += policy_limit_problems([item.pipeline for item in items], deployment)
     if problems:
         raise TaskError("the permission check failed (a step would be denied on AWS):\n" + "\n".join(f"  {p}" for p in problems))
 

@@ -8,7 +8,7 @@ instead; the invocation style stays pynt's::
     python build.py -h createstack        # one task's whole help
     python build.py clean packagelambda   # several tasks, in order
     python build.py createstack[glue-resources]
-    python build.py packagelambda[glue_runner,athena_runner]
+    python build.py packagelambda[all_runners,job_events]
     python build.py deletes3bucket[my-bucket,confirm=yes]
 
 A task is a function decorated with ``@task(*dependencies)``; its docstring

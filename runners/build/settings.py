@@ -23,10 +23,12 @@ from runners.config import (
     ENV_ARTIFACT_BUCKET,
     ENV_BUILD_DIR,
     ENV_PIPELINES_DIR,
+    ENV_RUNNER_MODE,
     ENV_STACK_POLL_SECONDS,
     ENV_STACK_PREFIX,
     ENV_STACK_TIMEOUT_SECONDS,
     ENV_TEMPLATES_DIR,
+    RUNNER_MODES,
     Settings,
 )
 
@@ -49,6 +51,7 @@ CONTEXT_VARIABLES = (
     ENV_PIPELINES_DIR,
     ENV_STACK_POLL_SECONDS,
     ENV_STACK_TIMEOUT_SECONDS,
+    ENV_RUNNER_MODE,
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
     "AWS_ENDPOINT_URL",
@@ -67,6 +70,11 @@ class BuildSettings:
     pipelines_dir: Path = REPO_ROOT / "pipelines"
     stack_poll_seconds: float = 5.0
     stack_timeout_seconds: float = 3600.0
+    runner_mode: str = "lambda"  # RUNNER_MODES: who runs the runners on AWS
+
+    def __post_init__(self) -> None:
+        if self.runner_mode not in RUNNER_MODES:
+            raise ValueError(f"{ENV_RUNNER_MODE}={self.runner_mode!r}: expected one of {', '.join(RUNNER_MODES)}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "BuildSettings":
@@ -82,6 +90,8 @@ class BuildSettings:
             values["templates_dir"] = Path(env[ENV_TEMPLATES_DIR]).resolve()
         if env.get(ENV_PIPELINES_DIR):
             values["pipelines_dir"] = Path(env[ENV_PIPELINES_DIR]).resolve()
+        if env.get(ENV_RUNNER_MODE):
+            values["runner_mode"] = env[ENV_RUNNER_MODE]
         for name, var in (("stack_poll_seconds", ENV_STACK_POLL_SECONDS), ("stack_timeout_seconds", ENV_STACK_TIMEOUT_SECONDS)):
             if env.get(var):
                 try:

@@ -45,10 +45,11 @@ CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAN
 MAX_TEMPLATE_BODY_BYTES = 51_200  # larger templates go through the artifact bucket
 STACK_TAG = "etl-runner:stack"
 
-# Lambda code keys (the four functions share one package).
-PACKAGE_KEY_PARAMETERS = ("GlueRunnerCodeS3Key", "AthenaRunnerCodeS3Key", "WaitRunnerCodeS3Key", "ObjectCreatedCodeS3Key", "PipelineTriggerCodeS3Key")
+# Lambda code keys (the functions share one package).
+PACKAGE_KEY_PARAMETERS = ("RunnerCodeS3Key", "JobEventsCodeS3Key", "ObjectCreatedCodeS3Key", "PipelineTriggerCodeS3Key")
 DEFINITION_KEY_PARAMETER = "StateMachineDefinitionS3Key"
 STACK_PREFIX_PARAMETER = "StackPrefix"
+RUNNER_MODE_PARAMETER = "RunnerMode"
 # Stack-name parameters, for the other stacks' exports: parameter -> project stack.
 STACK_NAME_PARAMETERS = {
     "GlueStackName": "glue-resources",
@@ -62,6 +63,7 @@ BUILD_PARAMETERS: dict[str, str] = {
     **{name: "S3 key of the Lambda package (packagelambda + deploylambda first)" for name in PACKAGE_KEY_PARAMETERS},
     DEFINITION_KEY_PARAMETER: "S3 key of the pipeline's rendered definition (pipeline stacks only; uploaddefinition first)",
     STACK_PREFIX_PARAMETER: "the stack prefix (ETL_STACK_PREFIX, default etl-runner)",
+    RUNNER_MODE_PARAMETER: "who runs the runners: lambda or service (ETL_RUNNER_MODE, default lambda)",
     **{name: f"CloudFormation name of the {stack} stack (<ETL_STACK_PREFIX>-{stack})" for name, stack in STACK_NAME_PARAMETERS.items()},
 }
 
@@ -115,6 +117,8 @@ class BuildValues:
             return self._ctx.settings.stack_name(STACK_NAME_PARAMETERS[name])
         if name == STACK_PREFIX_PARAMETER:
             return self._ctx.settings.stack_prefix
+        if name == RUNNER_MODE_PARAMETER:
+            return self._ctx.settings.runner_mode
         raise KeyError(name)
 
     def _uploaded(self, key: str, fix: str) -> str:

@@ -24,7 +24,7 @@ _MAX_RULE = 64
 _MAX_SCHEDULE = 64
 _MAX_STATE_MACHINE = 80
 _MAX_JOB = 255
-_MAX_ROLE_POLICY = 128
+_MAX_MANAGED_POLICY = 128
 
 
 def bounded(name: str, limit: int) -> str:
@@ -77,9 +77,11 @@ def schedule(prefix: str, pipeline: Pipeline | str) -> str:
     return bounded(f"{prefix}-{_name(pipeline)}", _MAX_SCHEDULE)
 
 
-def runner_policy(pipeline: Pipeline | str, runner: str) -> str:
-    """Name of the inline policy a pipeline adds to a shared runner role."""
-    return bounded(f"pipeline-{_name(pipeline)}-{runner}", _MAX_ROLE_POLICY)
+def shared_role_policy(prefix: str, pipeline: Pipeline | str, role: str) -> str:
+    """Name of the managed policy a pipeline attaches to a shared role (``runner``,
+    ``object-created``, ``pipeline-trigger``); managed policy names are the
+    account's, so the prefix is part of it."""
+    return bounded(f"{prefix}-{_name(pipeline)}-{role}", _MAX_MANAGED_POLICY)
 
 
 def script_key(pipeline: Pipeline, step: Step) -> str:

@@ -7,7 +7,8 @@ what the project generates:
 1. From the pipeline file, derive each request a step makes at run time,
    as (principal role, action, resource ARN, condition keys):
 
-   * Glue runner, per Glue step: start, read, list and stop runs of its job;
+   * Glue runner (the runner role), per Glue step: start, read, list and stop
+     runs of its job;
    * the runner of a gated step (Glue or Athena): list the named jobs' runs
      and the named pipelines' executions;
    * Glue job, per Glue step: read its script; read every ``s3://`` argument
@@ -24,8 +25,19 @@ what the project generates:
 
 2. Resolve the shared templates and the pipeline's rendered stack with the
    names they are deployed with, collect each role's Allow/Deny statements
-   (inline policies and the ``AWS::IAM::Policy`` resources attached to it by
-   name) and evaluate every request as IAM does (``runners.pipelines.iam``).
+   (its inline policies, and the ``AWS::IAM::Policy`` and
+   ``AWS::IAM::ManagedPolicy`` resources attached to it by name) and
+   evaluate every request against the statements of the role that makes
+   it, as IAM does (``runners.pipelines.iam``). The Glue, Athena and wait
+   runners share one role (RunnerRole: the runner and job-events Lambdas, or
+   the ECS service's tasks), so their requests are evaluated against it.
+
+``policy_limit_problems`` checks IAM's size limits over every pipeline
+deployed on one runner stack: each pipeline attaches one managed policy per
+shared role it needs (at most 6,144 characters each, whitespace excluded),
+and a role holds at most 10 managed policies by default, so one runner stack
+serves 10 pipelines (20 with the quota "Managed policies per role" raised to
+its maximum); the shared roles' inline policies stay within 10,240.
 
 ``check_permissions`` returns one line per missing permission, naming the
 step, the role, the action and the resource. An example run date stands in
@@ -55,14 +67,19 @@ from .templates import TEMPLATE
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PIPELINE = "pipeline"
 NO_DEFAULT = "<NO-DEFAULT>"
-# IAM's limit on the inline policies of one role (all of them together, whitespace excluded).
+# IAM's limits (whitespace excluded from sizes): the inline policies of one role
+# together; one managed policy; managed policies attached to one role (the
+# default quota, adjustable up to 20).
 INLINE_POLICY_LIMIT = 10_240
+MANAGED_POLICY_LIMIT = 6_144
+MANAGED_POLICIES_PER_ROLE = 10
 
-# principal -> (stack, logical id of its role)
+# principal -> (stack, logical id of its role). The three runner kinds share one role.
+RUNNER_ROLE = ("runner-resources", "RunnerRole")
 SHARED_ROLES = {
-    "Glue runner": ("runner-resources", "GlueRunnerRole"),
-    "Athena runner": ("runner-resources", "AthenaRunnerRole"),
-    "wait runner": ("runner-resources", "WaitRunnerRole"),
+    "Glue runner": RUNNER_ROLE,
+    "Athena runner": RUNNER_ROLE,
+    "wait runner": RUNNER_ROLE,
     "object_created": ("runner-resources", "ObjectCreatedRole"),
     "pipeline trigger": ("runner-resources", "PipelineTriggerRole"),
 }
@@ -170,18 +187,39 @@ class Deployed:
                         found.extend(statements_of(props["PolicyDocument"]))
         return found
 
+    def attached(self, role: tuple[str, str], kind: str) -> list[tuple[str, str, Mapping[str, Any]]]:
+        """(stack, logical id, resolved document) of every ``kind`` policy resource
+        (``AWS::IAM::Policy`` or ``AWS::IAM::ManagedPolicy``) attached to the role by name."""
+        name = self.stacks[role[0]].physical_name(role[1])
+        found = []
+        for stack, resolved in self.stacks.items():
+            for policy_id in resolved.resources(kind):
+                props = resolved.properties(policy_id)
+                if name in (props.get("Roles") or []):
+                    found.append((stack, policy_id, props["PolicyDocument"]))
+        return found
+
     def inline_policy_size(self, role: tuple[str, str]) -> int:
         """Characters (without whitespace) IAM counts against the role's inline policy limit."""
         stack, logical = role
-        resolved = self.stacks[stack]
-        name = resolved.physical_name(logical)
-        documents = [p["PolicyDocument"] for p in resolved.properties(logical).get("Policies") or []]
-        for other in self.stacks.values():
-            for policy_id in other.resources("AWS::IAM::Policy"):
-                props = other.properties(policy_id)
-                if name in (props.get("Roles") or []):
-                    documents.append(props["PolicyDocument"])
-        return sum(len(re.sub(r"\s", "", json.dumps(d, separators=(",", ":")))) for d in documents)
+        documents = [p["PolicyDocument"] for p in self.stacks[stack].properties(logical).get("Policies") or []]
+        documents += [document for _, _, document in self.attached(role, "AWS::IAM::Policy")]
+        return sum(policy_size(d) for d in documents)
+
+    def managed_policy_count(self, role: tuple[str, str], stacks: Iterable[str] | None = None) -> int:
+        """Managed policies attached to the role by the given stacks (default: all of them),
+        counting the role's own ManagedPolicyArns with its stack."""
+        stack, logical = role
+        chosen = set(self.stacks) if stacks is None else set(stacks)
+        count = sum(1 for source, _, _ in self.attached(role, "AWS::IAM::ManagedPolicy") if source in chosen)
+        if stack in chosen:
+            count += len(self.stacks[stack].properties(logical).get("ManagedPolicyArns") or [])
+        return count
+
+
+def policy_size(document: Mapping[str, Any]) -> int:
+    """A policy document's size as IAM counts it: its JSON without whitespace."""
+    return len(re.sub(r"\s", "", json.dumps(document, separators=(",", ":"))))
 
 
 class PipelinePermissionError(ValueError):
@@ -498,24 +536,43 @@ class _Needs:
                           "publish to the encrypted topic")
 
 
-def inline_policy_problems(pipelines: Iterable[Pipeline], deployment: Deployment | None = None) -> list[str]:
-    """IAM caps one role's inline policies at 10,240 characters together: the shared
-    runner roles carry one policy per pipeline, so this is checked over all of them."""
+def policy_limit_problems(pipelines: Iterable[Pipeline], deployment: Deployment | None = None,
+                          managed_policies_per_role: int = MANAGED_POLICIES_PER_ROLE) -> list[str]:
+    """IAM's size limits over all the pipelines deployed on one runner stack: each
+    managed policy a pipeline attaches fits 6,144 characters; each shared role holds
+    at most ``managed_policies_per_role`` managed policies (IAM's default quota, 10:
+    one per pipeline, so 10 pipelines per runner stack); its inline policies
+    (the shared stack's own and any pipeline's ``AWS::IAM::Policy``) fit 10,240."""
     deployment = deployment or Deployment()
-    totals: dict[str, int] = {}
+    roles = dict.fromkeys(SHARED_ROLES.values())
+    owners: dict[tuple[str, str], str] = {}
+    for principal, role in SHARED_ROLES.items():
+        owners[role] = f"{owners[role]}/{principal}" if role in owners else principal
+    problems: list[str] = []
+    inline: dict[tuple[str, str], int] = {}
+    managed: dict[tuple[str, str], int] = {}
     for pipeline in pipelines:
         template = render_pipeline_stack(pipeline, standard_placeholders(pipeline), prefix=deployment.prefix,
                                          trigger_rules=trigger_rules if pipeline.trigger else None)
         deployed = Deployed(pipeline, template, deployment)
-        for principal, role in SHARED_ROLES.items():
-            size = deployed.inline_policy_size(role)
-            base = deployed.stacks[role[0]]
-            shared = sum(len(re.sub(r"\s", "", json.dumps(p["PolicyDocument"], separators=(",", ":"))))
-                         for p in base.properties(role[1]).get("Policies") or [])
-            totals[principal] = totals.get(principal, shared) + size - shared
-    return [f"the {principal} role's inline policies would total {size:,} characters, over IAM's limit of {INLINE_POLICY_LIMIT:,}: "
-            "split the pipelines' grants (e.g. managed policies) or deploy fewer pipelines per runner stack"
-            for principal, size in totals.items() if size > INLINE_POLICY_LIMIT]
+        for role in roles:
+            for stack, policy_id, document in deployed.attached(role, "AWS::IAM::ManagedPolicy"):
+                size = policy_size(document)
+                if stack == PIPELINE and size > MANAGED_POLICY_LIMIT:
+                    problems.append(f"{pipeline.name}: its managed policy {policy_id} on the {owners[role]} role ({role[1]}) is {size:,} "
+                                    f"characters, over IAM's limit of {MANAGED_POLICY_LIMIT:,}: split the pipeline")
+            shared = deployed.managed_policy_count(role, [s for s in deployed.stacks if s != PIPELINE])
+            managed[role] = managed.get(role, shared) + deployed.managed_policy_count(role, [PIPELINE])
+            base = sum(policy_size(p["PolicyDocument"]) for p in deployed.stacks[role[0]].properties(role[1]).get("Policies") or [])
+            base += sum(policy_size(d) for stack, _, d in deployed.attached(role, "AWS::IAM::Policy") if stack != PIPELINE)
+            inline[role] = inline.get(role, base) + deployed.inline_policy_size(role) - base
+    problems += [f"the {owners[role]} role ({role[1]}) would hold {count} managed policies (one per pipeline), over IAM's quota of "
+                 f"{managed_policies_per_role} per role: raise the quota 'Managed policies per role' (up to 20) or deploy fewer pipelines "
+                 "per runner stack" for role, count in managed.items() if count > managed_policies_per_role]
+    problems += [f"the {owners[role]} role's ({role[1]}) inline policies would total {size:,} characters, over IAM's limit of "
+                 f"{INLINE_POLICY_LIMIT:,}: attach the pipelines' grants as managed policies" for role, size in inline.items()
+                 if size > INLINE_POLICY_LIMIT]
+    return problems
 
 
 def _params_file(templates_dir: Path, stack: str) -> dict[str, str]:

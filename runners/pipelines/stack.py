@@ -11,8 +11,14 @@ exports and creates what is the pipeline's own:
 * the schedule, the notification topic with its key, the trigger rules, and
   the rule that hands every ended execution to the trigger function (lineage,
   OpenLineage, the run report on ``notify.on``);
-* ``AWS::IAM::Policy`` resources on the shared runner roles granting exactly
-  what this pipeline's steps need (its jobs, its tables, its inputs).
+* one customer managed policy (``AWS::IAM::ManagedPolicy``) per shared role
+  it needs, granting exactly what this pipeline's steps need: on the runner
+  role its Glue jobs, Athena tables and inputs (``RunnerPolicy``), on the
+  object_created role its inputs (``ObjectCreatedPolicy``), on the
+  pipeline-trigger role its starts and ended executions
+  (``PipelineTriggerPolicy``). Managed, not inline: a role's inline policies
+  share 10,240 characters, while each managed policy has 6,144 of its own
+  (a role holds 10 by default), so the runner role serves several pipelines.
 
 ``runners.pipelines.permissions`` checks these grants against what each step
 needs at run time.
@@ -37,6 +43,13 @@ from .statements import AthenaStatement, athena_statements
 PIPELINE_PARAMETERS = ("GlueStackName", "StepFunctionsStackName", "RunnerStackName", "StateMachineDefinitionS3Key")
 LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
 DEFAULT_WORK_GROUP = "primary"
+# The managed policies a pipeline stack attaches to the shared roles:
+# logical id -> (role, in the policy's name; runner-resources' export of the role's name).
+SHARED_ROLE_POLICIES = {
+    "RunnerPolicy": ("runner", "RunnerRoleName"),
+    "ObjectCreatedPolicy": ("object-created", "ObjectCreatedRoleName"),
+    "PipelineTriggerPolicy": ("pipeline-trigger", "PipelineTriggerRoleName"),
+}
 RUN_DATE_EXAMPLE = "2026-11-16"
 
 JOB_RUN_ACTIONS = ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"]
@@ -114,6 +127,8 @@ class _Renderer:
         self.trigger_rules = trigger_rules
         self.resources: dict[str, Any] = {}
         self.outputs: dict[str, Any] = {}
+        # shared role (logical id of the policy) -> its statements, in order
+        self.grants: dict[str, list[dict[str, Any]]] = {}
 
     def render(self) -> dict[str, Any]:
         p = self.pipeline
@@ -129,6 +144,7 @@ class _Renderer:
         self._glue_runner_policy()
         self._athena_runner_policy()
         self._wait_policy()
+        self._shared_role_policies()
         description = f"etl-runner pipeline {p.name} (rendered from {p.source.name if p.source else 'its pipeline file'}; do not edit): " + (p.description or "")
         return {
             "AWSTemplateFormatVersion": "2010-09-09",
@@ -311,7 +327,7 @@ class _Renderer:
         work_groups = sorted({s.athena.work_group for s in p.steps.values() if s.athena and s.athena.work_group} - {DEFAULT_WORK_GROUP})
         if work_groups:
             statements.append(_allow("QueryRowCountsOtherWorkGroups", "athena:GetQueryResults", [arn("athena", f"workgroup/{w}") for w in work_groups]))
-        self._runner_policy("ExecutionEndedPolicy", "pipeline-ended", ["PipelineTriggerRoleName"], statements)
+        self._grant("PipelineTriggerPolicy", statements)
 
     # -- state machine ----------------------------------------------------------------------
     def _substitutions(self) -> dict[str, Any]:
@@ -455,7 +471,7 @@ class _Renderer:
         statements = [_allow("StartPipeline", "states:StartExecution", ref("StateMachine"))]
         if p.schedule is not None:  # a scheduled run looks for the periods it must catch up, or the date it already started
             statements.append(_allow("ListPipelineExecutions", "states:ListExecutions", ref("StateMachine")))
-        self._runner_policy("TriggerPolicy", "pipeline-trigger", ["PipelineTriggerRoleName"], statements)
+        self._grant("PipelineTriggerPolicy", statements)
 
     def _queue_rule(self, logical: str, spec: Any, variables: dict[str, Any]) -> None:
         """An EventBridge rule handing its events, transformed, to the shared pipeline-triggers queue."""
@@ -477,22 +493,33 @@ class _Renderer:
             },
         }
 
-    # -- the shared runners' grants --------------------------------------------------------------
-    def _runner_policy(self, logical: str, runner: str, role_exports: list[str], statements: list[dict[str, Any]]) -> None:
-        self.resources[logical] = {
-            "Type": "AWS::IAM::Policy",
-            "Properties": {
-                "PolicyName": naming.runner_policy(self.pipeline, runner),
-                "Roles": [imported("runner-resources", export) for export in role_exports],
-                "PolicyDocument": _document(statements),
-            },
-        }
+    # -- the shared roles' grants --------------------------------------------------------------
+    def _grant(self, policy: str, statements: list[dict[str, Any]], sid_prefix: str = "") -> None:
+        """Add statements to the managed policy ``policy`` (a key of SHARED_ROLE_POLICIES);
+        ``sid_prefix`` keeps the Sids of one document unique (Glue, Athena, Wait)."""
+        self.grants.setdefault(policy, []).extend({**st, "Sid": sid_prefix + st["Sid"]} for st in statements)
 
-    def _gate_statements(self, kind: str) -> list[dict[str, Any]]:
-        """The dependency gate: the runner of a gated step (Glue or Athena) starts it only
-        when the named jobs have no active run and the named pipelines no running execution."""
+    def _shared_role_policies(self) -> None:
+        for policy, (role, export) in SHARED_ROLE_POLICIES.items():
+            statements = self.grants.get(policy)
+            if not statements:
+                continue
+            self.resources[policy] = {
+                "Type": "AWS::IAM::ManagedPolicy",
+                "Properties": {
+                    "ManagedPolicyName": naming.shared_role_policy(self.prefix, self.pipeline, role),
+                    "Description": f"What pipeline {self.pipeline.name}'s steps need of the shared {role} role"[:1000],
+                    "Roles": [imported("runner-resources", export)],
+                    "PolicyDocument": _document(statements),
+                },
+            }
+
+    def _gate_statements(self) -> list[dict[str, Any]]:
+        """The dependency gate: the runner of a gated step (Glue or Athena: one role)
+        starts it only when the named jobs have no active run and the named pipelines
+        no running execution."""
         p = self.pipeline
-        gated = [s for s in p.steps.values() if s.gate is not None and s.kind == kind]
+        gated = [s for s in p.steps.values() if s.gate is not None]
         jobs = sorted({naming.gate_job(self.prefix, p, j) for s in gated for j in s.gate.glue_jobs})  # type: ignore[union-attr]
         pipelines = sorted({name for s in gated for name in s.gate.pipelines})  # type: ignore[union-attr]
         statements = []
@@ -508,15 +535,13 @@ class _Renderer:
         statements = []
         if p.glue_steps:
             statements.append(_allow("JobRuns", JOB_RUN_ACTIONS, [arn("glue", "job/${Job}", Job=ref(f"{camel_case(s.id)}Job")) for s in p.glue_steps]))
-        statements += self._gate_statements("glue")
-        if statements:
-            self._runner_policy("GlueRunnerPolicy", "glue-runner", ["GlueRunnerRoleName"], statements)
+        self._grant("RunnerPolicy", statements, "Glue")
+        self._grant("RunnerPolicy", self._gate_statements())
 
     def _athena_runner_policy(self) -> None:
         p = self.pipeline
         statements = athena_statements(p)
-        gates = self._gate_statements("athena")
-        if not statements and not gates:
+        if not statements:
             return
         database = p.database
         own = {(database, t) for t in p.tables}
@@ -556,8 +581,7 @@ class _Renderer:
             # INSERT INTO / CTAS / UNLOAD write these (the tables' files, UNLOAD's target).
             grants.append(_allow("WriteTables", OBJECT_WRITE_ACTIONS, writes))
         grants.append(_allow("QueryResults", ["s3:GetObject", *OBJECT_WRITE_ACTIONS], self._objects(results)))
-        grants += gates
-        self._runner_policy("AthenaRunnerPolicy", "athena-runner", ["AthenaRunnerRoleName"], grants)
+        self._grant("RunnerPolicy", grants, "Athena")
 
     def _wait_policy(self) -> None:
         """The wait runner (and object_created, which takes over interrupted waits) list
@@ -589,7 +613,8 @@ class _Renderer:
             if evolved:
                 statements.append(_allow("EvolveTables", "glue:UpdateTable",
                                           [arn("glue", "catalog"), arn("glue", f"database/{p.database}")] + [arn("glue", f"table/{p.database}/{t}") for t in evolved]))
-        self._runner_policy("WaitRunnerPolicy", "wait-runner", ["WaitRunnerRoleName", "ObjectCreatedRoleName"], statements)
+        self._grant("RunnerPolicy", statements, "Wait")
+        self._grant("ObjectCreatedPolicy", statements)
 
 
 KEY_ADMIN_ACTIONS = [

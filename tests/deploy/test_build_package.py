@@ -86,7 +86,7 @@ import runners.handlers, pynamodb, structlog, tenacity
 import openlineage.client, yaml, requests, runners.run_ended
 for module in (runners.handlers, pynamodb, structlog, tenacity, openlineage.client, yaml, requests):
     assert module.__file__.startswith({str(app)!r}), module.__file__
-for name in ("glue_runner", "athena_runner", "wait_runner", "object_created"):
+for name in ("all_runners", "job_events", "object_created", "pipeline_trigger"):
     assert callable(getattr(runners.handlers, name))
 try:
     import runners.local
@@ -95,18 +95,18 @@ except ModuleNotFoundError:
 else:
     raise AssertionError("runners.local is in the package")
 try:
-    runners.handlers.glue_runner({{}}, None)
+    runners.handlers.all_runners({{}}, None)
 except RuntimeError as exc:
     print("handler ran:", exc)
 """
     env = {"PATH": os.environ.get("PATH", ""), "ETL_LOG_FORMAT": "json"}
     done = subprocess.run([sys.executable, "-I", "-S", "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert "handler ran: ETL_GLUE_ACTIVITY_ARN is not set" in done.stdout
+    assert "handler ran: none of ETL_GLUE_ACTIVITY_ARN, ETL_ATHENA_ACTIVITY_ARN, ETL_WAIT_ACTIVITY_ARN is set" in done.stdout
 
 
 def test_function_names_are_checked():
-    assert package.functions_from([]) == ["glue_runner", "athena_runner", "wait_runner", "object_created", "pipeline_trigger"]
+    assert package.functions_from([]) == ["all_runners", "job_events", "object_created", "pipeline_trigger"]
     with pytest.raises(TaskError, match="unknown Lambda function"):
         package.functions_from(["gluerunner"])
 
@@ -125,4 +125,4 @@ def test_packagelambda_reports_the_size_as_a_process(tmp_path):
     size = (tmp_path / "lambda" / package.PACKAGE_NAME).stat().st_size
     assert f"{size:,} bytes" in done.stdout
     assert "object_created: handler runners.handlers.object_created" in done.stdout
-    assert "glue_runner" not in done.stdout
+    assert "all_runners" not in done.stdout

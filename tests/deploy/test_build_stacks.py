@@ -170,3 +170,15 @@ def test_parameter_file_in_the_samples_format(tmp_path):
     assert stacks.read_params_file(path) == {"A": "1", "B": "<NO-DEFAULT>"}
     with pytest.raises(TaskError, match="missing"):
         stacks.read_params_file(tmp_path / "nope-params.json")
+
+
+def test_the_runner_mode_comes_from_etl_runner_mode_and_fills_runner_mode():
+    from runners.build.settings import BuildContext, BuildSettings
+    from runners.build.stacks import BUILD_PARAMETERS, RUNNER_MODE_PARAMETER, BuildValues
+
+    assert RUNNER_MODE_PARAMETER in BUILD_PARAMETERS
+    assert BuildSettings.from_env({}).runner_mode == "lambda"
+    service = BuildSettings.from_env({"ETL_RUNNER_MODE": "service"})
+    assert BuildValues(BuildContext(service), "runner-resources").value(RUNNER_MODE_PARAMETER) == "service"
+    with pytest.raises(ValueError, match="ETL_RUNNER_MODE='ecs': expected one of lambda, service"):
+        BuildSettings.from_env({"ETL_RUNNER_MODE": "ecs"})

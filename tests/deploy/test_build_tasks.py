@@ -148,14 +148,14 @@ def physical_ids(stack_name: str) -> dict[str, str]:
 
 def test_packagelambda_and_deploylambda_as_processes_upload_the_package(build):
     build.artifact_bucket()
-    done = build.process("packagelambda[glue_runner,athena_runner]", "deploylambda")
+    done = build.process("packagelambda[all_runners,job_events]", "deploylambda")
     assert done.returncode == 0, done.stderr
     zip_path = build.build_dir / "lambda" / PACKAGE_NAME
     key = build.package_key()
     body = c("s3").get_object(Bucket=build.bucket, Key=key)["Body"].read()
     assert body == zip_path.read_bytes()
     assert f"s3://{build.bucket}/{key} ({len(body):,} bytes" in done.stdout
-    assert "handler runners.handlers.glue_runner" in done.stdout
+    assert "handler runners.handlers.all_runners" in done.stdout
     assert done.stdout.count("[ packagelambda") == 1  # the dependency ran once, with the arguments given
 
     # Same package again: same key, not uploaded twice.
@@ -262,7 +262,7 @@ def test_stack_lifecycle_create_update_status_delete(build):
     ids = physical_ids(name)
     lam = c("lambda")
     package_sha = base64.b64encode(hashlib.sha256((build.build_dir / "lambda" / PACKAGE_NAME).read_bytes()).digest()).decode()
-    for logical, handler in [("GlueRunnerFunction", "glue_runner"), ("ObjectCreatedFunction", "object_created")]:
+    for logical, handler in [("RunnerFunction", "all_runners"), ("JobEventsFunction", "job_events"), ("ObjectCreatedFunction", "object_created")]:
         config = lam.get_function_configuration(FunctionName=ids[logical])
         assert config["Handler"] == f"runners.handlers.{handler}"
         assert config["CodeSha256"] == package_sha
@@ -322,23 +322,23 @@ def test_updatelambda_points_every_function_at_the_package(build):
     lam = c("lambda")
     # Drift one function's code away from the package.
     c("s3").put_object(Bucket=build.bucket, Key="other.zip", Body=b"PK\x05\x06" + b"\0" * 18)
-    lam.update_function_code(FunctionName=ids["AthenaRunnerFunction"], S3Bucket=build.bucket, S3Key="other.zip")
+    lam.update_function_code(FunctionName=ids["JobEventsFunction"], S3Bucket=build.bucket, S3Key="other.zip")
     package_sha = base64.b64encode(hashlib.sha256((build.build_dir / "lambda" / PACKAGE_NAME).read_bytes()).digest()).decode()
-    assert lam.get_function_configuration(FunctionName=ids["AthenaRunnerFunction"])["CodeSha256"] != package_sha
+    assert lam.get_function_configuration(FunctionName=ids["JobEventsFunction"])["CodeSha256"] != package_sha
 
-    out = build.ok("updatelambda[athena_runner]")
-    assert lam.get_function_configuration(FunctionName=ids["AthenaRunnerFunction"])["CodeSha256"] == package_sha
-    assert "matches the package" in out and ids["AthenaRunnerFunction"] in out
+    out = build.ok("updatelambda[job_events]")
+    assert lam.get_function_configuration(FunctionName=ids["JobEventsFunction"])["CodeSha256"] == package_sha
+    assert "matches the package" in out and ids["JobEventsFunction"] in out
     assert out.count("now runs") == 1  # only the function asked for
 
-    out = build.ok("updatelambda")  # all five
-    assert out.count("now runs") == 5
+    out = build.ok("updatelambda")  # all four
+    assert out.count("now runs") == 4
 
 
 def test_updatelambda_without_a_stack_says_what_to_do(build):
     build.artifact_bucket()
-    status, _, err = build.run("updatelambda[glue_runner]")
-    assert status == 1 and "no Lambda function with handler runners.handlers.glue_runner" in err
+    status, _, err = build.run("updatelambda[all_runners]")
+    assert status == 1 and "no Lambda function with handler runners.handlers.all_runners" in err
 
 
 def test_unknown_and_missing_stack_names(build):
@@ -569,5 +569,6 @@ def test_real_templates_get_every_parameter_from_their_file_or_the_build(real):
     assert runner["StepFunctionsStackName"] == real.stack_name("step-functions-resources")
     assert runner["StackPrefix"] == real.prefix
     assert {runner[k] for k in stack_ops.PACKAGE_KEY_PARAMETERS} == {key}
+    assert runner["RunnerMode"] == "lambda"  # ETL_RUNNER_MODE unset
     assert pipeline["RunnerStackName"] == real.stack_name("runner-resources")
     assert pipeline["StateMachineDefinitionS3Key"] == pipeline_ops.render(current_context(), "sales-marketing").definition_key

@@ -121,13 +121,17 @@ def test_readme_deploy_sequence_creates_runs_updates_and_tears_down(deployer):
     assert job["DefaultArguments"]["--custom-logGroup-prefix"] == glue_out["GlueLogGroupNames"].split(",")[0].rsplit("/", 1)[0]
 
     iam = boto3.client("iam")
-    for role_output, policy in (("GlueRunnerRoleName", "glue-runner"), ("AthenaRunnerRoleName", "athena-runner"), ("WaitRunnerRoleName", "wait-runner"),
-                                ("ObjectCreatedRoleName", "wait-runner")):
-        names = iam.list_role_policies(RoleName=runner_out[role_output])["PolicyNames"]
-        assert f"pipeline-sales-marketing-{policy}" in names, (role_output, names)
-    granted = iam.get_role_policy(RoleName=runner_out["GlueRunnerRoleName"], PolicyName="pipeline-sales-marketing-glue-runner")["PolicyDocument"]
+    attached = {role: {p["PolicyName"]: p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=runner_out[f"{role}RoleName"])["AttachedPolicies"]}
+                for role in ("Runner", "ObjectCreated", "PipelineTrigger")}
+    # one managed policy per deployed pipeline on each shared role it needs
+    for role, suffix in (("Runner", "runner"), ("ObjectCreated", "object-created"), ("PipelineTrigger", "pipeline-trigger")):
+        assert f"{prefix}-sales-marketing-{suffix}" in attached[role], (role, attached[role])
+    arn = attached["Runner"][f"{prefix}-sales-marketing-runner"]
+    version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+    granted = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
     granted = granted if isinstance(granted, dict) else json.loads(granted)
     assert f"arn:aws:glue:us-east-1:123456789012:job/{prefix}-sales-marketing-JoinMarketingAndSalesData" in granted["Statement"][0]["Resource"]
+    assert runner_out["RunnerMode"] == "lambda"
 
     scheduler = boto3.client("scheduler")
     build("disableschedule[sales-marketing]")

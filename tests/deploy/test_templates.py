@@ -39,9 +39,8 @@ DEPLOY_ORDER = ["glue-resources", "step-functions-resources", "runner-resources"
 # (runners.build.stacks.BUILD_PARAMETERS); params files leave them out.
 BUILD_FILLED = {
     "ArtifactBucketName",
-    "GlueRunnerCodeS3Key",
-    "AthenaRunnerCodeS3Key",
-    "WaitRunnerCodeS3Key",
+    "RunnerCodeS3Key",
+    "JobEventsCodeS3Key",
     "ObjectCreatedCodeS3Key",
     "PipelineTriggerCodeS3Key",
     "StateMachineDefinitionS3Key",
@@ -49,6 +48,7 @@ BUILD_FILLED = {
     "StepFunctionsStackName",
     "RunnerStackName",
     "StackPrefix",
+    "RunnerMode",
 }
 # Cross-stack imports name the exporting stack by these parameters.
 STACK_NAME_PARAMETERS = {"GlueStackName": "glue-resources", "StepFunctionsStackName": "step-functions-resources", "RunnerStackName": "runner-resources"}
@@ -373,7 +373,8 @@ def test_no_wildcard_actions_and_star_resources_only_where_aws_requires() -> Non
             assert principal != "*" and principal != {"AWS": "*"}, f"{stack}/{name}: Allow to everyone"
 
 
-def test_no_managed_policies() -> None:
+def test_no_aws_managed_policies() -> None:
+    """Roles get exactly what the templates write (customer managed policies included), nothing AWS-wide."""
     for stack, name, resource in all_resources("AWS::IAM::Role"):
         arns = resource["Properties"].get("ManagedPolicyArns", [])
         assert not arns, f"{stack}/{name} attaches managed policies {arns}"
@@ -422,12 +423,89 @@ def test_runner_roles_hold_no_pipeline_and_pipelines_grant_through_the_exported_
     text = json.dumps(runner["Resources"])
     for pipeline_specific in ("glue:StartJobRun", "glue:GetTable", "s3:GetObject", "s3:ListBucket", "AthenaDatabase", "joined/", "aggregates/"):
         assert pipeline_specific not in text, pipeline_specific
-    exported = {o["Export"]["Name"]["Fn::Sub"].removeprefix("${AWS::StackName}-") for o in runner["Outputs"].values() if "Export" in o}
-    assert {"GlueRunnerRoleName", "AthenaRunnerRoleName", "WaitRunnerRoleName", "ObjectCreatedRoleName", "PipelineTriggerRoleName"} <= exported
+    exported = {o["Export"]["Name"]["Fn::Sub"].removeprefix("${AWS::StackName}-"): o["Value"] for o in runner["Outputs"].values() if "Export" in o}
+    # One runner role; the per-kind names stay exported (stacks rendered before import them) and name it too.
+    for name in ("RunnerRoleName", "GlueRunnerRoleName", "AthenaRunnerRoleName", "WaitRunnerRoleName"):
+        assert exported[name] == {"Ref": "RunnerRole"}, name
+    assert exported["ObjectCreatedRoleName"] == {"Ref": "ObjectCreatedRole"} and exported["PipelineTriggerRoleName"] == {"Ref": "PipelineTriggerRole"}
     for stack in pipeline_stacks():
         for name, policy in resources(stack, "AWS::IAM::Policy").items():
-            roles = policy["Properties"]["Roles"]
-            assert all(r == {"Ref": "StateMachineRole"} or r["Fn::ImportValue"]["Fn::Sub"].startswith("${RunnerStackName}-") for r in roles), f"{stack}/{name}"
+            assert policy["Properties"]["Roles"] == [{"Ref": "StateMachineRole"}], f"{stack}/{name}: the shared roles get managed policies"
+        for name, policy in resources(stack, "AWS::IAM::ManagedPolicy").items():
+            (role,) = policy["Properties"]["Roles"]
+            assert role["Fn::ImportValue"]["Fn::Sub"] in {"${RunnerStackName}-RunnerRoleName", "${RunnerStackName}-ObjectCreatedRoleName",
+                                                          "${RunnerStackName}-PipelineTriggerRoleName"}, f"{stack}/{name}"
+
+
+def test_one_runner_role_for_the_lambdas_and_the_service_tasks() -> None:
+    runner = resources("runner-resources")
+    assert not {"GlueRunnerRole", "AthenaRunnerRole", "WaitRunnerRole"} & set(runner)
+    trust = runner["RunnerRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert {s["Principal"]["Service"] for s in trust} == {"lambda.amazonaws.com", "ecs-tasks.amazonaws.com"}
+    ecs = next(s for s in trust if s["Principal"]["Service"] == "ecs-tasks.amazonaws.com")
+    assert ecs["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    (policy,) = runner["RunnerRole"]["Properties"]["Policies"]
+    grants = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+    assert [i["Fn::ImportValue"]["Fn::Sub"] for i in grants["PollActivities"]["Resource"]] == [
+        "${StepFunctionsStackName}-GlueRunnerActivityArn", "${StepFunctionsStackName}-AthenaRunnerActivityArn", "${StepFunctionsStackName}-WaitForDataActivityArn"]
+    from runners.state import RUN_INDEX, SWEEP_INDEX
+
+    assert grants["TaskIndexes"]["Action"] == "dynamodb:Query"
+    assert grants["TaskIndexes"]["Resource"] == [{"Fn::Sub": f"${{{table}.Arn}}/index/{index}"}
+                                                 for table in ("GlueTasksTable", "AthenaTasksTable", "DataWaitsTable") for index in (RUN_INDEX, SWEEP_INDEX)]
+    assert grants["JobEventsQueues"]["Action"] == ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+    assert grants["JobEventsQueues"]["Resource"] == [{"Fn::GetAtt": ["GlueEventsQueue", "Arn"]}, {"Fn::GetAtt": ["AthenaEventsQueue", "Arn"]}]
+    assert {"Ref": "RunnerRole"} in runner["ReportTaskResultsPolicy"]["Properties"]["Roles"]
+    for name in ("RunnerFunction", "JobEventsFunction"):
+        assert runner[name]["Properties"]["Role"] == {"Fn::GetAtt": ["RunnerRole", "Arn"]}, name
+
+
+def test_job_events_rules_match_the_runners_patterns_and_feed_their_queues() -> None:
+    from runners.job_events import EVENT_PATTERNS
+
+    runner = resources("runner-resources")
+    timeout = runner["JobEventsFunction"]["Properties"]["Timeout"]
+    for kind, prefix in (("glue", "Glue"), ("athena", "Athena")):
+        rule = runner[f"{prefix}JobEventsRule"]["Properties"]
+        assert rule["EventPattern"] == EVENT_PATTERNS[kind], kind
+        assert (rule.get("EventBusName", "default"), rule["State"]) == ("default", "ENABLED")
+        assert rule["Targets"] == [{"Id": "job-events", "Arn": {"Fn::GetAtt": [f"{prefix}EventsQueue", "Arn"]}}]
+        queue = runner[f"{prefix}EventsQueue"]["Properties"]
+        assert queue["SqsManagedSseEnabled"] is True
+        assert queue["VisibilityTimeout"] >= 6 * timeout  # Lambda's rule for an SQS event source
+        assert queue["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": [f"{prefix}EventsDeadLetterQueue", "Arn"]}, "maxReceiveCount": 5}
+        allow, deny = runner[f"{prefix}EventsQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        assert (allow["Principal"], allow["Action"], allow["Resource"]) == (
+            {"Service": "events.amazonaws.com"}, "sqs:SendMessage", {"Fn::GetAtt": [f"{prefix}EventsQueue", "Arn"]})
+        assert allow["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [f"{prefix}JobEventsRule", "Arn"]}}}
+        assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        mapping = runner[f"{prefix}JobEventsSource"]["Properties"]
+        assert mapping["FunctionName"] == {"Ref": "JobEventsFunction"}
+        assert mapping["EventSourceArn"] == {"Fn::GetAtt": [f"{prefix}EventsQueue", "Arn"]}
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"] and mapping["ScalingConfig"] == {"MaximumConcurrency": 2}
+        assert mapping["MaximumBatchingWindowInSeconds"] <= 5
+        assert mapping["Enabled"] == {"Fn::If": ["LambdaMode", True, False]}
+
+
+def test_runner_mode_service_idles_the_lambdas_and_exports_what_the_service_stack_imports() -> None:
+    template = load("runner-resources")
+    assert template["Parameters"]["RunnerMode"]["AllowedValues"] == ["lambda", "service"]
+    assert template["Parameters"]["RunnerMode"]["Default"] == "lambda"
+    assert template["Conditions"]["LambdaMode"] == {"Fn::Equals": [{"Ref": "RunnerMode"}, "lambda"]}
+    schedule = template["Resources"]["RunnerScheduleRule"]["Properties"]
+    assert schedule["State"] == {"Fn::If": ["LambdaMode", {"Ref": "RunnerScheduleState"}, "DISABLED"]}
+    assert schedule["Targets"] == [{"Id": "runner", "Arn": {"Fn::GetAtt": ["RunnerFunction", "Arn"]}}]
+    exports = {o["Export"]["Name"]["Fn::Sub"]: o["Value"] for o in template["Outputs"].values() if "Export" in o}
+    contract = {
+        "${AWS::StackName}-RunnerRoleArn": {"Fn::GetAtt": ["RunnerRole", "Arn"]},
+        "${AWS::StackName}-GlueTasksTableName": {"Ref": "GlueTasksTable"},
+        "${AWS::StackName}-AthenaTasksTableName": {"Ref": "AthenaTasksTable"},
+        "${AWS::StackName}-DataWaitsTableName": {"Ref": "DataWaitsTable"},
+        "${AWS::StackName}-ObjectArrivalsTableName": {"Ref": "ObjectArrivalsTable"},
+        "${AWS::StackName}-GlueEventsQueueUrl": {"Ref": "GlueEventsQueue"},
+        "${AWS::StackName}-AthenaEventsQueueUrl": {"Ref": "AthenaEventsQueue"},
+    }
+    assert {name: exports.get(name) for name in contract} == contract
 
 
 def test_every_log_group_has_retention_and_every_function_its_log_group() -> None:
@@ -455,6 +533,40 @@ def test_tables_match_the_runners_models() -> None:
         assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}, name
 
 
+def _model_indexes(model: Any) -> dict[str, dict[str, Any]]:
+    """The pynamodb model's global secondary indexes in CloudFormation's terms."""
+    from pynamodb.indexes import GlobalSecondaryIndex
+
+    found = {}
+    for index in vars(model).values():
+        if not isinstance(index, GlobalSecondaryIndex):
+            continue
+        schema = index._get_schema()
+        projection: dict[str, Any] = {"ProjectionType": index.Meta.projection.projection_type}
+        if index.Meta.projection.non_key_attributes:
+            projection["NonKeyAttributes"] = list(index.Meta.projection.non_key_attributes)
+        found[index.Meta.index_name] = {"KeySchema": [{"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in schema["key_schema"]],
+                                        "Projection": projection}
+    return found
+
+
+def test_task_tables_carry_exactly_the_models_indexes() -> None:
+    from runners.state import TaskRecord
+
+    expected = _model_indexes(TaskRecord)
+    assert set(expected) == {"run_id-index", "sweep-index"}
+    attribute_types = {name: {"S": "S", "N": "N"}[attr.attr_type] for name, attr in TaskRecord.get_attributes().items()}
+    for name, table in resources("runner-resources", "AWS::DynamoDB::Table").items():
+        props = table["Properties"]
+        if name == "ObjectArrivalsTable":
+            assert "GlobalSecondaryIndexes" not in props
+            continue
+        declared = {i["IndexName"]: {"KeySchema": i["KeySchema"], "Projection": i["Projection"]} for i in props["GlobalSecondaryIndexes"]}
+        assert declared == expected, name
+        keys = {k["AttributeName"] for i in expected.values() for k in i["KeySchema"]} | {"task_id"}
+        assert {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]} == {k: attribute_types[k] for k in keys}, name
+
+
 def test_functions_use_real_handlers_and_known_settings() -> None:
     import runners.handlers
 
@@ -469,10 +581,15 @@ def test_functions_use_real_handlers_and_known_settings() -> None:
         assert props["Runtime"] == "python3.12"
         variables = set(props["Environment"]["Variables"])
         assert variables <= known, f"{name} sets {sorted(variables - known)}, which runners.config does not read"
-        if attribute.endswith("_runner"):
-            kind = attribute.removesuffix("_runner")
-            assert f"ETL_{kind.upper()}_ACTIVITY_ARN" in variables and config.ENV_RUN_ONCE_BUDGET in variables, name
-    assert handlers == {"glue_runner", "athena_runner", "wait_runner", "object_created", "pipeline_trigger"}
+        if attribute == "all_runners":
+            assert {config.ENV_GLUE_ACTIVITY_ARN, config.ENV_ATHENA_ACTIVITY_ARN, config.ENV_WAIT_ACTIVITY_ARN, config.ENV_RUN_ONCE_BUDGET,
+                    config.ENV_GLUE_EVENTS_QUEUE_URL, config.ENV_ATHENA_EVENTS_QUEUE_URL, config.ENV_SWEEP_INTERVAL} <= variables, name
+        if attribute == "job_events":
+            assert {config.ENV_GLUE_TABLE, config.ENV_ATHENA_TABLE} <= variables, name
+    assert handlers == {"all_runners", "job_events", "object_created", "pipeline_trigger"}
+    from runners.build.package import HANDLERS
+
+    assert set(HANDLERS) == handlers  # the build packages exactly the deployed functions
 
 
 def test_glue_jobs_run_their_pipelines_scripts() -> None:

@@ -155,8 +155,16 @@ def test_the_shared_stacks_and_the_pipeline_stack_create_complete_with_every_out
     assert exports[f"{glue_stack}-GlueSecurityConfigurationName"] == f"{glue_stack}-glue-jobs"
     assert exports[f"{glue_stack}-GlueLogGroupPrefix"] == f"/aws-glue/jobs/{glue_stack}"
     assert exports[f"{runner_stack}-PipelineTriggersQueueArn"].startswith("arn:aws:sqs:us-east-1:123456789012:")
-    for role in ("GlueRunner", "AthenaRunner", "WaitRunner", "ObjectCreated", "PipelineTrigger"):
+    for role in ("Runner", "ObjectCreated", "PipelineTrigger"):
         boto3.client("iam").get_role(RoleName=exports[f"{runner_stack}-{role}RoleName"])
+    # one runner role; the per-kind names stay exported for stacks that import them
+    assert {exports[f"{runner_stack}-{kind}RunnerRoleName"] for kind in ("Glue", "Athena", "Wait")} == {exports[f"{runner_stack}-RunnerRoleName"]}
+    # what the ECS service stack imports (RunnerMode service)
+    runner = deployment.outputs("runner-resources")
+    for name in ("RunnerRoleArn", "GlueTasksTableName", "AthenaTasksTableName", "DataWaitsTableName", "ObjectArrivalsTableName",
+                 "GlueEventsQueueUrl", "AthenaEventsQueueUrl"):
+        assert exports[f"{runner_stack}-{name}"] == runner[name], name
+    assert exports[f"{runner_stack}-RunnerRoleArn"].endswith(f":role/{exports[f'{runner_stack}-RunnerRoleName']}")
     assert not [name for name in exports if name.startswith(deployment.stack_name(PIPELINE))]  # pipeline stacks export nothing
 
 
@@ -177,20 +185,29 @@ def test_the_pipelines_glue_jobs_use_the_shared_security_configuration_and_logs(
     assert config["EncryptionConfiguration"]["S3Encryption"] == [{"S3EncryptionMode": "SSE-S3"}]
 
 
-def test_the_runner_roles_carry_the_pipelines_grants(deployment):
+def _attached(iam: Any, role: str) -> dict[str, str]:
+    return {p["PolicyName"]: p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]}
+
+
+def test_the_shared_roles_carry_the_pipelines_managed_policies(deployment):
     iam = boto3.client("iam")
     runner = deployment.outputs("runner-resources")
-    policies = {role: iam.list_role_policies(RoleName=runner[f"{role}RoleName"])["PolicyNames"] for role in ("GlueRunner", "AthenaRunner", "WaitRunner", "ObjectCreated", "PipelineTrigger")}
-    assert "pipeline-sales-marketing-glue-runner" in policies["GlueRunner"]
-    assert "pipeline-sales-marketing-athena-runner" in policies["AthenaRunner"]
-    assert "pipeline-sales-marketing-wait-runner" in policies["WaitRunner"] and "pipeline-sales-marketing-wait-runner" in policies["ObjectCreated"]
+    prefix = deployment.prefix
+    attached = {role: _attached(iam, runner[f"{role}RoleName"]) for role in ("Runner", "ObjectCreated", "PipelineTrigger")}
+    assert set(attached["Runner"]) == {f"{prefix}-sales-marketing-runner"}
+    assert set(attached["ObjectCreated"]) == {f"{prefix}-sales-marketing-object-created"}
     # Its schedule goes through the trigger function, and so do its ended executions (lineage, report).
-    assert sorted(p for p in policies["PipelineTrigger"] if p.startswith("pipeline-sales-marketing")) == [
-        "pipeline-sales-marketing-pipeline-ended", "pipeline-sales-marketing-pipeline-trigger"]
-    document = iam.get_role_policy(RoleName=runner["AthenaRunnerRoleName"], PolicyName="pipeline-sales-marketing-athena-runner")["PolicyDocument"]
+    assert set(attached["PipelineTrigger"]) == {f"{prefix}-sales-marketing-pipeline-trigger"}
+    assert not [p for p in iam.list_role_policies(RoleName=runner["RunnerRoleName"])["PolicyNames"] if "sales-marketing" in p]
+    arn = attached["Runner"][f"{prefix}-sales-marketing-runner"]
+    policy = iam.get_policy(PolicyArn=arn)["Policy"]
+    assert policy["AttachmentCount"] == 1
+    document = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"]["Document"]
     document = document if isinstance(document, dict) else json.loads(document)
-    writes = next(s for s in document["Statement"] if s["Sid"] == "WriteTables")
+    writes = next(s for s in document["Statement"] if s["Sid"] == "AthenaWriteTables")
     assert writes["Resource"] == [f"arn:aws:s3:::{deployment.data_bucket}/aggregates/sales_marketing_monthly/*"]
+    jobs = next(s for s in document["Statement"] if s["Sid"] == "GlueJobRuns")
+    assert f"arn:aws:glue:us-east-1:123456789012:job/{prefix}-sales-marketing-JoinMarketingAndSalesData" in jobs["Resource"]
 
 
 def test_policies_apply_buckets_notify_and_tls_only_buckets_stay_usable(deployment):
@@ -269,20 +286,72 @@ def test_the_pipelines_schedule_hands_its_time_to_the_trigger_function(deploymen
 
 def test_runner_tables_functions_and_invoke_configs(deployment):
     outputs = deployment.outputs("runner-resources")
+    sfn_outputs = deployment.outputs("step-functions-resources")
     dynamodb = boto3.client("dynamodb")
     for key in ("GlueTasksTableName", "AthenaTasksTableName", "DataWaitsTableName", "ObjectArrivalsTableName"):
         assert dynamodb.describe_table(TableName=outputs[key])["Table"]["TableStatus"] == "ACTIVE"
+    for key in ("GlueTasksTableName", "AthenaTasksTableName", "DataWaitsTableName"):
+        indexes = {i["IndexName"]: i for i in dynamodb.describe_table(TableName=outputs[key])["Table"]["GlobalSecondaryIndexes"]}
+        assert set(indexes) == {"run_id-index", "sweep-index"}, key
+        assert indexes["sweep-index"]["Projection"] == {"ProjectionType": "INCLUDE",
+                                                        "NonKeyAttributes": ["phase", "run_id", "run_group", "holder", "lease_until", "alive_until"]}
     aws_lambda = boto3.client("lambda")
-    function = aws_lambda.get_function(FunctionName=outputs["GlueRunnerFunctionName"])["Configuration"]
-    activity_arn = deployment.outputs("step-functions-resources")["GlueRunnerActivityArn"]
-    assert function["Environment"]["Variables"]["ETL_GLUE_ACTIVITY_ARN"] == activity_arn
-    config = aws_lambda.get_function_event_invoke_config(FunctionName=outputs["GlueRunnerFunctionName"])
+    function = aws_lambda.get_function(FunctionName=outputs["RunnerFunctionName"])["Configuration"]
+    assert function["Handler"] == "runners.handlers.all_runners"
+    variables = function["Environment"]["Variables"]
+    assert (variables["ETL_GLUE_ACTIVITY_ARN"], variables["ETL_ATHENA_ACTIVITY_ARN"], variables["ETL_WAIT_ACTIVITY_ARN"]) == (
+        sfn_outputs["GlueRunnerActivityArn"], sfn_outputs["AthenaRunnerActivityArn"], sfn_outputs["WaitForDataActivityArn"])
+    assert (variables["ETL_GLUE_EVENTS_QUEUE_URL"], variables["ETL_ATHENA_EVENTS_QUEUE_URL"]) == (outputs["GlueEventsQueueUrl"], outputs["AthenaEventsQueueUrl"])
+    config = aws_lambda.get_function_event_invoke_config(FunctionName=outputs["RunnerFunctionName"])
     assert (config["MaximumRetryAttempts"], config["MaximumEventAgeInSeconds"]) == (0, 60)
     trigger = aws_lambda.get_function(FunctionName=outputs["PipelineTriggerFunctionName"])["Configuration"]
     assert trigger["Handler"] == "runners.handlers.pipeline_trigger"
     mappings = aws_lambda.list_event_source_mappings(FunctionName=outputs["PipelineTriggerFunctionName"])["EventSourceMappings"]
     exports = {e["Name"]: e["Value"] for e in boto3.client("cloudformation").list_exports()["Exports"]}
     assert [m["EventSourceArn"] for m in mappings] == [exports[f"{deployment.stack_name('runner-resources')}-PipelineTriggersQueueArn"]]
+
+
+def _job_events_mappings(outputs: dict[str, str]) -> dict[str, dict[str, Any]]:
+    mappings = boto3.client("lambda").list_event_source_mappings(FunctionName=outputs["JobEventsFunctionName"])["EventSourceMappings"]
+    return {m["EventSourceArn"].rsplit(":", 1)[-1]: m for m in mappings}
+
+
+def test_job_events_rules_feed_their_queues_and_the_job_events_function(deployment):
+    from runners.job_events import EVENT_PATTERNS
+
+    outputs = deployment.outputs("runner-resources")
+    sqs, events = boto3.client("sqs"), boto3.client("events")
+    mappings = _job_events_mappings(outputs)
+    assert len(mappings) == 2
+    for kind, prefix in (("glue", "Glue"), ("athena", "Athena")):
+        url = outputs[f"{prefix}EventsQueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        assert attributes["VisibilityTimeout"] == "360" and attributes["SqsManagedSseEnabled"] == "true"
+        (allow, _deny) = json.loads(attributes["Policy"])["Statement"]
+        rule_arn = allow["Condition"]["ArnEquals"]["aws:SourceArn"]
+        rule = events.describe_rule(Name=rule_arn.rsplit("/", 1)[-1])
+        assert json.loads(rule["EventPattern"]) == EVENT_PATTERNS[kind] and rule["State"] == "ENABLED"
+        (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+        assert target["Arn"] == attributes["QueueArn"]
+        mapping = mappings[attributes["QueueArn"].rsplit(":", 1)[-1]]
+        assert mapping["State"] == "Enabled" and mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert mapping["ScalingConfig"] == {"MaximumConcurrency": 2}
+
+
+def test_runner_mode_service_disables_the_schedule_and_the_job_events_mappings(deployment):
+    outputs = deployment.outputs("runner-resources")
+    events = boto3.client("events")
+    assert events.describe_rule(Name=outputs["RunnerScheduleRuleName"])["State"] == "ENABLED"
+    updated = deployment.update("runner-resources", RunnerMode="service")
+    assert updated["StackStatus"] == "UPDATE_COMPLETE", updated.get("StackStatusReason")
+    # (the output is read again: moto replaces an updated rule under a new name, AWS changes it in place)
+    assert events.describe_rule(Name=deployment.outputs("runner-resources")["RunnerScheduleRuleName"])["State"] == "DISABLED"
+    assert {m["State"] for m in _job_events_mappings(outputs).values()} == {"Disabled"}
+    assert deployment.outputs("runner-resources")["GlueEventsQueueUrl"] == outputs["GlueEventsQueueUrl"]  # the service's queues stay
+    back = deployment.update("runner-resources", RunnerMode="lambda")
+    assert back["StackStatus"] == "UPDATE_COMPLETE", back.get("StackStatusReason")
+    assert events.describe_rule(Name=deployment.outputs("runner-resources")["RunnerScheduleRuleName"])["State"] == "ENABLED"
+    assert {m["State"] for m in _job_events_mappings(outputs).values()} == {"Enabled"}
 
 
 def test_a_changed_pipeline_file_updates_its_stack_then_all_delete_in_reverse_order(deployment):
@@ -305,8 +374,11 @@ def test_a_changed_pipeline_file_updates_its_stack_then_all_delete_in_reverse_or
         glue.get_job(JobName=outputs["JoinMarketingAndSalesDataJobName"])
     with pytest.raises(ClientError):
         scheduler.get_schedule(Name=outputs["ScheduleName"])
-    # the pipeline's grants leave the shared runner roles with it
-    assert "pipeline-sales-marketing-glue-runner" not in iam.list_role_policies(RoleName=runner_outputs["GlueRunnerRoleName"])["PolicyNames"]
+    # the pipeline's grants leave the shared roles with it
+    policy_arn = _attached(iam, runner_outputs["RunnerRoleName"]).get(f"{deployment.prefix}-sales-marketing-runner")
+    assert policy_arn is None
+    for role in ("RunnerRoleName", "ObjectCreatedRoleName", "PipelineTriggerRoleName"):
+        assert _attached(iam, runner_outputs[role]) == {}, role
 
     assert deployment.delete("runner-resources") == "DELETE_COMPLETE"
     with pytest.raises(ClientError):

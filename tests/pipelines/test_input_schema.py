@@ -97,7 +97,9 @@ def test_the_wait_runners_may_read_the_files_and_evolve_exactly_the_named_tables
     pipeline = load(tmp_path, "{table: sales_raw, on_new_columns: evolve, evolve: [sales_copy]}")
     assert check_permissions(pipeline) == []
     template = render_pipeline_stack(pipeline, standard_placeholders(pipeline))
-    grants = {s["Sid"]: s for s in template["Resources"]["WaitRunnerPolicy"]["Properties"]["PolicyDocument"]["Statement"]}
+    grants = {s["Sid"]: s for s in template["Resources"]["ObjectCreatedPolicy"]["Properties"]["PolicyDocument"]["Statement"]}
+    runner = {s["Sid"]: s for s in template["Resources"]["RunnerPolicy"]["Properties"]["PolicyDocument"]["Statement"]}
+    assert {sid: runner["Wait" + sid]["Resource"] for sid in grants} == {sid: s["Resource"] for sid, s in grants.items()}  # the same for both roles
     evolved = [(r["Fn::Sub"] if isinstance(r["Fn::Sub"], str) else r["Fn::Sub"][0]) if isinstance(r, dict) else r
                for r in grants["EvolveTables"]["Resource"]]
     assert [r for r in evolved if ":table/" in str(r)] == [

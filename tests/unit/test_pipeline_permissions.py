@@ -14,7 +14,7 @@ from runners.pipelines.triggers import trigger_rules
 from pipeline_examples import ROOT, daily_orders, sample, with_stack, write_project
 from runners.pipelines.cfn_resolve import Environment
 from runners.pipelines.loader import load_pipeline
-from runners.pipelines.permissions import Deployed, Deployment, check_permissions, inline_policy_problems, required, written_argument
+from runners.pipelines.permissions import Deployed, Deployment, check_permissions, policy_limit_problems, required, written_argument
 from runners.pipelines.stack import render_pipeline_stack, standard_placeholders
 
 DATA = "etl-runner-data"
@@ -61,13 +61,13 @@ def test_the_generated_stacks_allow_everything_both_example_pipelines_do(sales, 
 def test_the_trigger_function_is_checked_for_what_an_ended_execution_takes(sales):
     """Lineage, the report and the reads behind them: a grant taken away is named."""
     pipeline, template = sales
-    problems = check_permissions(pipeline, template=without(template, "ExecutionEndedPolicy", "ReadExecutions", "states:GetExecutionHistory"))
+    problems = check_permissions(pipeline, template=without(template, "PipelineTriggerPolicy", "ReadExecutions", "states:GetExecutionHistory"))
     assert problems == [
         "execution ended: the pipeline trigger role lacks states:GetExecutionHistory on "
         "arn:aws:states:us-east-1:123456789012:execution:etl-runner-sales-marketing:2026-11-16 (read the ended execution back)"]
-    problems = check_permissions(pipeline, template=without(template, "ExecutionEndedPolicy", "PublishReport"))
+    problems = check_permissions(pipeline, template=without(template, "PipelineTriggerPolicy", "PublishReport"))
     assert len(problems) == 1 and "lacks sns:Publish" in problems[0] and "publish the run report" in problems[0]
-    problems = check_permissions(pipeline, template=without(template, "ExecutionEndedPolicy", "WriteLineage"))
+    problems = check_permissions(pipeline, template=without(template, "PipelineTriggerPolicy", "WriteLineage"))
     assert len(problems) == 1 and "_lineage/pipeline=sales-marketing/run_date=2026-11-16/" in problems[0]
 
 
@@ -82,7 +82,7 @@ def test_every_shipped_pipeline_passes_the_check(path):
 
 def test_an_action_removed_from_a_runner_grant_is_named_with_step_and_resource(sales):
     pipeline, template = sales
-    problems = check_permissions(pipeline, template=without(template, "GlueRunnerPolicy", "JobRuns", "glue:BatchStopJobRun"))
+    problems = check_permissions(pipeline, template=without(template, "RunnerPolicy", "GlueJobRuns", "glue:BatchStopJobRun"))
     assert problems == [
         f"step {step}: the Glue runner role lacks glue:BatchStopJobRun on arn:aws:glue:us-east-1:123456789012:job/etl-runner-sales-marketing-{job} (start, watch and stop the step's job)"
         for step, job in (("process_sales_data", "ProcessSalesData"), ("process_marketing_data", "ProcessMarketingData"),
@@ -92,13 +92,13 @@ def test_an_action_removed_from_a_runner_grant_is_named_with_step_and_resource(s
 
 def test_a_removed_write_grant_names_the_statement_that_needs_it(sales):
     pipeline, template = sales
-    problems = check_permissions(pipeline, template=without(template, "AthenaRunnerPolicy", "WriteTables"))
+    problems = check_permissions(pipeline, template=without(template, "RunnerPolicy", "AthenaWriteTables"))
     assert problems == [
         "step store_monthly_aggregate: the Athena runner role lacks s3:PutObject on "
         f"arn:aws:s3:::{DATA}/aggregates/sales_marketing_monthly/part-00000 "
         "(pipelines/sql/sales_marketing/store_monthly_aggregate.sql: write sales_marketing.sales_marketing_monthly)"
     ]
-    problems = check_permissions(pipeline, template=without(template, "AthenaRunnerPolicy", "CatalogPartitions"))
+    problems = check_permissions(pipeline, template=without(template, "RunnerPolicy", "AthenaCatalogPartitions"))
     assert any(p.startswith("step join_marketing_and_sales_data: the Athena runner role lacks glue:BatchCreatePartition on arn:aws:glue:us-east-1:123456789012:table/sales_marketing/sales_marketing_joined (MSCK REPAIR TABLE sales_marketing_joined (after the step)")
                for p in problems), problems
 
@@ -142,20 +142,24 @@ def test_a_statement_whose_access_is_unknown_is_a_problem_not_a_pass(tmp_path):
 
 def test_gates_waits_triggers_and_refreshes_are_checked(orders):
     pipeline, template = orders
-    assert check_permissions(pipeline, template=without(template, "GlueRunnerPolicy", "GatePipelines")) == [
+    assert check_permissions(pipeline, template=without(template, "RunnerPolicy", "GatePipelines")) == [
         f"step clean_orders: the Glue runner role lacks states:ListExecutions on arn:aws:states:us-east-1:123456789012:stateMachine:etl-runner-{name} (wait until pipeline {name} is idle)"
         for name in ("sales-marketing", "daily-orders")
     ]
     narrowed = copy.deepcopy(template)
-    statement(narrowed, "WaitRunnerPolicy", "ListInputs1")["Condition"]["StringLike"]["s3:prefix"] = ["landing/other/*"]
-    problems = check_permissions(pipeline, template=narrowed)
+    for logical, sid in (("RunnerPolicy", "WaitListInputs1"), ("ObjectCreatedPolicy", "ListInputs1")):
+        statement(narrowed, logical, sid)["Condition"]["StringLike"]["s3:prefix"] = ["landing/other/*"]
+    # One role serves every runner kind: the Athena steps' listing of the data bucket covers the waits too ...
+    assert not any("wait runner" in p for p in check_permissions(pipeline, template=narrowed))
+    # ... and without it the waits' own, prefix-bound statement is what counts.
+    problems = check_permissions(pipeline, template=without(narrowed, "RunnerPolicy", "AthenaListBuckets"))
     assert ("input orders: the wait runner role lacks s3:ListBucket on arn:aws:s3:::etl-runner-data with s3:prefix='landing/orders/2026-11-16/' "
             "(list the input's objects for step(s) clean_orders)") in problems
     assert any(p.startswith("input orders: the object_created role lacks s3:ListBucket") and "_SUCCESS.done" in p for p in problems)
-    assert check_permissions(pipeline, template=without(template, "TriggerPolicy", "StartPipeline")) == [
+    assert check_permissions(pipeline, template=without(template, "PipelineTriggerPolicy", "StartPipeline")) == [
         "trigger: the pipeline trigger role lacks states:StartExecution on arn:aws:states:us-east-1:123456789012:stateMachine:etl-runner-daily-orders (start the pipeline when triggered or scheduled)"
     ]
-    problems = check_permissions(pipeline, template=without(template, "AthenaRunnerPolicy", "CatalogDrop"))
+    problems = check_permissions(pipeline, template=without(template, "RunnerPolicy", "AthenaCatalogDrop"))
     assert "step clean_orders: the Athena runner role lacks glue:DeleteTable on arn:aws:glue:us-east-1:123456789012:table/orders/orders_daily (DROP TABLE orders_daily (before the step): drop table orders.orders_daily)" in problems
 
 
@@ -165,7 +169,7 @@ def test_a_missing_role_or_unresolvable_import_is_reported(sales):
     del changed["Resources"]["ProcessSalesDataJobRole"]
     assert "step process_sales_data: the Glue job role (ProcessSalesDataJobRole in pipeline) is missing" in check_permissions(pipeline, template=changed)
     changed = copy.deepcopy(template)
-    changed["Resources"]["GlueRunnerPolicy"]["Properties"]["Roles"] = [{"Fn::ImportValue": {"Fn::Sub": "${RunnerStackName}-NoSuchRole"}}]
+    changed["Resources"]["RunnerPolicy"]["Properties"]["Roles"] = [{"Fn::ImportValue": {"Fn::Sub": "${RunnerStackName}-NoSuchRole"}}]
     assert check_permissions(pipeline, template=changed) == [
         "the stacks cannot be resolved: stack etl-runner-pipeline-sales-marketing imports etl-runner-runner-resources-NoSuchRole, which no stack before it exports"]
 
@@ -179,12 +183,39 @@ def test_the_names_deployed_with_are_the_ones_checked(sales):
     assert "step process_sales_data: the Glue runner role lacks glue:StartJobRun on arn:aws:glue:eu-west-1:210987654321:job/acme-sales-marketing-ProcessSalesData (start, watch and stop the step's job)" in problems
 
 
-def test_the_runner_roles_inline_policies_stay_within_iams_limit(sales):
+def test_ten_pipelines_fit_one_runner_stack_the_eleventh_passes_the_managed_policy_quota(sales):
+    """One managed policy per pipeline on each shared role; a role holds 10 by default."""
     pipeline, _ = sales
-    assert inline_policy_problems([pipeline]) == []
-    copies = [dataclasses.replace(pipeline, name=f"copy-{i}") for i in range(5)]
-    problems = inline_policy_problems(copies)
-    assert any(p.startswith("the Athena runner role's inline policies would total ") and "over IAM's limit of 10,240" in p for p in problems)
+    assert policy_limit_problems([pipeline]) == []
+    copies = [dataclasses.replace(pipeline, name=f"copy-{i}") for i in range(11)]
+    assert policy_limit_problems(copies[:10]) == []
+    problems = policy_limit_problems(copies)
+    assert "the Glue runner/Athena runner/wait runner role (RunnerRole) would hold 11 managed policies (one per pipeline), " \
+           "over IAM's quota of 10 per role: raise the quota 'Managed policies per role' (up to 20) or deploy fewer pipelines per runner stack" in problems
+    assert any(p.startswith("the pipeline trigger role (PipelineTriggerRole) would hold 11 ") for p in problems)
+    assert policy_limit_problems(copies, managed_policies_per_role=20) == []  # the quota raised
+
+
+def test_a_managed_policy_over_iams_size_limit_is_named(sales, monkeypatch):
+    pipeline, template = sales
+    from runners.pipelines import permissions
+
+    runner_policy = permissions.policy_size(template["Resources"]["RunnerPolicy"]["Properties"]["PolicyDocument"])
+    monkeypatch.setattr(permissions, "MANAGED_POLICY_LIMIT", runner_policy // 2)
+    (problem,) = [p for p in policy_limit_problems([pipeline]) if "RunnerPolicy" in p]
+    assert problem.startswith("sales-marketing: its managed policy RunnerPolicy on the Glue runner/Athena runner/wait runner role (RunnerRole) is ")
+    assert problem.endswith(f"over IAM's limit of {runner_policy // 2:,}: split the pipeline")
+
+
+def test_each_request_is_evaluated_against_the_role_that_makes_it(sales):
+    """The wait runner and object_created list the same inputs through different roles:
+    the runner role's managed policy does not stand in for object_created's."""
+    pipeline, template = sales
+    changed = copy.deepcopy(template)
+    del changed["Resources"]["ObjectCreatedPolicy"]
+    problems = check_permissions(pipeline, template=changed)
+    assert problems and all("the object_created role lacks s3:ListBucket" in p for p in problems)
+    assert not any("wait runner" in p for p in problems)
 
 
 @pytest.mark.parametrize(("name", "written"), [
@@ -195,12 +226,16 @@ def test_glue_arguments_are_written_when_their_name_says_so(name, written):
     assert written_argument(name) is written
 
 
-def test_a_gated_athena_step_needs_its_gate_on_the_athena_runner(orders):
+def test_a_gated_athena_step_needs_its_gate_on_the_runner_role(orders):
     pipeline, _ = orders
     export = pipeline.steps["export_totals"]
     gated = dataclasses.replace(pipeline, steps={**pipeline.steps, export.id: dataclasses.replace(export, gate=pipeline.steps["clean_orders"].gate)})
     template = render_pipeline_stack(gated, standard_placeholders(gated), trigger_rules=trigger_rules)
     assert check_permissions(gated, template=template) == []
-    problems = check_permissions(gated, template=without(template, "AthenaRunnerPolicy", "GateJobs"))
-    assert problems == ["step export_totals: the Athena runner role lacks glue:GetJobRuns on arn:aws:glue:us-east-1:123456789012:job/etl-runner-sales-marketing-JoinMarketingAndSalesData "
-                        "(wait until job etl-runner-sales-marketing-JoinMarketingAndSalesData is idle)"]
+    # One gate statement serves the Glue and the Athena steps (one role runs both).
+    problems = check_permissions(gated, template=without(template, "RunnerPolicy", "GateJobs"))
+    job = "etl-runner-sales-marketing-JoinMarketingAndSalesData"
+    assert sorted(problems) == [
+        f"step clean_orders: the Glue runner role lacks glue:GetJobRuns on arn:aws:glue:us-east-1:123456789012:job/{job} (wait until job {job} is idle)",
+        f"step export_totals: the Athena runner role lacks glue:GetJobRuns on arn:aws:glue:us-east-1:123456789012:job/{job} (wait until job {job} is idle)",
+    ]

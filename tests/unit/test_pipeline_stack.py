@@ -37,6 +37,11 @@ def statements(template: dict, logical: str, policy: int = 0) -> dict[str, dict]
     return {s["Sid"]: s for s in document["Statement"]}
 
 
+def runner_grants(template: dict, kind: str) -> dict[str, dict]:
+    """The runner role's managed policy statements of one kind (Glue, Athena, Wait), by Sid without the kind."""
+    return {sid.removeprefix(kind): {**s, "Sid": sid.removeprefix(kind)} for sid, s in statements(template, "RunnerPolicy").items() if sid.startswith(kind)}
+
+
 @pytest.fixture(scope="module")
 def sales():
     return with_stack(sample())
@@ -53,8 +58,12 @@ def test_the_sample_stack_holds_its_jobs_state_machine_schedule_topic_and_runner
     assert {k for k, v in kinds.items() if v == "AWS::Glue::Job"} == {"ProcessSalesDataJob", "ProcessMarketingDataJob", "JoinMarketingAndSalesDataJob"}
     assert {k for k, v in kinds.items() if v == "AWS::IAM::Role"} == {
         "ProcessSalesDataJobRole", "ProcessMarketingDataJobRole", "JoinMarketingAndSalesDataJobRole", "StateMachineRole", "ScheduleRole"}
-    assert {k for k, v in kinds.items() if v == "AWS::IAM::Policy"} == {
-        "StateMachineLogDeliveryPolicy", "GlueRunnerPolicy", "AthenaRunnerPolicy", "WaitRunnerPolicy", "TriggerPolicy", "ExecutionEndedPolicy"}
+    assert {k for k, v in kinds.items() if v == "AWS::IAM::Policy"} == {"StateMachineLogDeliveryPolicy"}
+    # The shared roles' grants: one managed policy per role (inline policies of a role share 10,240 characters).
+    assert {k for k, v in kinds.items() if v == "AWS::IAM::ManagedPolicy"} == {"RunnerPolicy", "ObjectCreatedPolicy", "PipelineTriggerPolicy"}
+    names = {k: template["Resources"][k]["Properties"]["ManagedPolicyName"] for k in ("RunnerPolicy", "ObjectCreatedPolicy", "PipelineTriggerPolicy")}
+    assert names == {"RunnerPolicy": "etl-runner-sales-marketing-runner", "ObjectCreatedPolicy": "etl-runner-sales-marketing-object-created",
+                     "PipelineTriggerPolicy": "etl-runner-sales-marketing-pipeline-trigger"}
     for single in ("AWS::StepFunctions::StateMachine", "AWS::Scheduler::Schedule", "AWS::SNS::Topic", "AWS::KMS::Key", "AWS::Events::Rule"):
         assert list(kinds.values()).count(single) == 1, single
     assert "AWS::SNS::Subscription" not in kinds.values()  # the sample names no e-mail
@@ -116,15 +125,18 @@ def test_a_job_role_reads_its_script_and_reads_writes_exactly_its_prefixes(order
 
 def test_the_sample_runner_grants(sales):
     _, template = sales
-    glue = statements(template, "GlueRunnerPolicy")
+    glue = runner_grants(template, "Glue")
     assert set(glue) == {"JobRuns"}
     assert glue["JobRuns"]["Action"] == ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"]
     assert glue["JobRuns"]["Resource"] == [
         {"Fn::Sub": ["arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:job/${Job}", {"Job": {"Ref": f"{j}Job"}}]}
         for j in ("ProcessSalesData", "ProcessMarketingData", "JoinMarketingAndSalesData")]
-    assert template["Resources"]["GlueRunnerPolicy"]["Properties"]["Roles"] == [imported("RunnerStackName", "GlueRunnerRoleName")]
+    assert template["Resources"]["RunnerPolicy"]["Properties"]["Roles"] == [imported("RunnerStackName", "RunnerRoleName")]
+    assert list(statements(template, "RunnerPolicy")) == [
+        "GlueJobRuns", "AthenaCatalogRead", "AthenaCatalogCreate", "AthenaCatalogPartitions", "AthenaListBuckets", "AthenaReadTables",
+        "AthenaWriteTables", "AthenaQueryResults", "WaitListInputs1"]
 
-    athena = statements(template, "AthenaRunnerPolicy")
+    athena = runner_grants(template, "Athena")
     assert list(athena) == ["CatalogRead", "CatalogCreate", "CatalogPartitions", "ListBuckets", "ReadTables", "WriteTables", "QueryResults"]
     tables = [regional("glue", f"table/sales_marketing/{t}") for t in ("sales_marketing_joined", "sales_marketing_monthly")]
     catalog = [regional("glue", "catalog"), regional("glue", "database/sales_marketing")]
@@ -137,25 +149,27 @@ def test_the_sample_runner_grants(sales):
     assert athena["QueryResults"]["Resource"] == s3("/athena-results/sales-marketing/*", ARTIFACTS)
     assert "CatalogDrop" not in athena and "WorkGroups" not in athena  # no recreate refresh, default work group
 
-    wait = template["Resources"]["WaitRunnerPolicy"]["Properties"]
-    assert wait["Roles"] == [imported("RunnerStackName", "WaitRunnerRoleName"), imported("RunnerStackName", "ObjectCreatedRoleName")]
-    (listing,) = wait["PolicyDocument"]["Statement"]
+    # The wait runner (runner role) and object_created (its own role) list the same inputs.
+    object_created = template["Resources"]["ObjectCreatedPolicy"]["Properties"]
+    assert object_created["Roles"] == [imported("RunnerStackName", "ObjectCreatedRoleName")]
+    (listing,) = object_created["PolicyDocument"]["Statement"]
     assert (listing["Action"], listing["Resource"]) == ("s3:ListBucket", s3(""))
     assert listing["Condition"] == {"StringLike": {"s3:prefix": ["raw/marketing/run_date=*", "raw/sales/run_date=*"]}}
+    assert runner_grants(template, "Wait") == {"ListInputs1": listing}
 
 
 def test_gates_refreshes_work_groups_and_unload_widen_the_grants_exactly(orders):
     _, template = orders
-    glue = statements(template, "GlueRunnerPolicy")
-    assert glue["GateJobs"]["Action"] == "glue:GetJobRuns"
-    assert glue["GateJobs"]["Resource"] == [regional("glue", "job/etl-runner-sales-marketing-JoinMarketingAndSalesData")]
-    assert glue["GatePipelines"]["Resource"] == [regional("states", "stateMachine:etl-runner-daily-orders"), regional("states", "stateMachine:etl-runner-sales-marketing")]
-    athena = statements(template, "AthenaRunnerPolicy")
+    gates = statements(template, "RunnerPolicy")
+    assert gates["GateJobs"]["Action"] == "glue:GetJobRuns"
+    assert gates["GateJobs"]["Resource"] == [regional("glue", "job/etl-runner-sales-marketing-JoinMarketingAndSalesData")]
+    assert gates["GatePipelines"]["Resource"] == [regional("states", "stateMachine:etl-runner-daily-orders"), regional("states", "stateMachine:etl-runner-sales-marketing")]
+    athena = runner_grants(template, "Athena")
     assert athena["WorkGroups"]["Resource"] == [regional("athena", "workgroup/etl")]
     assert athena["CatalogDrop"]["Action"] == ["glue:DeleteTable", "glue:DeletePartition", "glue:BatchDeletePartition"]
     assert athena["CatalogDrop"]["Resource"][-1] == regional("glue", "table/orders/orders_daily")
     assert athena["WriteTables"]["Resource"] == [s3("/exports/orders_totals/*")]  # UNLOAD's target
-    wait = statements(template, "WaitRunnerPolicy")["ListInputs1"]
+    wait = runner_grants(template, "Wait")["ListInputs1"]
     assert wait["Condition"] == {"StringLike": {"s3:prefix": ["landing/orders/*"]}}  # objects and .done marker
 
 
@@ -172,9 +186,9 @@ def test_trigger_rules_send_to_the_shared_queue_under_the_prefix_and_may_start_t
     assert '"stateMachineArn": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:etl-runner-daily-orders"' in text
     # the key template's run date is the trigger function's to fill, not CloudFormation's
     assert '"keyTemplate": "landing/orders/${!run_date}/_SUCCESS.done"' in text and "<key>" in text
-    trigger = statements(template, "TriggerPolicy")["StartPipeline"]
+    trigger = statements(template, "PipelineTriggerPolicy")["StartPipeline"]
     assert (trigger["Action"], trigger["Resource"]) == ("states:StartExecution", {"Ref": "StateMachine"})
-    assert template["Resources"]["TriggerPolicy"]["Properties"]["Roles"] == [imported("RunnerStackName", "PipelineTriggerRoleName")]
+    assert template["Resources"]["PipelineTriggerPolicy"]["Properties"]["Roles"] == [imported("RunnerStackName", "PipelineTriggerRoleName")]
     assert "Schedule" not in template["Resources"] and "ScheduleState" not in template["Parameters"]
 
 
@@ -195,7 +209,7 @@ def test_after_pipeline_triggers_name_the_upstream_state_machine(orders):
     assert pattern["detail"]["stateMachineArn"] == [{"Fn::Sub": "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:acme-sales-marketing"}]
 
 
-def test_gated_pipelines_state_machines_are_substituted_by_name_and_athena_gates_go_to_the_athena_runner(orders):
+def test_gated_pipelines_state_machines_are_substituted_by_name_and_gates_go_to_the_runner_role_once(orders):
     pipeline, template = orders
     substitutions = template["Resources"]["StateMachine"]["Properties"]["DefinitionSubstitutions"]
     assert substitutions["SalesMarketingStateMachineArn"] == regional("states", "stateMachine:etl-runner-sales-marketing")
@@ -203,8 +217,9 @@ def test_gated_pipelines_state_machines_are_substituted_by_name_and_athena_gates
     assert substitutions["DailyOrdersStateMachineArn"] == regional("states", "stateMachine:etl-runner-daily-orders")
     export = pipeline.steps["export_totals"]
     gated = dataclasses.replace(pipeline, steps={**pipeline.steps, export.id: dataclasses.replace(export, gate=pipeline.steps["clean_orders"].gate)})
-    athena = statements(render_pipeline_stack(gated, standard_placeholders(gated), trigger_rules=trigger_rules), "AthenaRunnerPolicy")
-    assert athena["GatePipelines"]["Action"] == "states:ListExecutions" and athena["GateJobs"]["Action"] == "glue:GetJobRuns"
+    runner = statements(render_pipeline_stack(gated, standard_placeholders(gated), trigger_rules=trigger_rules), "RunnerPolicy")
+    assert runner["GatePipelines"]["Action"] == "states:ListExecutions" and runner["GateJobs"]["Action"] == "glue:GetJobRuns"
+    assert [sid for sid in runner if "Gate" in sid] == ["GateJobs", "GatePipelines"]  # one gate grant for Glue and Athena steps
 
 
 def test_schedule_and_notifications(sales, orders):
@@ -218,7 +233,7 @@ def test_schedule_and_notifications(sales, orders):
     assert payload["stateMachineArn"].endswith(":stateMachine:etl-runner-sales-marketing")
     assert schedule["Target"]["Arn"] == imported("RunnerStackName", "PipelineTriggerFunctionArn")
     assert statements(template, "ScheduleRole")["InvokeTrigger"]["Resource"] == imported("RunnerStackName", "PipelineTriggerFunctionArn")
-    trigger = statements(template, "TriggerPolicy")
+    trigger = statements(template, "PipelineTriggerPolicy")
     assert trigger["StartPipeline"]["Resource"] == trigger["ListPipelineExecutions"]["Resource"] == {"Ref": "StateMachine"}
     # Every ended execution goes to the trigger function (lineage for all; the report on notify.on).
     rule = template["Resources"]["ExecutionEndedRule"]["Properties"]
@@ -229,7 +244,7 @@ def test_schedule_and_notifications(sales, orders):
     assert '"notifyOn": ["FAILED", "TIMED_OUT", "ABORTED"]' in json.dumps(target["InputTransformer"]["InputTemplate"]).replace('\\"', '"')
     assert template["Resources"]["NotificationTopic"]["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": ["NotificationKey", "Arn"]}
     assert statements(template, "StateMachineRole")["PublishNotifications"]["Resource"] == {"Ref": "NotificationTopic"}
-    ended = statements(template, "ExecutionEndedPolicy")
+    ended = statements(template, "PipelineTriggerPolicy")
     assert ended["PublishReport"]["Resource"] == {"Ref": "NotificationTopic"}
     assert set(ended["ReadExecutions"]["Action"]) == {"states:DescribeExecution", "states:GetExecutionHistory", "states:DescribeStateMachineForExecution"}
 
