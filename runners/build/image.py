@@ -138,7 +138,8 @@ def run_docker(argv: list[str], stdin: bytes | None = None) -> None:
     except FileNotFoundError:
         raise TaskError(f"{argv[0]} is not installed (or not on PATH): the image tasks need Docker with buildx") from None
     if done.returncode != 0:
-        raise TaskError(f"`{' '.join(argv[:3])} ...` failed with exit status {done.returncode}")
+        shown = " ".join(argv[:3]) + (" ..." if len(argv) > 3 else "")
+        raise TaskError(f"`{shown}` failed with exit status {done.returncode}")
 
 
 def build_command(root: Path, tag: str) -> list[str]:
