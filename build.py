@@ -27,6 +27,8 @@ leave them out or say "<NO-DEFAULT>"; another value there is an error):
   GlueStackName, StepFunctionsStackName, RunnerStackName
                                  the shared stacks' CloudFormation names, for their exports
   StackPrefix                    ETL_STACK_PREFIX (names the pipelines' trigger rules)
+  ImageUri                       the runner image of these sources in ECR (runner-service;
+                                 buildimage and pushimage first)
 Every other "<NO-DEFAULT>" in a params file must be replaced before
 createstack/updatestack run.
 
@@ -38,13 +40,17 @@ or step by step:
   python build.py createstack[step-functions-resources] createstack[runner-resources]
   python build.py deploypipelines                         (every pipeline; or deploypipelines[NAME])
   python build.py startexecution[2026-11-16,pipeline=NAME]  or wait for its schedule or trigger
+
+The always-on runner service instead of the scheduled Lambdas (ECS Fargate,
+after the shared stacks; runner-resources with RunnerMode=service):
+  python build.py buildimage pushimage rolloutservice
 """
 
 from __future__ import annotations
 
 import sys
 
-from runners.build import artifacts, operations, package
+from runners.build import artifacts, image, operations, package, rollout
 from runners.build import pipelines as pipeline_ops
 from runners.build import stacks as stack_ops
 from runners.build.runner import TaskError, main, task
@@ -184,6 +190,62 @@ def deploy():
     for stack in ("step-functions-resources", "runner-resources"):
         stack_ops.deploy(ctx, stack, say)
     deploypipelines()
+
+
+@task()
+def lockimage():
+    """Write deploy/requirements-runtime.txt: the runtime dependencies' pins for the image.
+
+    The closure of setup.cfg's install_requires (Python 3.12, Linux), at the
+    versions installed in this environment; no test, local or build tools.
+    """
+    closure = image.runtime_closure(image.install_requires(REPO_ROOT / "setup.cfg"))
+    path = REPO_ROOT / image.LOCK_FILE
+    path.write_text(image.lock_text(closure), encoding="utf-8")
+    say(f"wrote {path.relative_to(REPO_ROOT)}: {len(closure)} packages")
+
+
+@task()
+def buildimage():
+    """Build the runner image for linux/arm64, tagged etl-runner:<content tag>.
+
+    The tag is a hash of the package's sources, setup.cfg, pyproject.toml,
+    README.md, the Dockerfile, .dockerignore and deploy/requirements-runtime.txt:
+    the same sources give the same tag. Needs Docker with buildx (and QEMU
+    emulation on an x86 machine).
+    """
+    tag = image.content_tag(REPO_ROOT)
+    current_context().docker(image.build_command(REPO_ROOT, tag), None)
+    say(f"built {image.LOCAL_IMAGE}:{tag} ({image.PLATFORM})")
+
+
+@task()
+def pushimage():
+    """Push etl-runner:<content tag> to the ECR repository <ETL_STACK_PREFIX>-runner.
+
+    Creates the repository when missing (scan on push, immutable tags,
+    AES256 encryption), logs docker in with an ECR authorization token (on
+    stdin, as `aws ecr get-login-password | docker login` does) and pushes;
+    a tag already in ECR is the same image and is not pushed again.
+    buildimage first.
+    """
+    ctx = current_context()
+    ecr = ctx.client("ecr")
+    repository = image.ensure_repository(ecr, image.repository_name(ctx.settings.stack_prefix), say)
+    uri = image.push(ecr, repository, image.content_tag(REPO_ROOT), ctx.docker, say)
+    say(f"ImageUri {uri}")
+
+
+@task()
+def rolloutservice():
+    """Create or update the runner-service stack with the pushed image and wait.
+
+    The stack's ImageUri is <ETL_STACK_PREFIX>-runner:<content tag> of these
+    sources (pushimage first). Prints the stack's events, then the service's
+    running tasks; a deployment the circuit breaker rolled back fails with
+    the service's latest events, which name the cause.
+    """
+    rollout.rollout(current_context(), say)
 
 
 def _stacks_or_error(names, action):

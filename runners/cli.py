@@ -9,15 +9,17 @@ import os
 import signal
 import sys
 import threading
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Protocol, Sequence
 
 import structlog
 
 from . import log as logging_setup
 from .config import Settings
 from .aws import AwsClients
+from .health import DEFAULT_MAX_AGE_SECONDS, HealthBeacon, read_health
 from .service import KINDS, build_lifecycle, ensure_tables
 from .worker import Worker
+from .worker_group import WorkerGroup
 
 log = structlog.get_logger("runners.cli")
 
@@ -43,21 +45,26 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(**overrides)
 
 
-def _worker(args: argparse.Namespace) -> Worker:
-    settings = _settings(args)
-    logging_setup.configure(settings.log_level, settings.log_format)
-    activity_arn = settings.activity_arn(args.kind)
+def _worker(args: argparse.Namespace, kind: str, settings: Settings, clients: AwsClients) -> Worker:
+    activity_arn = settings.activity_arn(kind)
     if not activity_arn:
-        raise SystemExit(f"etl-runner: no activity ARN for {args.kind}: pass --activity-arn or set ETL_{args.kind.upper()}_ACTIVITY_ARN")
-    clients = AwsClients(settings)
+        raise SystemExit(f"etl-runner: no activity ARN for {kind}: pass --activity-arn or set ETL_{kind.upper()}_ACTIVITY_ARN")
     if args.create_table:
-        ensure_tables(args.kind, settings, clients)
-    lifecycle = build_lifecycle(args.kind, settings, clients)
-    structlog.contextvars.bind_contextvars(activity=activity_arn.rsplit(":", 1)[-1], kind=args.kind)
+        ensure_tables(kind, settings, clients)
+    lifecycle = build_lifecycle(kind, settings, clients)
     return Worker(lifecycle, activity_arn, settings.pollers, settings.check_interval_seconds)
 
 
-def _install_signal_handlers(worker: Worker) -> None:
+class _Stoppable(Protocol):
+    @property
+    def stopping(self) -> bool: ...
+
+    def request_shutdown(self) -> None: ...
+
+    def stop_now(self) -> bool: ...
+
+
+def _install_signal_handlers(worker: _Stoppable) -> None:
     """First SIGTERM/SIGINT drains; a second exits at once, after recording the
     tasks its polls have already returned (milliseconds; at most a moment)."""
 
@@ -73,17 +80,56 @@ def _install_signal_handlers(worker: Worker) -> None:
     signal.signal(signal.SIGINT, handle)
 
 
+PER_KIND_OPTIONS = ("activity_arn", "table", "events_queue_url")
+
+
+def _serve_kinds(args: argparse.Namespace, settings: Settings) -> list[str]:
+    """The kinds `serve` runs: those named, or with ``all`` every kind whose
+    activity ARN is configured."""
+    named = list(dict.fromkeys(args.kinds))
+    if "all" in named:
+        if len(named) > 1:
+            raise ValueError("serve: 'all' stands alone (it means every configured kind)")
+        configured = [kind for kind in KINDS if settings.activity_arn(kind)]
+        if not configured:
+            raise ValueError("serve all: no activity configured: set " + ", ".join(f"ETL_{k.upper()}_ACTIVITY_ARN" for k in KINDS))
+        return configured
+    if len(named) > 1:
+        given = [f"--{o.replace('_', '-')}" for o in PER_KIND_OPTIONS if getattr(args, o, None)]
+        if given:
+            raise ValueError(f"serve: {', '.join(given)} applies to one kind; with several kinds set ETL_<KIND>_... variables instead")
+    return named
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    worker = _worker(args)
-    _install_signal_handlers(worker)
-    worker.serve()
-    return 0
+    args.kind = args.kinds[0] if len(args.kinds) == 1 and args.kinds[0] != "all" else None
+    settings = _settings(args)
+    logging_setup.configure(settings.log_level, settings.log_format)
+    kinds = _serve_kinds(args, settings)
+    clients = AwsClients(settings)
+    group = WorkerGroup({kind: _worker(args, kind, settings, clients) for kind in kinds}, settings.health_stuck_seconds)
+    _install_signal_handlers(group)
+    beacon = HealthBeacon(settings.health_file, settings.health_interval_seconds, group.health_problems).start()
+    try:
+        return group.serve()
+    finally:
+        beacon.stop()
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(health_file=args.file)
+    verdict = read_health(settings.health_file, args.max_age)
+    print(f"etl-runner: {verdict.reason}", file=sys.stdout if verdict.healthy else sys.stderr)
+    return 0 if verdict.healthy else 1
 
 
 def cmd_run_once(args: argparse.Namespace) -> int:
-    worker = _worker(args)
+    settings = _settings(args)
+    logging_setup.configure(settings.log_level, settings.log_format)
+    worker = _worker(args, args.kind, settings, AwsClients(settings))
+    structlog.contextvars.bind_contextvars(activity=worker.activity_arn.rsplit(":", 1)[-1], kind=args.kind)
     _install_signal_handlers(worker)
-    summary = worker.run_once(_settings(args).run_once_budget_seconds)
+    summary = worker.run_once(settings.run_once_budget_seconds)
     last = summary.cycles[-1] if summary.cycles else None
     print(json.dumps({"received": summary.received, "seconds": round(summary.seconds, 3), "active": last.records if last else None}))
     return 0
@@ -162,9 +208,14 @@ def _stopping_on_signals() -> Iterator[threading.Event]:
 
 
 def _add_worker_options(parser: argparse.ArgumentParser, *, service: bool) -> None:
-    parser.add_argument("kind", choices=KINDS, help="which runner: glue (Glue job runs), athena (Athena queries) or wait (wait for S3 data)")
-    parser.add_argument("--activity-arn", help="Step Functions activity to poll (default: ETL_<KIND>_ACTIVITY_ARN)")
-    parser.add_argument("--table", help="DynamoDB table of active tasks (default: ETL_<KIND>_TABLE)")
+    if service:
+        parser.add_argument("kinds", nargs="+", choices=(*KINDS, "all"), metavar="KIND",
+                            help="which runners, in one process: glue (Glue job runs), athena (Athena queries), wait (wait for S3 data), "
+                                 "several of them, or all (every kind whose ETL_<KIND>_ACTIVITY_ARN is set)")
+    else:
+        parser.add_argument("kind", choices=KINDS, help="which runner: glue (Glue job runs), athena (Athena queries) or wait (wait for S3 data)")
+    parser.add_argument("--activity-arn", help="Step Functions activity to poll (default: ETL_<KIND>_ACTIVITY_ARN; one kind only)")
+    parser.add_argument("--table", help="DynamoDB table of active tasks (default: ETL_<KIND>_TABLE; one kind only)")
     parser.add_argument("--create-table", action="store_true", help="create the DynamoDB table(s) if missing (local use; CloudFormation owns them on AWS)")
     parser.add_argument("--heartbeat-interval", type=float, help="seconds between heartbeats of a running task (ETL_HEARTBEAT_INTERVAL_SECONDS)")
     if service:
@@ -196,9 +247,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING... (ETL_LOG_LEVEL)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run a long-lived worker", description="Poll an activity continuously, start, watch and report jobs until SIGTERM (drains) or a second signal (exits).", epilog="example: etl-runner serve glue --activity-arn arn:aws:states:...:activity:etl-runner-GlueRunnerActivity", formatter_class=argparse.RawDescriptionHelpFormatter)
+    serve = sub.add_parser("serve", help="run long-lived workers (one kind, several, or all in one process)", description="Poll activities continuously, start, watch and report jobs until SIGTERM (every worker drains) or a second signal (exits). While every worker is well the process rewrites ETL_HEALTH_FILE every ETL_HEALTH_INTERVAL_SECONDS for `etl-runner health`.", epilog="examples:\n  etl-runner serve glue --activity-arn arn:aws:states:...:activity:etl-runner-GlueRunnerActivity\n  etl-runner serve all          (every kind whose ETL_<KIND>_ACTIVITY_ARN is set)\n  etl-runner serve glue athena", formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_worker_options(serve, service=True)
     serve.set_defaults(func=cmd_serve)
+
+    health = sub.add_parser("health", help="exit 0 if the serving process on this host is healthy (container health check)", description="Read the health file `etl-runner serve` rewrites while every worker's threads are alive and not stuck. Exit 0 when it is fresh and healthy, 1 otherwise (the reason on stderr).", epilog="example: etl-runner health --max-age 30", formatter_class=argparse.RawDescriptionHelpFormatter)
+    health.add_argument("--max-age", type=float, default=DEFAULT_MAX_AGE_SECONDS, help=f"seconds the file may be old (default {DEFAULT_MAX_AGE_SECONDS:.0f})")
+    health.add_argument("--file", help="the health file (default: ETL_HEALTH_FILE, else etl-runner-health.json in the temporary directory)")
+    health.set_defaults(func=cmd_health)
 
     once = sub.add_parser("run-once", help="one bounded cycle (what the scheduled Lambda runs)", description="Check all active tasks, take new tasks while a full long poll fits the budget, check again, exit.", epilog="example: etl-runner run-once athena --budget 50", formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_worker_options(once, service=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping
 
@@ -44,6 +45,11 @@ ENV_CALL_BUDGET = "ETL_CALL_BUDGET_SECONDS"
 ENV_MAX_START_ERRORS = "ETL_MAX_START_ERRORS"
 ENV_RUN_ONCE_BUDGET = "ETL_RUN_ONCE_BUDGET_SECONDS"
 ENV_FAILPOINT = "ETL_FAILPOINT"
+# The health signal of `etl-runner serve` (runners.health): the file it
+# rewrites while healthy, how often, and when a loop counts as stuck.
+ENV_HEALTH_FILE = "ETL_HEALTH_FILE"
+ENV_HEALTH_INTERVAL = "ETL_HEALTH_INTERVAL_SECONDS"
+ENV_HEALTH_STUCK = "ETL_HEALTH_STUCK_SECONDS"
 # Where the trigger function sends OpenLineage events of ended executions (runners.openlineage_events).
 ENV_OPENLINEAGE_TRANSPORT = "ETL_OPENLINEAGE_TRANSPORT"
 ENV_OPENLINEAGE_NAMESPACE = "ETL_OPENLINEAGE_NAMESPACE"
@@ -123,6 +129,13 @@ class Settings:
     # fails with JobStartFailedError (with backoff: about two minutes).
     max_start_errors: int = 8
     run_once_budget_seconds: float = 240.0
+    # `serve` rewrites this file every health interval while each worker's
+    # threads are alive and its loops come round within the stuck limit;
+    # `etl-runner health` reads it (the container's health check). Under the
+    # temporary directory: the one writable place of a read-only container.
+    health_file: str = field(default_factory=lambda: os.path.join(tempfile.gettempdir(), "etl-runner-health.json"))
+    health_interval_seconds: float = 5.0
+    health_stuck_seconds: float = 120.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
@@ -158,6 +171,8 @@ class Settings:
             raise ValueError("call budget must be positive")
         if self.max_start_errors < 1:
             raise ValueError("max start errors must be at least 1")
+        if self.health_interval_seconds <= 0 or self.health_stuck_seconds <= 0:
+            raise ValueError("health interval and stuck limit must be positive")
         if self.log_format not in {"auto", "json", "console"}:
             raise ValueError("log format must be auto, json or console")
 
@@ -211,6 +226,9 @@ ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "call_budget_seconds": (ENV_CALL_BUDGET, float),
     "max_start_errors": (ENV_MAX_START_ERRORS, int),
     "run_once_budget_seconds": (ENV_RUN_ONCE_BUDGET, float),
+    "health_file": (ENV_HEALTH_FILE, str),
+    "health_interval_seconds": (ENV_HEALTH_INTERVAL, float),
+    "health_stuck_seconds": (ENV_HEALTH_STUCK, float),
 }
 
 assert set(ENV_FIELDS) | {"region"} == {f.name for f in fields(Settings)}

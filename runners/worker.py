@@ -19,9 +19,11 @@ timer except the sweep.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import structlog
 
@@ -85,6 +87,10 @@ class Worker:
         self._keeping_up.set()
         self._late_since_cycle = 0
         self._behind_since = 0.0
+        # For the health signal: the threads serve() started, and when the
+        # checker and heartbeat loops last came round (monotonic seconds).
+        self._threads: list[threading.Thread] = []
+        self._checker_at = self._keeper_at = time.monotonic()
 
     def request_shutdown(self) -> None:
         """Warm shutdown: stop polling, drain, return from serve()."""
@@ -107,6 +113,22 @@ class Worker:
     def stopping(self) -> bool:
         return self._stopping.is_set()
 
+    def health_problems(self, stuck_after: float, now: float | None = None) -> list[str]:
+        """What is wrong with this worker for the container health check: a
+        thread of serve() that died, or a checker or heartbeat loop that has
+        not come round for ``stuck_after`` seconds. A draining worker has no
+        problems (its threads end on purpose). A long poll may be open for a
+        minute, so pollers are judged by being alive only."""
+        if self.stopping:
+            return []
+        now = time.monotonic() if now is None else now
+        kind = self.lifecycle.adapter.kind
+        problems = [f"{kind}: thread {t.name} has died" for t in self._threads if not t.is_alive()]
+        for loop, at in (("checker", self._checker_at), ("heartbeats", self._keeper_at)):
+            if now - at > stuck_after:
+                problems.append(f"{kind}: {loop} loop has not come round for {now - at:.0f} s")
+        return problems
+
     # -- service mode --------------------------------------------------------
     def serve(self) -> None:
         """Long polls on their own threads, heartbeats on another, job events
@@ -115,18 +137,20 @@ class Worker:
         queue), and a sweep every sweep interval, the first at once (it takes
         over what dead workers left)."""
         sweep_interval = self.lifecycle.settings.sweep_interval_seconds
+        self._checker_at = time.monotonic()
         self._sweep(force=True)
-        threads = [threading.Thread(target=self._poll_loop, name=f"poller-{i}", daemon=True) for i in range(self.pollers)]
-        keeper = threading.Thread(target=self._keep_alive_loop, name="heartbeats", daemon=True)
-        consumer = threading.Thread(target=self.events.run, args=(self._events_stop,), name="job-events", daemon=True) if self.events else None
-        for thread in [keeper, *([consumer] if consumer else []), *threads]:
+        threads = [_thread(self._poll_loop, f"poller-{i}") for i in range(self.pollers)]
+        keeper = _thread(self._keep_alive_loop, "heartbeats")
+        consumer = _thread(self.events.run, "job-events", self._events_stop) if self.events else None
+        self._threads = [keeper, *([consumer] if consumer else []), *threads]
+        for thread in self._threads:
             thread.start()
         log.info("worker_started", kind=self.lifecycle.adapter.kind, pollers=self.pollers, check_interval=self.check_interval,
                  sweep_interval=sweep_interval, events=bool(self.events))
         next_cycle = next_sweep = time.monotonic()
         next_sweep += sweep_interval
         while not self._stopping.is_set():
-            now = time.monotonic()
+            now = self._checker_at = time.monotonic()
             if now >= next_cycle:
                 self._judge(self._tend())
                 # Fixed rate, no catch-up burst after a slow cycle.
@@ -194,6 +218,7 @@ class Worker:
         """Heartbeats, on time whatever the checker is doing."""
         tick = min(1.0, self.lifecycle.settings.heartbeat_interval_seconds / 4)
         while not self._keeper_done.wait(tick):
+            self._keeper_at = time.monotonic()
             try:
                 beats = self.lifecycle.keep_alive()
             except Exception as exc:  # noqa: BLE001
@@ -283,3 +308,9 @@ class Worker:
             received += 1
         cycles += [c for c in [self._check()] if c]
         return RunOnceSummary(received, cycles, time.monotonic() - started)
+
+
+def _thread(target: Callable[..., None], name: str, *args: object) -> threading.Thread:
+    """A daemon thread that runs in a copy of the caller's logging context, so
+    its log lines carry the worker's kind and activity too."""
+    return threading.Thread(target=contextvars.copy_context().run, args=(target, *args), name=name, daemon=True)

@@ -219,6 +219,27 @@ def spawn_worker(kind: str, settings: Settings, *args: str, stderr: Any = subpro
     )
 
 
+def service_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of `etl-runner serve all` for every kind ``settings`` configures."""
+    env = worker_env(settings, "glue", **extra)
+    for kind in ("athena", "wait"):
+        env[f"ETL_{kind.upper()}_ACTIVITY_ARN"] = settings.activity_arn(kind) or ""
+        env[f"ETL_{kind.upper()}_TABLE"] = settings.table_name(kind)
+    env["ETL_ARRIVALS_TABLE"] = settings.arrivals_table
+    return env
+
+
+def spawn_service(settings: Settings, *kinds: str, stderr: Any = subprocess.PIPE, **extra_env: str) -> subprocess.Popen:
+    """`etl-runner serve all` (or ``serve KIND KIND...``) as a real process."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "runners.cli", "serve", *(kinds or ("all",)), "--create-table"],
+        env=service_env(settings, **extra_env),
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+    )
+
+
 def run_once_process(kind: str, settings: Settings, *args: str, timeout: float = 120, **extra_env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "runners.cli", "run-once", kind, "--create-table", *args],

@@ -25,6 +25,9 @@ Types (Ref; GetAtt):
 * ``AWS::IAM::ManagedPolicy`` (ARN; PolicyArn, ...): in
   ``embedded_aws.cloudformation.managed_policies``, replacing moto's, which
   neither updates nor detaches on delete
+* ``AWS::ECS::ClusterCapacityProviderAssociations`` (the cluster's name):
+  the cluster's capacity providers and default strategy, as
+  PutClusterCapacityProviders sets them; deleting it detaches them
 
 Updates change the resource in place where AWS does, and replace it (create
 the new one, delete the old one) when a name property changes.
@@ -780,6 +783,64 @@ class CfnEventInvokeConfig(_Resource, CloudFormationModel):
         function.event_invoke_config = []
 
 
+# -- ECS ---------------------------------------------------------------------------------
+
+
+def _capacity_provider_strategy(items: Any) -> list[dict[str, Any]]:
+    """CloudFormation ``[{CapacityProvider, Weight, Base}]`` to the API's camelCase."""
+    strategy = []
+    for item in items or []:
+        entry: dict[str, Any] = {"capacityProvider": item["CapacityProvider"]}
+        for key in ("Weight", "Base"):
+            if key in item:
+                entry[key.lower()] = int(item[key])
+        strategy.append(entry)
+    return strategy
+
+
+class CfnClusterCapacityProviderAssociations(_Resource, CloudFormationModel):
+    """One per cluster; changing its cluster replaces it."""
+
+    REPLACE_ON = ("Cluster",)
+
+    def __init__(self, account_id: str, region_name: str, props: dict[str, Any]):
+        self.account_id, self.region_name, self.properties = account_id, region_name, props
+        self.cluster = str(props["Cluster"]).rsplit("/", 1)[-1]
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ECS::ClusterCapacityProviderAssociations"
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.cluster
+
+    def _ecs(self) -> Any:
+        from moto.ecs.models import ecs_backends
+
+        return ecs_backends[self.account_id][self.region_name]
+
+    @classmethod
+    def _create(cls, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Any:
+        resource = cls(account_id, region_name, props)
+        resource._put(props)
+        return resource
+
+    def _put(self, props: dict[str, Any]) -> None:
+        providers = [str(p) for p in props.get("CapacityProviders") or []]
+        strategy = _capacity_provider_strategy(props.get("DefaultCapacityProviderStrategy"))
+        unknown = [s["capacityProvider"] for s in strategy if s["capacityProvider"] not in providers]
+        if unknown:
+            raise ValueError(f"The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster: {unknown[0]}")
+        self._ecs().put_cluster_capacity_providers(self.cluster, providers, strategy)
+
+    def _update(self, props: dict[str, Any]) -> None:
+        self._put(props)
+
+    def _delete(self) -> None:
+        _quietly_gone(self._ecs().put_cluster_capacity_providers, self.cluster, [], [])
+
+
 # -----------------------------------------------------------------------------------------
 
 MODELS: tuple[type, ...] = (
@@ -793,6 +854,7 @@ MODELS: tuple[type, ...] = (
     CfnSubscription,
     CfnSchedule,
     CfnEventInvokeConfig,
+    CfnClusterCapacityProviderAssociations,
 )
 
 _INSTALLED = False

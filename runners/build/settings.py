@@ -18,6 +18,7 @@ from typing import Any, Mapping
 import yaml
 
 from runners.aws import AwsClients
+from runners.build.image import DockerRunner, run_docker
 from runners.build.runner import TaskError
 from runners.config import (
     ENV_ARTIFACT_BUCKET,
@@ -150,6 +151,8 @@ class BuildContext:
 
     settings: BuildSettings
     service_settings: Settings = field(default_factory=Settings.from_env)
+    # Every docker command of the image tasks goes through this (tests inject a recorder).
+    docker: DockerRunner = run_docker
 
     @cached_property
     def aws(self) -> AwsClients:

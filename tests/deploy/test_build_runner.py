@@ -162,7 +162,7 @@ def test_build_py_lists_every_task_and_its_configuration_as_a_process():
     expected = [
         "clean", "packagelambda[functions...]", "deploylambda[functions...]", "updatelambda[functions...]",
         "renderpipelines[pipelines...]", "deploygluescripts[pipelines...]", "uploaddefinition[pipelines...]",
-        "deploypipelines[pipelines...]", "deploy", "createstack[stacks...]", "updatestack[stacks...]",
+        "deploypipelines[pipelines...]", "deploy", "lockimage", "buildimage", "pushimage", "rolloutservice", "createstack[stacks...]", "updatestack[stacks...]",
         "deletestack[stacks...]", "stackstatus[stacks...]", "enableschedule[name?]", "disableschedule[name?]",
         "startexecution[run_date?,pipeline?]", "deletes3bucket[bucket,confirm?]",
     ]  # fmt: skip

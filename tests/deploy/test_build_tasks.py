@@ -543,9 +543,9 @@ def test_real_templates_get_every_parameter_from_their_file_or_the_build(real):
     and the sample's pipeline stack the build's parameters are resolved and
     checked without creating them (test_deploy_sequence.py creates them all)."""
     stacks_ = sorted(p.stem for p in (ROOT / "cloudformation").glob("*.yaml"))
-    assert stacks_ == ["glue-resources", "runner-resources", "step-functions-resources"]
+    assert stacks_ == ["glue-resources", "runner-resources", "runner-service", "step-functions-resources"]
     project = current_context().settings.project_stacks()
-    assert project[:3] == stacks_ and "pipeline-sales-marketing" in project[3:]  # then one stack per pipeline file
+    assert project[:4] == stacks_ and "pipeline-sales-marketing" in project[4:]  # then one stack per pipeline file
 
     status, _, err = real.run("createstack[glue-resources]")
     assert status == 1 and "set DataBucketName in" in err  # the one value a user must choose

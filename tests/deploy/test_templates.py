@@ -33,7 +33,7 @@ CFN_DIR = REPO / "cloudformation"
 TEMPLATES = sorted(CFN_DIR.glob("*.yaml"))
 SHARED = [path.stem for path in TEMPLATES]
 # The deploy order: each stack imports only from the stacks before it; pipeline stacks come last.
-DEPLOY_ORDER = ["glue-resources", "step-functions-resources", "runner-resources"]
+DEPLOY_ORDER = ["glue-resources", "step-functions-resources", "runner-resources", "runner-service"]
 
 # Parameters build.py fills for every template that declares them
 # (runners.build.stacks.BUILD_PARAMETERS); params files leave them out.
@@ -49,6 +49,7 @@ BUILD_FILLED = {
     "RunnerStackName",
     "StackPrefix",
     "RunnerMode",
+    "ImageUri",
 }
 # Cross-stack imports name the exporting stack by these parameters.
 STACK_NAME_PARAMETERS = {"GlueStackName": "glue-resources", "StepFunctionsStackName": "step-functions-resources", "RunnerStackName": "runner-resources"}
@@ -68,6 +69,8 @@ RESOURCE_STAR_ALLOWED = {
     "logs:PutResourcePolicy",
     "logs:DescribeResourcePolicies",
     "logs:DescribeLogGroups",
+    # Docker's registry login; the pulls themselves are scoped to the repository.
+    "ecr:GetAuthorizationToken",
 }
 MIN_SKIP_REASON_WORDS = 6
 
@@ -612,3 +615,59 @@ def test_scan_tools_are_pinned() -> None:
     pins = (REPO / "requirements-scan.txt").read_text(encoding="utf-8")
     assert re.search(r"^cfn-lint==\d", pins, re.M) and re.search(r"^checkov==\d", pins, re.M)
     assert os.path.basename(scan_tool("checkov")) == "checkov"
+
+
+def test_the_runner_service_runs_serve_all_read_only_non_root_on_graviton_and_drains() -> None:
+    (task,) = resources("runner-service", "AWS::ECS::TaskDefinition").values()
+    props = task["Properties"]
+    assert (props["Cpu"], props["Memory"], props["NetworkMode"], props["RequiresCompatibilities"]) == ("256", "512", "awsvpc", ["FARGATE"])
+    assert props["RuntimePlatform"] == {"CpuArchitecture": "ARM64", "OperatingSystemFamily": "LINUX"}
+    assert props["TaskRoleArn"] == {"Fn::ImportValue": {"Fn::Sub": "${RunnerStackName}-RunnerRoleArn"}}
+    (container,) = props["ContainerDefinitions"]
+    assert container["Image"] == {"Ref": "ImageUri"} and container["Command"] == ["serve", "all"]
+    assert re.fullmatch(r"[1-9][0-9]*:[1-9][0-9]*", container["User"]), "a numeric non-root user"
+    assert container["ReadonlyRootFilesystem"] is True and container["Privileged"] is False
+    assert container["MountPoints"] == [{"SourceVolume": "tmp", "ContainerPath": "/tmp", "ReadOnly": False}] and props["Volumes"] == [{"Name": "tmp"}]
+    assert container["HealthCheck"]["Command"][:3] == ["CMD", "etl-runner", "health"]
+    assert container["StopTimeout"] == {"Ref": "StopTimeoutSeconds"} and load("runner-service")["Parameters"]["StopTimeoutSeconds"]["MaxValue"] == 120
+    environment = {e["Name"]: e["Value"] for e in container["Environment"]}
+    known = {value for name, value in vars(config).items() if name.startswith("ENV_") and isinstance(value, str)}
+    assert set(environment) <= known, f"the task sets {sorted(set(environment) - known)}, which runners.config does not read"
+    assert environment[config.ENV_LOG_FORMAT] == "json" and environment[config.ENV_HEALTH_FILE].startswith("/tmp/")
+    for kind in ("GLUE", "ATHENA", "WAIT"):
+        assert f"ETL_{kind}_ACTIVITY_ARN" in environment and f"ETL_{kind}_TABLE" in environment
+    assert {config.ENV_GLUE_EVENTS_QUEUE_URL, config.ENV_ATHENA_EVENTS_QUEUE_URL, config.ENV_ARRIVALS_TABLE} <= set(environment)
+    logs = container["LogConfiguration"]
+    assert logs["LogDriver"] == "awslogs" and logs["Options"]["awslogs-group"] == {"Ref": "LogGroup"}
+
+
+def test_the_runner_service_deploys_safely_on_spot_or_on_demand() -> None:
+    template = load("runner-service")
+    (service,) = resources("runner-service", "AWS::ECS::Service").values()
+    props = service["Properties"]
+    deployment = props["DeploymentConfiguration"]
+    assert deployment["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+    assert (deployment["MinimumHealthyPercent"], deployment["MaximumPercent"]) == (100, 200)
+    assert props["EnableExecuteCommand"] is False and props["DesiredCount"] == {"Ref": "DesiredCount"}
+    assert template["Parameters"]["DesiredCount"]["Default"] == 1 and template["Parameters"]["UseFargateSpot"]["Default"] == "true"
+    assert props["CapacityProviderStrategy"] == {"Fn::If": ["OnSpot", [{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}], [{"CapacityProvider": "FARGATE", "Weight": 1}]]}
+    (association,) = resources("runner-service", "AWS::ECS::ClusterCapacityProviderAssociations").values()
+    assert association["Properties"]["CapacityProviders"] == ["FARGATE", "FARGATE_SPOT"] and service["DependsOn"] == "ClusterCapacityProviders"
+    network = props["NetworkConfiguration"]["AwsvpcConfiguration"]
+    assert network == {"Subnets": {"Ref": "Subnets"}, "SecurityGroups": [{"Ref": "TaskSecurityGroup"}], "AssignPublicIp": {"Ref": "AssignPublicIp"}}
+    group = resources("runner-service")["TaskSecurityGroup"]["Properties"]
+    assert "SecurityGroupIngress" not in group
+    assert [(r["IpProtocol"], r["FromPort"], r["ToPort"]) for r in group["SecurityGroupEgress"]] == [("tcp", 443, 443)]
+
+
+def test_the_task_execution_role_pulls_only_the_runner_repository_and_writes_only_its_log_group() -> None:
+    role = resources("runner-service")["ExecutionRole"]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+    (policy,) = role["Policies"]
+    grants = {s["Sid"]: (sorted(as_list(s["Action"])), s["Resource"]) for s in policy["PolicyDocument"]["Statement"]}
+    assert grants == {
+        "RegistryLogin": (["ecr:GetAuthorizationToken"], "*"),
+        "PullRunnerImage": (["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                            {"Fn::Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/${StackPrefix}-runner"}),
+        "Logs": (["logs:CreateLogStream", "logs:PutLogEvents"], {"Fn::GetAtt": ["LogGroup", "Arn"]}),
+    }
