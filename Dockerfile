@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # The always-on runner: `etl-runner serve all` (every configured activity in
-# one process). Built by `python build.py buildimage` for linux/arm64 (the
-# ECS task's RuntimePlatform); runs as a numeric non-root user on a read-only
+# one process). Built by `python build.py buildimage` for linux/amd64 (the
+# ECS task's RuntimePlatform: Fargate Spot runs only x86_64); runs as a numeric non-root user on a read-only
 # root filesystem, writing only under /tmp (the health file).
 #
 # The base is pinned to an exact Python patch release on Debian bookworm.

@@ -207,7 +207,7 @@ def lockimage():
 
 @task()
 def buildimage():
-    """Build the runner image for linux/arm64, tagged etl-runner:<content tag>.
+    """Build the runner image for linux/amd64 (Fargate Spot runs only x86_64), tagged etl-runner:<content tag>.
 
     The tag is a hash of the package's sources, setup.cfg, pyproject.toml,
     README.md, the Dockerfile, .dockerignore and deploy/requirements-runtime.txt:

@@ -37,7 +37,9 @@ DockerRunner = Callable[[list[str], "bytes | None"], None]
 DOCKERFILE = "Dockerfile"
 DOCKERIGNORE = ".dockerignore"
 LOCK_FILE = "deploy/requirements-runtime.txt"
-PLATFORM = "linux/arm64"  # the task definition's RuntimePlatform (Graviton)
+# The task definition's RuntimePlatform: Fargate Spot runs only X86_64 Linux
+# tasks (ARM64 would be refused a Spot placement), and one image serves both.
+PLATFORM = "linux/amd64"
 LOCAL_IMAGE = "etl-runner"  # the local name buildimage tags: etl-runner:<content tag>
 REPOSITORY_SUFFIX = "-runner"  # ECR repository <ETL_STACK_PREFIX>-runner
 TAG_PREFIX = "src-"
@@ -45,7 +47,7 @@ TAG_PREFIX = "src-"
 TARGET_ENVIRONMENT = {
     "python_version": "3.12", "python_full_version": "3.12.12", "implementation_name": "cpython",
     "platform_python_implementation": "CPython", "sys_platform": "linux", "platform_system": "Linux",
-    "platform_machine": "aarch64", "os_name": "posix", "extra": "",
+    "platform_machine": "x86_64", "os_name": "posix", "extra": "",
 }
 # What the image's package is built from (besides the Dockerfile, .dockerignore and the lock).
 PACKAGE_SOURCES = ("runners", "setup.cfg", "pyproject.toml", "README.md")

@@ -49,11 +49,8 @@ STACK_TAG = "etl-runner:stack"
 PACKAGE_KEY_PARAMETERS = ("RunnerCodeS3Key", "JobEventsCodeS3Key", "ObjectCreatedCodeS3Key", "PipelineTriggerCodeS3Key")
 DEFINITION_KEY_PARAMETER = "StateMachineDefinitionS3Key"
 STACK_PREFIX_PARAMETER = "StackPrefix"
-<<<<<<< HEAD
 RUNNER_MODE_PARAMETER = "RunnerMode"
-=======
 IMAGE_URI_PARAMETER = "ImageUri"
->>>>>>> service-image
 # Stack-name parameters, for the other stacks' exports: parameter -> project stack.
 STACK_NAME_PARAMETERS = {
     "GlueStackName": "glue-resources",
@@ -67,11 +64,8 @@ BUILD_PARAMETERS: dict[str, str] = {
     **{name: "S3 key of the Lambda package (packagelambda + deploylambda first)" for name in PACKAGE_KEY_PARAMETERS},
     DEFINITION_KEY_PARAMETER: "S3 key of the pipeline's rendered definition (pipeline stacks only; uploaddefinition first)",
     STACK_PREFIX_PARAMETER: "the stack prefix (ETL_STACK_PREFIX, default etl-runner)",
-<<<<<<< HEAD
     RUNNER_MODE_PARAMETER: "who runs the runners: lambda or service (ETL_RUNNER_MODE, default lambda)",
-=======
     IMAGE_URI_PARAMETER: "the runner image in ECR, <ETL_STACK_PREFIX>-runner:<content tag> (buildimage + pushimage first)",
->>>>>>> service-image
     **{name: f"CloudFormation name of the {stack} stack (<ETL_STACK_PREFIX>-{stack})" for name, stack in STACK_NAME_PARAMETERS.items()},
 }
 
@@ -125,13 +119,10 @@ class BuildValues:
             return self._ctx.settings.stack_name(STACK_NAME_PARAMETERS[name])
         if name == STACK_PREFIX_PARAMETER:
             return self._ctx.settings.stack_prefix
-<<<<<<< HEAD
         if name == RUNNER_MODE_PARAMETER:
             return self._ctx.settings.runner_mode
-=======
         if name == IMAGE_URI_PARAMETER:
             return self._pushed_image()
->>>>>>> service-image
         raise KeyError(name)
 
     def _pushed_image(self) -> str:

@@ -45,12 +45,12 @@ def ecr():
     return boto3.client("ecr")
 
 
-def test_buildimage_builds_for_arm64_tagged_with_the_content_hash(build, docker):
+def test_buildimage_builds_for_amd64_tagged_with_the_content_hash(build, docker):
     out = build.ok("buildimage")
     tag = image.content_tag(REPO_ROOT)
-    assert docker.calls == [(["docker", "build", "--platform", "linux/arm64", "--file", str(REPO_ROOT / "Dockerfile"),
+    assert docker.calls == [(["docker", "build", "--platform", "linux/amd64", "--file", str(REPO_ROOT / "Dockerfile"),
                               "--tag", f"etl-runner:{tag}", str(REPO_ROOT)], None)]
-    assert f"built etl-runner:{tag} (linux/arm64)" in out
+    assert f"built etl-runner:{tag} (linux/amd64)" in out
 
 
 def test_pushimage_creates_a_scanned_immutable_encrypted_repository_logs_in_on_stdin_and_pushes(build, docker):

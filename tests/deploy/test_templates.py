@@ -617,11 +617,11 @@ def test_scan_tools_are_pinned() -> None:
     assert os.path.basename(scan_tool("checkov")) == "checkov"
 
 
-def test_the_runner_service_runs_serve_all_read_only_non_root_on_graviton_and_drains() -> None:
+def test_the_runner_service_runs_serve_all_read_only_non_root_on_x86_for_spot_and_drains() -> None:
     (task,) = resources("runner-service", "AWS::ECS::TaskDefinition").values()
     props = task["Properties"]
     assert (props["Cpu"], props["Memory"], props["NetworkMode"], props["RequiresCompatibilities"]) == ("256", "512", "awsvpc", ["FARGATE"])
-    assert props["RuntimePlatform"] == {"CpuArchitecture": "ARM64", "OperatingSystemFamily": "LINUX"}
+    assert props["RuntimePlatform"] == {"CpuArchitecture": "X86_64", "OperatingSystemFamily": "LINUX"}, "Fargate Spot places only X86_64 tasks"
     assert props["TaskRoleArn"] == {"Fn::ImportValue": {"Fn::Sub": "${RunnerStackName}-RunnerRoleArn"}}
     (container,) = props["ContainerDefinitions"]
     assert container["Image"] == {"Ref": "ImageUri"} and container["Command"] == ["serve", "all"]
