@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 HEADROOM_MB = 40
 
 PROBE = """
-import os, resource
+import os
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 import runners.handlers
 from runners.aws import AwsClients
@@ -26,7 +26,9 @@ settings = Settings.from_env()
 clients = AwsClients(settings)
 for kind in ("glue", "athena", "wait"):
     build_lifecycle(kind, settings, clients)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+# VmHWM: this interpreter's peak (ru_maxrss would carry over the forking parent's).
+peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(peak_kb / 1024)
 """
 
 
