@@ -25,6 +25,7 @@ from runners.pipelines.stack import render_pipeline_stack, stack_yaml
 TEMPLATES = Path(__file__).resolve().parents[2] / "cloudformation"
 PIPELINE = "pipeline-sales-marketing"
 SHARED = ("glue-resources", "step-functions-resources", "runner-resources")
+SERVICE = "runner-service"  # optional, after runner-resources in service mode
 
 
 class Deployment:
@@ -59,6 +60,8 @@ class Deployment:
                 "runner-resources": {"GlueStackName": names["GlueStackName"], "StepFunctionsStackName": names["StepFunctionsStackName"],
                                      "StackPrefix": self.prefix, **{key: self.code_key for key in PACKAGE_KEY_PARAMETERS}},
                 PIPELINE: {**names, "StateMachineDefinitionS3Key": self.definition_key},
+                SERVICE: {"RunnerStackName": names["RunnerStackName"], "StepFunctionsStackName": names["StepFunctionsStackName"],
+                          "StackPrefix": self.prefix, "ImageUri": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{self.prefix}-runner:src-0"},
             }[stack]
         )
         values.update(overrides)
@@ -111,7 +114,7 @@ def deployment(embedded_aws) -> Iterator[Deployment]:
     created.append(d.create(PIPELINE))
     d.created = created  # type: ignore[attr-defined]
     yield d
-    for stack in (PIPELINE, *reversed(SHARED)):
+    for stack in (SERVICE, PIPELINE, *reversed(SHARED)):
         try:
             d.cfn.delete_stack(StackName=d.stack_name(stack))
         except ClientError:
@@ -352,6 +355,29 @@ def test_runner_mode_service_disables_the_schedule_and_the_job_events_mappings(d
     assert back["StackStatus"] == "UPDATE_COMPLETE", back.get("StackStatusReason")
     assert events.describe_rule(Name=deployment.outputs("runner-resources")["RunnerScheduleRuleName"])["State"] == "ENABLED"
     assert {m["State"] for m in _job_events_mappings(outputs).values()} == {"Enabled"}
+
+
+def test_the_runner_service_runs_on_the_runner_stacks_exports_in_service_mode(deployment):
+    ec2, ecs = boto3.client("ec2"), boto3.client("ecs")
+    vpc = ec2.create_vpc(CidrBlock="10.43.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.43.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)]
+    runner = deployment.update("runner-resources", RunnerMode="service")
+    assert runner["StackStatus"] == "UPDATE_COMPLETE", runner.get("StackStatusReason")
+    try:
+        service = deployment.create(SERVICE, VpcId=vpc, Subnets=",".join(subnets))
+        assert service["StackStatus"] == "CREATE_COMPLETE", service.get("StackStatusReason")
+        runner_outputs, outputs = deployment.outputs("runner-resources"), deployment.outputs(SERVICE)
+        task = ecs.describe_task_definition(taskDefinition=outputs["TaskDefinitionArn"])["taskDefinition"]
+        (container,) = task["containerDefinitions"]
+        environment = {e["name"]: e["value"] for e in container["environment"]}
+        assert environment["ETL_GLUE_EVENTS_QUEUE_URL"] == runner_outputs["GlueEventsQueueUrl"]
+        assert environment["ETL_ATHENA_TABLE"] == runner_outputs["AthenaTasksTableName"]
+        assert container["command"] == ["serve", "all"]
+        (found,) = ecs.describe_services(cluster=outputs["ClusterName"], services=[outputs["ServiceName"]])["services"]
+        assert found["status"] == "ACTIVE"
+        assert deployment.delete(SERVICE) == "DELETE_COMPLETE"
+    finally:
+        deployment.update("runner-resources", RunnerMode="lambda")
 
 
 def test_a_changed_pipeline_file_updates_its_stack_then_all_delete_in_reverse_order(deployment):
