@@ -564,10 +564,11 @@ def main(argv: list[str] | None = None) -> None:
     service = service_idle_cost(idle_units.get("events", {"read": 0.0, "write": 0.0}))
     report.add("Idle cost per month, service mode: one 0.25 vCPU / 0.5 GB Fargate Spot task serving Glue, Athena and waits (target ≤ $3)",
                table(["item", "formula", "$ / month"], service))
-    lambda_rows = [[f"rate({m} minute{'s' if m > 1 else ''})", mb, lambda_idle_cost(m, mb, 62.0)] for m in (1, 2, 5) for mb in (256, 128)]
+    lambda_rows = [[f"rate({m} minute{'s' if m > 1 else ''})" + (" (the stack's default)" if (m, mb) == (1, 128) else ""), mb,
+                    lambda_idle_cost(m, mb, 62.0)] for m in (1, 2, 5) for mb in (128, 256)]
     report.add(
         "Idle cost per month, Lambda mode: one function for all runners on a schedule, the job_events function behind an SQS "
-        "event source mapping (target ≤ $9; today's three functions on rate(1 minute) at 256 MB: "
+        "event source mapping (target ≤ $9; the runner-resources stack deploys rate(1 minute) at 128 MB, RunnerMemorySize; today's three functions on rate(1 minute) at 256 MB: "
         f"${scheduled_cost(3, 1, 256, 62.0):.2f})",
         table(["schedule", "memory MB", "$ / month"], lambda_rows)
         + "\n\nFormula: invocations/month × 62 s billed (one 60 s long poll per activity, in parallel, plus checks) × GB × "
