@@ -28,6 +28,7 @@ ENV_ARRIVALS_TABLE = "ETL_ARRIVALS_TABLE"
 ENV_POLLERS = "ETL_POLLERS"
 ENV_CHECK_INTERVAL = "ETL_CHECK_INTERVAL_SECONDS"
 ENV_SWEEP_INTERVAL = "ETL_SWEEP_INTERVAL_SECONDS"
+ENV_SWEEP_MAX_GAP = "ETL_SWEEP_MAX_GAP_SECONDS"
 ENV_GLUE_EVENTS_QUEUE_URL = "ETL_GLUE_EVENTS_QUEUE_URL"
 ENV_ATHENA_EVENTS_QUEUE_URL = "ETL_ATHENA_EVENTS_QUEUE_URL"
 ENV_DESCRIBE_ON_EVENT = "ETL_DESCRIBE_ON_EVENT"
@@ -103,6 +104,10 @@ class Settings:
     # tasks of workers that are gone (a worker is gone 2 intervals after it
     # last said it was alive).
     sweep_interval_seconds: float = 60.0
+    # With an events queue, a running job is checked by the first sweep after
+    # it starts, then after gaps doubling from 2 intervals up to this (see
+    # runners.sweep_schedule); at most the sweep interval: every sweep.
+    sweep_max_gap_seconds: float = 300.0
     # SQS queues EventBridge fills with Glue / Athena state change events:
     # set, a run is reported as soon as its event arrives and status checks
     # happen only in sweeps; unset, held runs are checked every check interval.
@@ -165,6 +170,8 @@ class Settings:
             raise ValueError("check interval must be positive")
         if self.sweep_interval_seconds <= 0:
             raise ValueError("sweep interval must be positive")
+        if self.sweep_max_gap_seconds <= 0:
+            raise ValueError("sweep max gap must be positive")
         if self.heartbeat_interval_seconds <= 0:
             raise ValueError("heartbeat interval must be positive")
         if self.call_budget_seconds <= 0:
@@ -210,6 +217,7 @@ ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "pollers": (ENV_POLLERS, int),
     "check_interval_seconds": (ENV_CHECK_INTERVAL, float),
     "sweep_interval_seconds": (ENV_SWEEP_INTERVAL, float),
+    "sweep_max_gap_seconds": (ENV_SWEEP_MAX_GAP, float),
     "glue_events_queue_url": (ENV_GLUE_EVENTS_QUEUE_URL, str),
     "athena_events_queue_url": (ENV_ATHENA_EVENTS_QUEUE_URL, str),
     "describe_on_event": (ENV_DESCRIBE_ON_EVENT, _env_bool),

@@ -60,7 +60,7 @@ SWEEP_SHARD = "all"
 RUN_INDEX = "run_id-index"
 SWEEP_INDEX = "sweep-index"
 # What the sweep needs of each item (the rest is read only for a record it acts on).
-SWEEP_ATTRIBUTES = ["phase", "run_id", "run_group", "holder", "lease_until", "alive_until"]
+SWEEP_ATTRIBUTES = ["phase", "run_id", "run_group", "holder", "lease_until", "alive_until", "started_at"]
 
 
 def task_id_for(token: str) -> str:

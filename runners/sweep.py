@@ -12,13 +12,16 @@ conditional write), sweeps for everyone:
 2. it takes over the records whose holder is gone (no live worker item): it
    becomes their holder, so it heartbeats them and moves them on;
 3. it finishes reports whose reporter died (REPORTING, lease expired);
-4. with an events queue, it checks every RUNNING run in batches (one
+4. with an events queue, it checks the RUNNING runs that are due (the
+   first sweep after a run starts, then less and less often up to every
+   ``sweep_max_gap_seconds``: ``runners.sweep_schedule``) in batches (one
    GetJobRuns per Glue job name, one BatchGetQueryExecution per 50 queries)
    and reports those that ended: their event was lost, or was one Glue
    never sends (ERROR, EXPIRED). Without one, holders check their runs each
    check interval themselves.
 
-So a lost event costs at most one sweep interval, a dead worker's tasks are
+So a lost event costs at most one sweep interval for a run shorter than
+one (at most the max gap for a long run), a dead worker's tasks are
 looked after again within about three, and the status calls of a sweep do
 not grow with the number of workers. The table is never scanned.
 """
@@ -35,9 +38,11 @@ from .activity import LIVENESS_INTERVALS, CycleReport
 from .adapter import RunRef
 from .retry import error_code
 from .state import REPORTING, RUNNING, TaskRecord
+from .sweep_schedule import is_due
 
 if TYPE_CHECKING:
     from .activity import TaskLifecycle
+    from .config import Settings
 
 log = structlog.get_logger("runners.sweep")
 
@@ -80,7 +85,8 @@ def sweep(lifecycle: "TaskLifecycle", force: bool = False) -> SweepReport:
         if record.phase == REPORTING and record.lease_until < now:
             _finish_report(lifecycle, record, report)
     if lifecycle.events:
-        _check_running(lifecycle, [r for r in records if r.phase == RUNNING and r.run_id], out, report)
+        running = [r for r in records if r.phase == RUNNING and r.run_id]
+        _check_running(lifecycle, running if force else [r for r in running if _due(r, now, settings)], out, report)
     holding = {record.holder for record in records}
     for holder, until in workers.items():
         if holder not in holding and until < now - FORGET_WORKER_INTERVALS * interval:
@@ -92,6 +98,11 @@ def sweep(lifecycle: "TaskLifecycle", force: bool = False) -> SweepReport:
         log.info("sweep_done", kind=lifecycle.adapter.kind, records=out.records, taken_over=out.taken_over,
                  checked=out.checked, reported=out.reported, errors=out.errors, seconds=round(out.seconds, 3))
     return out
+
+
+def _due(record: TaskRecord, now: float, settings: "Settings") -> bool:
+    age = None if record.started_at is None else now - record.started_at.timestamp()
+    return is_due(age, settings.sweep_interval_seconds, settings.sweep_max_gap_seconds)
 
 
 def _take_over(lifecycle: "TaskLifecycle", seen: TaskRecord, out: SweepReport) -> None:

@@ -145,3 +145,18 @@ def test_a_worker_vouches_before_it_records_a_task_and_again_only_when_its_word_
         assert _liveness(lifecycle) > said
     finally:
         client("glue").batch_stop_job_run(JobName=job, JobRunIds=[r["Id"] for r in glue_runs(job)])
+
+
+def test_a_sweep_asks_about_a_run_at_its_first_sweep_then_only_when_its_gap_is_over(aws):
+    from datetime import datetime, timedelta, timezone
+
+    settings = settings_for("glue", make_activity(), glue_events_queue_url="https://queue.invalid/unused",
+                            sweep_interval_seconds=60.0, sweep_max_gap_seconds=300.0)
+    sweeper = lifecycle_for("glue", settings)
+    holder = lifecycle_for("glue", settings)
+    holder.store.say_alive(holder.holder, time.time() + 600)
+    now = datetime.now(timezone.utc)
+    for minutes in (0.2, 1.5, 2.5, 4.0):  # due: first sweep; not due; two intervals; not due
+        _held_task(holder, run_group="NoSuchJob", started_at=now - timedelta(minutes=minutes))
+    assert sweep(sweeper).checked == 2
+    assert sweep(sweeper, force=True).checked == 4, "a worker starting up checks every run once"

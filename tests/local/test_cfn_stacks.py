@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 from pipeline_examples import sample
 from runners.pipelines.asl import render_state_machine
 from runners.build.stacks import PACKAGE_KEY_PARAMETERS
+from runners.state import SWEEP_ATTRIBUTES
 from runners.pipelines.stack import render_pipeline_stack, stack_yaml
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "cloudformation"
@@ -297,7 +298,7 @@ def test_runner_tables_functions_and_invoke_configs(deployment):
         indexes = {i["IndexName"]: i for i in dynamodb.describe_table(TableName=outputs[key])["Table"]["GlobalSecondaryIndexes"]}
         assert set(indexes) == {"run_id-index", "sweep-index"}, key
         assert indexes["sweep-index"]["Projection"] == {"ProjectionType": "INCLUDE",
-                                                        "NonKeyAttributes": ["phase", "run_id", "run_group", "holder", "lease_until", "alive_until"]}
+                                                        "NonKeyAttributes": SWEEP_ATTRIBUTES}
     aws_lambda = boto3.client("lambda")
     function = aws_lambda.get_function(FunctionName=outputs["RunnerFunctionName"])["Configuration"]
     assert function["Handler"] == "runners.handlers.all_runners"
