@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from .activity import LIVENESS_INTERVALS, CycleReport
+from .activity import CycleReport
 from .adapter import RunRef
 from .retry import error_code
 from .state import REPORTING, RUNNING, TaskRecord

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from runners.job_events import EVENT_PATTERNS
+from runners.local.queue_policy import eventbridge_queue_policy
 
 KINDS = ("glue", "athena")
 # A serving worker handles an event in milliseconds; a message it received
@@ -33,21 +34,6 @@ class JobEventsQueue:
     rule_arn: str
 
 
-def queue_policy(queue_arn: str, rule_arn: str) -> dict[str, Any]:
-    """EventBridge may send to the queue, from its rule only."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "JobEventsRule",
-            "Effect": "Allow",
-            "Principal": {"Service": "events.amazonaws.com"},
-            "Action": "sqs:SendMessage",
-            "Resource": queue_arn,
-            "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
-        }],
-    }
-
-
 def deploy_job_events(client: Callable[[str], Any], prefix: str, kinds: tuple[str, ...] = KINDS,
                       visibility_seconds: int = VISIBILITY_SECONDS) -> dict[str, JobEventsQueue]:
     """Create (or update) each kind's queue and rule, ``PREFIX-KIND-job-events``;
@@ -62,7 +48,7 @@ def deploy_job_events(client: Callable[[str], Any], prefix: str, kinds: tuple[st
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         rule_arn = events.put_rule(Name=name, EventPattern=json.dumps(EVENT_PATTERNS[kind]), State="ENABLED",
                                    Description=f"{kind} runs that ended -> the {kind} runner's events queue")["RuleArn"]
-        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(queue_policy(arn, rule_arn))})
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(eventbridge_queue_policy("JobEventsRule", arn, rule_arn))})
         answer = events.put_targets(Rule=name, Targets=[{"Id": TARGET_ID, "Arn": arn}])
         if answer.get("FailedEntryCount"):
             raise RuntimeError(f"rule {name}: the queue was not added as its target: {answer['FailedEntries']}")

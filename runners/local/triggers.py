@@ -17,7 +17,8 @@ from typing import Any, Callable, Iterable
 from runners import config
 from runners.config import Settings
 from runners.local.object_created import ensure_role, function_code
-from runners.pipelines.triggers import RuleSpec, queue_policy
+from runners.local.queue_policy import eventbridge_queue_policy
+from runners.pipelines.triggers import RuleSpec
 
 HANDLER = "runners.handlers.pipeline_trigger"
 FUNCTION_TIMEOUT_SECONDS = 60
@@ -41,7 +42,7 @@ def create_trigger_queue(sqs: Any, name: str, rule_arn_pattern: str | None = Non
     })["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     if rule_arn_pattern:
-        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(queue_policy(arn, rule_arn_pattern))})
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(eventbridge_queue_policy("PipelineTriggerRules", arn, rule_arn_pattern))})
     return url, arn
 
 

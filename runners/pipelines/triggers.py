@@ -249,23 +249,6 @@ def trigger_rules(
     )]
 
 
-def queue_policy(queue_arn: str, rule_arn_pattern: str) -> dict[str, Any]:
-    """The triggers queue's policy: EventBridge may send to it, from the
-    pipelines' rules only (``rule_arn_pattern``, e.g.
-    ``arn:aws:events:REGION:ACCOUNT:rule/PREFIX-*``)."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "PipelineTriggerRules",
-            "Effect": "Allow",
-            "Principal": {"Service": "events.amazonaws.com"},
-            "Action": "sqs:SendMessage",
-            "Resource": queue_arn,
-            "Condition": {"ArnLike": {"aws:SourceArn": rule_arn_pattern}},
-        }],
-    }
-
-
 def schedule_fields(pipeline: Pipeline) -> dict[str, Any]:
     """The schedule as the trigger function reads it (payload field ``schedule``)."""
     schedule = pipeline.schedule

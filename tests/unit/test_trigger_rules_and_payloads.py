@@ -11,8 +11,9 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from runners.pipeline_trigger import StartRequest, TriggerPayloadError, on_trigger_messages, parse_payload
 from runners.pipelines.model import Pipeline, Trigger
+from runners.local.queue_policy import eventbridge_queue_policy
 from runners.pipelines.triggers import (
-    ARRIVAL_SUFFIX, UPSTREAM_SUFFIX, RuleSpec, execution_name, key_wildcard, queue_policy, run_date_from_key,
+    ARRIVAL_SUFFIX, UPSTREAM_SUFFIX, RuleSpec, execution_name, key_wildcard, run_date_from_key,
     trigger_rules,
 )
 from runners.retry import RetryPolicy
@@ -139,7 +140,7 @@ def test_text_eventbridge_would_read_as_a_placeholder_is_refused():
 
 
 def test_the_queue_policy_lets_only_the_prefixed_rules_send():
-    policy = queue_policy("arn:aws:sqs:us-east-1:123456789012:triggers", "arn:aws:events:us-east-1:123456789012:rule/etl-*")
+    policy = eventbridge_queue_policy("PipelineTriggerRules", "arn:aws:sqs:us-east-1:123456789012:triggers", "arn:aws:events:us-east-1:123456789012:rule/etl-*")
     (statement,) = policy["Statement"]
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
     assert statement["Action"] == "sqs:SendMessage"
@@ -279,3 +280,8 @@ def test_a_refusal_by_step_functions_is_kept_for_the_dead_letter_queue():
     message goes back, and after the queue's maxReceiveCount to its DLQ."""
     sfn = StubSfn(fail_with=[_client_error("StateMachineDoesNotExist", 400)])
     assert on_trigger_messages(sqs_event(arrival()), sfn, NO_RETRY) == {"batchItemFailures": [{"itemIdentifier": "m0"}]}
+
+
+def test_a_queue_policy_for_one_rule_names_that_rule_exactly():
+    policy = eventbridge_queue_policy("JobEventsRule", "arn:aws:sqs:us-east-1:123456789012:q", "arn:aws:events:us-east-1:123456789012:rule/p-glue-job-events")
+    assert policy["Statement"][0]["Condition"] == {"ArnEquals": {"aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/p-glue-job-events"}}
