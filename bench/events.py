@@ -577,18 +577,21 @@ def main(argv: list[str] | None = None) -> None:
           "+ 2 consistent scans of each of 3 tables per invocation. The schedule must stay well under the states' HeartbeatSeconds "
           "(300 s): a task is heartbeaten only by the scheduled cycle in Lambda mode, and picked up only while one runs.",
     )
-    report.add("", NOTES.format(poll=f"{EMULATOR_POLL_SECONDS:g}", sweep=f"{defaults.sweep_interval_seconds:g}"))
+    report.add("", NOTES.format(poll=f"{EMULATOR_POLL_SECONDS:g}", sweep=f"{defaults.sweep_interval_seconds:g}",
+                                max_gap=f"{defaults.sweep_max_gap_seconds:g}"))
     report.publish(args.out, quick)
     draw(latency, short_rows + long_rows, args.out, quick)
 
 
 NOTES = """\
 How the per-task figures grow. With events a task costs no status call of its own: a sweep
-(one worker per interval, {sweep} s) checks every run still going, in one GetJobRuns per Glue job
-name (200 runs a page) or one BatchGetQueryExecution per 50 queries, so sweep status calls per task
-≈ (run seconds ÷ sweep seconds) × (calls per sweep) ÷ (tasks running together), whatever the number
-of workers. For 5-minute runs that is about 5 ÷ N: at or below 0.2 from about 25 tasks of one job
-running together; one 5-minute task alone costs about 5. Reads per task: a sweep reads the sweep
+(one worker per interval, {sweep} s) asks about the runs that are due, in one GetJobRuns per Glue
+job name (200 runs a page) or one BatchGetQueryExecution per 50 queries: a run at the first sweep
+after it starts, then after gaps doubling from two intervals up to {max_gap} s
+(runners/sweep_schedule.py). A 5-minute run is asked about at most twice, a 30-minute run 7 times,
+an hour-long one 13 times, and runs of one job share each call, whatever the number of workers:
+status calls per task ≈ (checks per run) × (calls per sweep) ÷ (tasks running together); one
+5-minute task alone costs 2. Reads per task: a sweep reads the sweep
 index (about 150 bytes a task, eventually consistent) and a task's event is found in memory by the
 worker that started it, or through the run index by another (0.5 unit). Today's worker reads the
 whole table (consistent) and asks about every run every 0.5 s, in every worker: its figures grow
