@@ -118,11 +118,17 @@ class ServiceModeBench:
 
 
 def _stop(process: subprocess.Popen) -> None:
+    """Stop a worker the bench is done with: a warm stop would wait for its
+    open 60 s long polls, so the second signal (a cold stop) follows at once."""
     process.terminate()
     try:
-        process.wait(timeout=90)
+        process.wait(timeout=1)
     except subprocess.TimeoutExpired:
-        process.kill()
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def measure_steps(runs: int, tasks: int) -> dict[str, list[list[tuple[float, float]]]]:

@@ -169,7 +169,9 @@ def test_a_failing_glue_script_fails_the_execution_with_the_scripts_error(pipeli
 @needs_reference
 def test_glue_worker_killed_mid_pipeline_and_restarted_runs_no_job_twice(aws, tmp_path):
     with LocalPipeline(prefix=unique("kill"), aws=aws, activity_poll_seconds=1.0, check_interval_seconds=0.3, workers_kinds=("athena", "wait")) as pipeline:
-        settings = pipeline.settings.with_(lease_seconds=2.0, check_interval_seconds=0.3)
+        # A dead worker's records go to another worker at the first sweep
+        # after its word (two sweep intervals) runs out: 3 s intervals here, 60 s by default.
+        settings = pipeline.settings.with_(lease_seconds=2.0, check_interval_seconds=0.3, sweep_interval_seconds=3.0)
         # One poller: the dying worker holds only the task it is starting. With
         # more, a second poller could die holding a task it has not recorded
         # yet: the protocol's lost-token case, which the pipeline recovers only
