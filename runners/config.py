@@ -74,6 +74,21 @@ LONG_POLL_SECONDS = 60.0
 SFN_READ_TIMEOUT_SECONDS = 70.0
 
 
+EVENT_KINDS = ("glue", "athena")
+
+
+def _env_kinds(value: str) -> frozenset[str]:
+    """A comma list of runner kinds, or a boolean: true = every kind, false = none."""
+    try:
+        return frozenset(EVENT_KINDS) if _env_bool(value) else frozenset()
+    except ValueError:
+        kinds = frozenset(k.strip().lower() for k in value.split(",") if k.strip())
+        unknown = kinds - set(EVENT_KINDS)
+        if unknown:
+            raise ValueError(f"unknown runner kind(s) {', '.join(sorted(unknown))}; expected a comma list of {', '.join(EVENT_KINDS)}, true or false") from None
+        return kinds
+
+
 def _env_bool(value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -113,10 +128,13 @@ class Settings:
     # happen only in sweeps; unset, held runs are checked every check interval.
     glue_events_queue_url: str | None = None
     athena_events_queue_url: str | None = None
-    # Also describe a run that an event says SUCCEEDED (one batched status
-    # call) so its output carries the service's statistics; failures are
-    # always described.
-    describe_on_event: bool = False
+    # Kinds whose runs an event says SUCCEEDED are also described (one batched
+    # status call) before the report, so the task output carries the
+    # service's own figures; failures are always described. Athena by
+    # default: its output's data scanned, engine time and result location
+    # are the task output's contract and no event carries them. A Glue
+    # event carries what the output needs (name, id, state, times, error).
+    describe_on_event: frozenset[str] = frozenset({"athena"})
     heartbeat_interval_seconds: float = 30.0
     stop_on_lost_token: bool = True
     lease_seconds: float = 60.0
@@ -220,7 +238,7 @@ ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "sweep_max_gap_seconds": (ENV_SWEEP_MAX_GAP, float),
     "glue_events_queue_url": (ENV_GLUE_EVENTS_QUEUE_URL, str),
     "athena_events_queue_url": (ENV_ATHENA_EVENTS_QUEUE_URL, str),
-    "describe_on_event": (ENV_DESCRIBE_ON_EVENT, _env_bool),
+    "describe_on_event": (ENV_DESCRIBE_ON_EVENT, _env_kinds),
     "heartbeat_interval_seconds": (ENV_HEARTBEAT_INTERVAL, float),
     "stop_on_lost_token": (ENV_STOP_ON_LOST_TOKEN, _env_bool),
     "lease_seconds": (ENV_LEASE_SECONDS, float),

@@ -165,7 +165,7 @@ def _status(lifecycle: "TaskLifecycle", record: TaskRecord, event: JobEvent, rep
         status = glue.status_from_event(event.detail, event.time, record.started_at)
     else:
         status = athena.status_from_event(event.detail, event.time, record.started_at, request)
-    if status.succeeded and not lifecycle.settings.describe_on_event:
+    if status.succeeded and event.kind not in lifecycle.settings.describe_on_event:
         return status
     described = lifecycle.adapter_statuses([RunRef(record.run_id or "", record.run_group, request)], report).get(record.run_id or "")
     return described if described is not None and described.terminal else status

@@ -72,7 +72,8 @@ def ends_of(task: dict):
 @pytest.mark.parametrize("kind", ["glue", "athena"])
 def test_a_task_is_reported_from_its_event_with_no_status_call_in_between(aws, events_queue, kind):
     activity = make_activity()
-    settings = settings_for(kind, activity, sweep_interval_seconds=NO_SWEEP, **events_settings({kind: events_queue(kind)}))
+    settings = settings_for(kind, activity, sweep_interval_seconds=NO_SWEEP, describe_on_event=frozenset(),
+                            **events_settings({kind: events_queue(kind)}))
     clients, calls = counted(settings, kind)
     execution = start(single_task_machine(activity), task_for(kind))
     with serving(kind, settings, clients) as worker:
@@ -87,6 +88,23 @@ def test_a_task_is_reported_from_its_event_with_no_status_call_in_between(aws, e
     else:
         assert output["State"] == "SUCCEEDED" and output["OutputLocation"].endswith(f"{output['QueryExecutionId']}.csv")
     assert event_counts(execution)["ActivitySucceeded"] == 1
+
+
+def test_by_default_an_athena_task_is_described_once_after_its_end_so_its_output_has_the_querys_figures(aws, events_queue):
+    activity = make_activity()
+    settings = settings_for("athena", activity, sweep_interval_seconds=NO_SWEEP, **events_settings({"athena": events_queue("athena")}))
+    clients, calls = counted(settings, "athena")
+    execution = start(single_task_machine(activity), task_for("athena"))
+    with serving("athena", settings, clients) as worker:
+        result = wait_execution(execution, timeout=30)
+        wait_for(lambda: worker.events.stats.reported == 1, timeout=5, message="the consumer to count its report")
+    assert result["status"] == "SUCCEEDED"
+    assert Counter({k: v for k, v in calls.items() if k in STATUS_CALLS["athena"]}) == Counter({"BatchGetQueryExecution": 1}), calls
+    output = json.loads(result["output"])
+    described = client("athena").get_query_execution(QueryExecutionId=output["QueryExecutionId"])["QueryExecution"]
+    assert output["DataScannedInBytes"] == described["Statistics"]["DataScannedInBytes"]
+    assert output["EngineExecutionTimeInMillis"] is not None
+    assert output["OutputLocation"] == described["ResultConfiguration"]["OutputLocation"]
 
 
 def test_a_failed_run_is_reported_from_its_event_with_the_services_own_error(aws, events_queue):
