@@ -59,3 +59,12 @@ def deploy_job_events(client: Callable[[str], Any], prefix: str, kinds: tuple[st
 def events_settings(queues: dict[str, JobEventsQueue]) -> dict[str, str]:
     """The Settings fields that point each kind's workers at its queue."""
     return {f"{kind}_events_queue_url": queue.queue_url for kind, queue in queues.items()}
+
+
+def remove_job_events(client: Callable[[str], Any], queues: dict[str, JobEventsQueue]) -> None:
+    """Undo ``deploy_job_events``: each rule's target, then the rule (the queues stay, as a stack's would until deleted)."""
+    events = client("events")
+    for queue in queues.values():
+        name = queue.rule_arn.rsplit("/", 1)[-1]
+        events.remove_targets(Rule=name, Ids=[TARGET_ID])
+        events.delete_rule(Name=name)

@@ -19,7 +19,7 @@ from support import (
 )
 from runners.aws import AwsClients
 from runners.events_consumer import EventConsumer
-from runners.local.job_events import deploy_job_events, events_settings
+from runners.local.job_events import deploy_job_events, events_settings, remove_job_events
 from runners.service import on_job_event_messages
 from runners.state import REPORTING, RUNNING
 
@@ -38,11 +38,7 @@ def events_queue(aws):
         return made[kind]
 
     yield make
-    events = client("events")
-    for queue in made.values():
-        name = queue.rule_arn.rsplit("/", 1)[-1]
-        events.remove_targets(Rule=name, Ids=["job-events"])
-        events.delete_rule(Name=name)
+    remove_job_events(client, made)
     aws.service_event_faults.clear()
 
 

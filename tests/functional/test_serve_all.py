@@ -17,7 +17,7 @@ from support import (
     single_task_machine, spawn_service, start, unique, wait_execution, wait_for,
 )
 from runners.config import Settings
-from runners.local.job_events import deploy_job_events, events_settings
+from runners.local.job_events import deploy_job_events, events_settings, remove_job_events
 
 
 def service_settings(**overrides) -> Settings:
@@ -52,11 +52,7 @@ def job_events(aws):
     """The Glue and Athena events queues and rules the runner stack creates."""
     made = deploy_job_events(client, unique("all"), kinds=("glue", "athena"), visibility_seconds=2)
     yield made
-    events = client("events")
-    for queue in made.values():
-        name = queue.rule_arn.rsplit("/", 1)[-1]
-        events.remove_targets(Rule=name, Ids=["job-events"])
-        events.delete_rule(Name=name)
+    remove_job_events(client, made)
 
 
 def test_one_process_runs_a_glue_an_athena_and_a_wait_task_to_completion(aws, job_events, tmp_path):
